@@ -1,0 +1,93 @@
+// ESLint flat config: strict TypeScript, no `any`, no focused/skipped tests, and the import
+// directions of DESIGN.md §1 enforced per folder.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const restrict = (patterns) => ({
+  'no-restricted-imports': ['error', { patterns }],
+});
+const banFolder = (folder, why) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: why });
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-properties': ['error',
+        { object: 'it', property: 'only', message: 'Focused tests (.only) must not be committed.' },
+        { object: 'it', property: 'skip', message: 'Skipped tests (.skip) must not be committed.' },
+        { object: 'describe', property: 'only', message: 'Focused tests (.only) must not be committed.' },
+        { object: 'describe', property: 'skip', message: 'Skipped tests (.skip) must not be committed.' },
+        { object: 'test', property: 'only', message: 'Focused tests (.only) must not be committed.' },
+        { object: 'test', property: 'skip', message: 'Skipped tests (.skip) must not be committed.' },
+      ],
+    },
+  },
+  {
+    files: ['native-models/**/*.ts'],
+    rules: restrict([
+      banFolder('main', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('renderer', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('preload', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      { group: ['electron'], message: 'native-models must not depend on Electron.' },
+    ]),
+  },
+  {
+    files: ['native-models/**/*.ts'],
+    ignores: ['native-models/runtime/**'],
+    rules: restrict([
+      banFolder('main', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('renderer', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('preload', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      { group: ['electron'], message: 'native-models must not depend on Electron.' },
+      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+    ]),
+  },
+  {
+    files: ['main/services/**/*.ts', 'main/worker/**/*.ts'],
+    rules: restrict([
+      banFolder('renderer', 'services never import the renderer.'),
+      banFolder('electron', 'services are plain TypeScript: no main/electron imports.'),
+      banFolder('hosts', 'services do not import hosts; hosts import services.'),
+      { group: ['electron'], message: 'services run under Electron, the web host, the CLI and tests unchanged: no electron import.' },
+      { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
+      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+    ]),
+  },
+  {
+    files: ['main/electron/**/*.ts', 'main/hosts/**/*.ts'],
+    rules: restrict([
+      banFolder('renderer', 'main never imports the renderer.'),
+      { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
+      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+    ]),
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: restrict([
+      banFolder('main', 'preload imports only its contract and electron.'),
+      banFolder('renderer', 'preload imports only its contract and electron.'),
+      banFolder('native-models', 'preload imports only its contract and electron.'),
+    ]),
+  },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          banFolder('main', 'the renderer talks to main only through the API contract.'),
+          banFolder('native-models', 'the renderer never runs models; it calls the API.'),
+          { group: ['electron', 'node:*', 'fs', 'path', 'child_process'], message: 'the renderer has no Node or Electron access.' },
+          { group: ['**/preload/index', '**/preload/index.ts'], message: 'the renderer imports only types from preload/contract.' },
+        ],
+      }],
+    },
+  },
+);
