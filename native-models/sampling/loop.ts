@@ -1,0 +1,309 @@
+/**
+ * Decoding loops over a latent token grid.
+ *
+ * - `sampleGridReference`: the plain reference. For every target token it builds the window of the reference
+ *   rule (window.ts), feeds the whole window `[condition] + window[:-1]` (stale, not-yet-sampled tokens
+ *   included, exactly as the reference scripts do) and reads the logits at the target's local position.
+ *   For grids that fit one window this is the reference `sample()` up to causality.
+ * - `sampleGrid`: the optimized loop; token for token the same result for a causal model. It feeds only the
+ *   tokens before the target (causal attention makes the rest irrelevant), keeps a KV cache per window
+ *   position while that window will be used again (the whole grid when it fits one window: prefill once,
+ *   then one step per token; the edge-anchored windows of larger grids across a row and across rows), and
+ *   runs the B variations of a batch together. `maxCaches: 0` turns caching off, which gives the
+ *   full-recompute loop (reference `Net2NetTransformer.sample()` semantics, one prefix forward per token).
+ *
+ * Targets (which positions are sampled) are visited in raster order. Positions that are not targets keep the
+ * tokens of `initial`: image completion = every position from a start index on; masked resampling = the
+ * positions inside a mask, each conditioned on everything before it in raster order (tokens after it are kept
+ * as they are and, attention being causal, never seen by the model for that token).
+ * Note: for completion starting mid-row the reference scripts start every later row at column start_j too
+ * (leaving columns < start_j of those rows at token 0); Tessera samples every position from the start on.
+ *
+ * Cancellation: the AbortSignal is checked before every model call, so an abort is honoured within one
+ * token step; the signal's reason is thrown.
+ */
+import { pickTokens } from './filters';
+import type { SamplerSettings } from './filters';
+import type { Pcg32 } from './rng';
+import type { TokenModel } from './token-model';
+import { cropWindow, effectiveWindow, placeWindow, validateGrid } from './window';
+import type { GridShape, WindowPlacement } from './window';
+
+/** The condition part of every window. */
+export type Condition =
+  /** Constant tokens before every window: [B, length]; the SOS token, a class id, or a flat c-sequence. */
+  | { kind: 'prefix'; tokens: Int32Array; length: number }
+  /** A condition token grid [B, H, W] on the same grid as the image; each window takes the same crop of it. */
+  | { kind: 'grid'; tokens: Int32Array };
+
+export interface TokenEvent {
+  /** Number of targets sampled so far (1-based after the first token). */
+  done: number;
+  total: number;
+  i: number;
+  j: number;
+  /** The live grid [B, H, W]; read only. */
+  tokens: Int32Array;
+  /** [H*W]: 1 where the token is final (kept or already sampled). */
+  final: Uint8Array;
+}
+
+export interface SampleJob {
+  batch: number;
+  grid: GridShape;
+  /** The window the model was trained on, in tokens (16 × 16 for the released models). */
+  window: GridShape;
+  condition: Condition;
+  /** Start tokens [B, H, W]; kept where not a target. Default: all 0 (the reference's fill value). */
+  initial?: Int32Array;
+  /** [H*W]: 1 = sample this position. Default: every position. */
+  targets?: Uint8Array;
+  /** One entry per batch row. */
+  settings: readonly SamplerSettings[];
+  rngs: readonly Pcg32[];
+  signal?: AbortSignal;
+  onToken?: (event: TokenEvent) => void | Promise<void>;
+}
+
+export interface LoopOptions {
+  /** Most KV caches held at once (least recently used evicted). 0 = no caching (full recompute). Default 64. */
+  maxCaches?: number;
+}
+
+/** Counters filled by the loops (tokens fed to the model, by kind of call). */
+export interface LoopStats {
+  forwardTokens: number;
+  prefillTokens: number;
+  stepTokens: number;
+  calls: number;
+}
+
+/** Targets for image completion: every position from flat raster index `start` on. */
+export function completionTargets(grid: GridShape, start: number): Uint8Array {
+  const n = grid.h * grid.w;
+  if (!Number.isInteger(start) || start < 0 || start > n) {
+    throw new Error(`Completion start ${start} is outside the ${grid.h}×${grid.w} token grid (0..${n}).`);
+  }
+  const t = new Uint8Array(n);
+  t.fill(1, start);
+  return t;
+}
+
+interface Prepared {
+  win: GridShape;
+  condLength: number;
+  tokens: Int32Array;
+  final: Uint8Array;
+  order: number[];
+}
+
+function prepare<C>(model: TokenModel<C>, job: SampleJob): Prepared {
+  const { batch, grid, window, condition } = job;
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`Batch size must be a positive integer (got ${batch}).`);
+  validateGrid(grid, window, condition.kind === 'grid');
+  const win = effectiveWindow(grid, window);
+  const n = grid.h * grid.w;
+  let condLength: number;
+  if (condition.kind === 'prefix') {
+    condLength = condition.length;
+    if (!Number.isInteger(condLength) || condLength < 1) {
+      throw new Error('The condition prefix needs at least one token (the SOS token for unconditional models).');
+    }
+    if (condition.tokens.length !== batch * condLength) {
+      throw new Error(`Condition prefix has ${condition.tokens.length} tokens, expected batch ${batch} × ${condLength}.`);
+    }
+  } else {
+    condLength = win.h * win.w;
+    if (condition.tokens.length !== batch * n) {
+      throw new Error(
+        `Condition grid has ${condition.tokens.length} tokens, expected batch ${batch} × ${grid.h} × ${grid.w}: ` +
+          'the condition must be encoded at the same grid size as the image.',
+      );
+    }
+  }
+  const longest = condLength + win.h * win.w - 1;
+  if (longest > model.blockSize) {
+    throw new Error(
+      `A window needs ${longest} positions (condition ${condLength} + window ${win.h}×${win.w} − 1) but the model's ` +
+        `block size is ${model.blockSize}: the window or condition does not match this model.`,
+    );
+  }
+  if (job.settings.length !== batch || job.rngs.length !== batch) {
+    throw new Error(`Need one sampler setting and one RNG per batch row (batch ${batch}).`);
+  }
+  const tokens = job.initial ? Int32Array.from(job.initial) : new Int32Array(batch * n);
+  if (tokens.length !== batch * n) throw new Error(`Initial tokens: expected ${batch * n} values, got ${tokens.length}.`);
+  for (const t of tokens) {
+    if (t < 0 || t >= model.vocabSize) throw new Error(`Initial token ${t} is outside the vocabulary (0..${model.vocabSize - 1}).`);
+  }
+  const targets = job.targets ?? new Uint8Array(n).fill(1);
+  if (targets.length !== n) throw new Error(`Target mask has ${targets.length} entries, expected ${grid.h}×${grid.w} = ${n}.`);
+  const final = new Uint8Array(n);
+  const order: number[] = [];
+  for (let q = 0; q < n; q++) {
+    if (targets[q]) order.push(q);
+    else final[q] = 1;
+  }
+  return { win, condLength, tokens, final, order };
+}
+
+/** Build [B, condLength + count] = condition part + the first `count` window tokens (raster order). */
+function buildSequence(job: SampleJob, prep: Prepared, place: WindowPlacement, count: number): Int32Array {
+  const { batch, grid, condition } = job;
+  const { win, condLength, tokens } = prep;
+  const len = condLength + count;
+  const seq = new Int32Array(batch * len);
+  const cropC = condition.kind === 'grid' ? cropWindow(condition.tokens, batch, grid, place.i0, place.j0, win) : null;
+  for (let b = 0; b < batch; b++) {
+    const row = b * len;
+    if (cropC) seq.set(cropC.subarray(b * condLength, (b + 1) * condLength), row);
+    else seq.set((condition as { tokens: Int32Array }).tokens.subarray(b * condLength, (b + 1) * condLength), row);
+    const gridBase = b * grid.h * grid.w;
+    for (let q = 0; q < count; q++) {
+      const r = Math.floor(q / win.w);
+      const c = q - r * win.w;
+      seq[row + condLength + q] = tokens[gridBase + (place.i0 + r) * grid.w + place.j0 + c]!;
+    }
+  }
+  return seq;
+}
+
+async function commit(job: SampleJob, prep: Prepared, q: number, picked: Int32Array, done: number): Promise<void> {
+  const { batch, grid } = job;
+  const n = grid.h * grid.w;
+  for (let b = 0; b < batch; b++) prep.tokens[b * n + q] = picked[b]!;
+  prep.final[q] = 1;
+  if (job.onToken) {
+    await job.onToken({ done, total: prep.order.length, i: Math.floor(q / grid.w), j: q % grid.w, tokens: prep.tokens, final: prep.final });
+  }
+}
+
+/** The plain reference loop (full window forward per token). */
+export async function sampleGridReference<C>(model: TokenModel<C>, job: SampleJob, stats?: LoopStats): Promise<Int32Array> {
+  const prep = prepare(model, job);
+  const { grid, window, batch } = job;
+  const windowTokens = prep.win.h * prep.win.w;
+  let done = 0;
+  for (const q of prep.order) {
+    job.signal?.throwIfAborted();
+    const i = Math.floor(q / grid.w);
+    const j = q % grid.w;
+    const place = placeWindow(i, j, grid, window);
+    const p = place.li * prep.win.w + place.lj;
+    const seq = buildSequence(job, prep, place, windowTokens - 1);
+    const len = prep.condLength + windowTokens - 1;
+    const logits = await model.logitsAt(seq, batch, len, prep.condLength + p - 1);
+    if (stats) {
+      stats.forwardTokens += len;
+      stats.calls++;
+    }
+    done++;
+    await commit(job, prep, q, pickTokens(logits, model.vocabSize, job.settings, job.rngs), done);
+  }
+  return prep.tokens;
+}
+
+interface CacheEntry<C> {
+  cache: C;
+  fed: Int32Array;
+  length: number;
+}
+
+function sameTokens(a: Int32Array, aLen: number, b: Int32Array, bLen: number, batch: number, count: number): boolean {
+  for (let r = 0; r < batch; r++) {
+    for (let k = 0; k < count; k++) if (a[r * aLen + k] !== b[r * bLen + k]) return false;
+  }
+  return true;
+}
+
+/** The optimized loop (prefix-only forwards, KV caches per window position, batched variations). */
+export async function sampleGrid<C>(
+  model: TokenModel<C>,
+  job: SampleJob,
+  options: LoopOptions = {},
+  stats?: LoopStats,
+): Promise<Int32Array> {
+  const prep = prepare(model, job);
+  const { grid, window, batch } = job;
+  const maxCaches = options.maxCaches ?? 64;
+  const keyOf = (place: WindowPlacement): number => place.i0 * grid.w + place.j0;
+  const placements = prep.order.map((q) => placeWindow(Math.floor(q / grid.w), q % grid.w, grid, window));
+  const lastUse = new Map<number, number>();
+  placements.forEach((pl, t) => lastUse.set(keyOf(pl), t));
+  const caches = new Map<number, CacheEntry<C>>();
+  const drop = (key: number): void => {
+    const e = caches.get(key);
+    if (e) {
+      model.release?.(e.cache);
+      caches.delete(key);
+    }
+  };
+  let done = 0;
+  try {
+    for (let t = 0; t < prep.order.length; t++) {
+      job.signal?.throwIfAborted();
+      const q = prep.order[t]!;
+      const place = placements[t]!;
+      const key = keyOf(place);
+      const p = place.li * prep.win.w + place.lj;
+      const len = prep.condLength + p;
+      const seq = buildSequence(job, prep, place, p);
+      const reuse = maxCaches > 0 && lastUse.get(key)! > t;
+      const entry = caches.get(key);
+      let logits: Float32Array;
+      if (entry && !sameTokens(entry.fed, entry.length, seq, len, batch, entry.length)) {
+        throw new Error('Internal error in the sampling loop: a cached window no longer matches the grid.');
+      }
+      const missing = entry ? len - entry.length : len;
+      if (missing < 1) throw new Error('Internal error in the sampling loop: targets of one window are out of raster order.');
+      const extendWorthIt = entry && (model.extend !== undefined || missing <= Math.max(1, len / 2));
+      if (entry && extendWorthIt) {
+        caches.delete(key);
+        const add = new Int32Array(batch * missing);
+        for (let b = 0; b < batch; b++) add.set(seq.subarray(b * len + entry.length, (b + 1) * len), b * missing);
+        let current = entry.cache;
+        let last: Float32Array | null = null;
+        if (model.extend && missing > 1) {
+          job.signal?.throwIfAborted();
+          const r = await model.extend(current, add, missing);
+          current = r.cache;
+          last = r.logits;
+        } else {
+          const column = new Int32Array(batch);
+          for (let k = 0; k < missing; k++) {
+            job.signal?.throwIfAborted();
+            for (let b = 0; b < batch; b++) column[b] = add[b * missing + k]!;
+            const r = await model.step(current, column.slice());
+            current = r.cache;
+            last = r.logits;
+          }
+        }
+        logits = last!;
+        if (stats) {
+          stats.stepTokens += missing;
+          stats.calls += model.extend && missing > 1 ? 1 : missing;
+        }
+        if (reuse) caches.set(key, { cache: current, fed: seq, length: len });
+        else model.release?.(current);
+      } else {
+        if (entry) drop(key);
+        if (reuse) {
+          const r = await model.prefill(seq, batch, len);
+          logits = r.logits;
+          caches.set(key, { cache: r.cache, fed: seq, length: len });
+          while (caches.size > maxCaches) drop(caches.keys().next().value!);
+          if (stats) stats.prefillTokens += len;
+        } else {
+          logits = await model.logitsAt(seq, batch, len, len - 1);
+          if (stats) stats.forwardTokens += len;
+        }
+        if (stats) stats.calls++;
+      }
+      done++;
+      await commit(job, prep, q, pickTokens(logits, model.vocabSize, job.settings, job.rngs), done);
+    }
+  } finally {
+    for (const key of [...caches.keys()]) drop(key);
+  }
+  return prep.tokens;
+}

@@ -1,0 +1,95 @@
+/**
+ * Sliding-window geometry of taming-transformers (scripts/sample_conditional.py, make_samples.py and the
+ * notebook share it; see reference/taming.md §2.5).
+ *
+ * The transformer was trained on windows of wh × ww latent tokens (16 × 16 for every released model). To sample
+ * a grid of H × W tokens, the token at (i, j) is predicted from the window whose top-left corner is
+ * (i − local_i, j − local_j), where for rows (and likewise columns with W, ww):
+ *
+ *     local_i = i                  if i <= wh/2            (window anchored at the top edge)
+ *             = wh − (H − i)       elif H − i < wh − wh/2  (window clamped to the bottom edge)
+ *             = wh/2               otherwise               (window centred, wh/2 rows above)
+ *
+ * with wh/2 rounded down. For even wh this is exactly the reference (16 → "i <= 8", "H−i < 8", "16−(H−i)", "8");
+ * for odd wh the clamp threshold wh − ⌊wh/2⌋ keeps the window inside the grid. When H ≤ wh the window covers
+ * every row (local_i = i, window height H) — the reference cannot do this (its reshape fails); it is used for
+ * prefix-conditioned models (unconditional/class) whose windows keep the trained width.
+ *
+ * The model sees  [condition part] + [window tokens in raster order up to, not including, (local_i, local_j)]
+ * and the logits of the last position predict the token. The condition part is either the same crop of a
+ * condition grid (semantic/depth/edge/pose/superres models, c-grid = z-grid) or a constant prefix
+ * (the SOS token of unconditional models, the class id of class-conditional ones).
+ */
+
+export interface GridShape {
+  h: number;
+  w: number;
+}
+
+export interface WindowPlacement {
+  /** Top-left corner of the window in the grid. */
+  i0: number;
+  j0: number;
+  /** Position of the target inside the window. */
+  li: number;
+  lj: number;
+}
+
+/** The reference rule along one axis: position of index `i` inside a window of size `win` on an axis of `n`. */
+export function localIndex(i: number, n: number, win: number): number {
+  if (n <= win) return i;
+  const half = Math.floor(win / 2);
+  if (i <= half) return i;
+  if (n - i < win - half) return win - (n - i);
+  return half;
+}
+
+/** The window actually used on a grid: the trained window, cut to the grid height when the grid is shorter. */
+export function effectiveWindow(grid: GridShape, window: GridShape): GridShape {
+  return { h: Math.min(grid.h, window.h), w: window.w };
+}
+
+export function placeWindow(i: number, j: number, grid: GridShape, window: GridShape): WindowPlacement {
+  const li = localIndex(i, grid.h, window.h);
+  const lj = localIndex(j, grid.w, window.w);
+  return { i0: i - li, j0: j - lj, li, lj };
+}
+
+/** Checks that a grid can be sampled with a window; throws a message that says what to change. */
+export function validateGrid(grid: GridShape, window: GridShape, condIsGrid: boolean): void {
+  for (const [name, v] of [['grid height', grid.h], ['grid width', grid.w], ['window height', window.h], ['window width', window.w]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`The ${name} must be a positive integer (got ${v}).`);
+  }
+  if (grid.w < window.w) {
+    throw new Error(
+      `The image is ${grid.w} tokens wide but this model was trained on windows ${window.w} tokens wide; ` +
+        `choose a width of at least ${window.w} tokens (${window.w} × the model's downsampling factor in pixels).`,
+    );
+  }
+  if (condIsGrid && grid.h < window.h) {
+    throw new Error(
+      `The image is ${grid.h} tokens high but this conditional model needs at least ${window.h} rows ` +
+        `(its condition window is ${window.h} × ${window.w} tokens); choose a larger height.`,
+    );
+  }
+}
+
+/** Copy the window at (i0, j0) of size win out of a [B, H, W] grid into a [B, win.h*win.w] buffer. */
+export function cropWindow(
+  tokens: Int32Array,
+  batch: number,
+  grid: GridShape,
+  i0: number,
+  j0: number,
+  win: GridShape,
+  out: Int32Array = new Int32Array(batch * win.h * win.w),
+): Int32Array {
+  const n = win.h * win.w;
+  for (let b = 0; b < batch; b++) {
+    for (let r = 0; r < win.h; r++) {
+      const src = b * grid.h * grid.w + (i0 + r) * grid.w + j0;
+      out.set(tokens.subarray(src, src + win.w), b * n + r * win.w);
+    }
+  }
+  return out;
+}
