@@ -41,7 +41,7 @@ export function parseOpenPoseJson(text: string, target?: { width: number; height
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`The pose file is not valid JSON (${(e as Error).message}); expected OpenPose JSON with a "people" array.`);
+    throw new Error(`The pose file is not valid JSON (${(e as Error).message}); expected OpenPose JSON with a "people" array.`, { cause: e });
   }
   const rec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!rec(json) || !Array.isArray(json.people)) {
