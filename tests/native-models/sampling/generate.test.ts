@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { generate, tokenMask } from '../../../native-models/sampling/generate';
+import type { GenerateProgress, GenerateRequest } from '../../../native-models/sampling/generate';
+import { testGenerator } from './test-generator';
+
+const sampler = { temperature: 1, topK: 8, topP: 0.95, greedy: false };
+const base: GenerateRequest = { mode: 'unconditional', width: 40, height: 36, seed: 17, n: 2, sampler };
+
+describe('generate (with the test models)', () => {
+  it('same seed → identical images and tokens; different seeds differ; image k = seed + k alone', async () => {
+    const m = testGenerator('sos');
+    const a = await generate(m, base);
+    const b = await generate(m, base);
+    expect(a.grid).toEqual({ h: 9, w: 10 });
+    expect(a.images).toHaveLength(2);
+    expect(a.images[0]!.length).toBe(40 * 36 * 3);
+    expect(a.images.map((x) => Buffer.from(x).toString('hex'))).toEqual(b.images.map((x) => Buffer.from(x).toString('hex')));
+    const c = await generate(m, { ...base, seed: 18 });
+    expect(Buffer.from(c.images[0]!).equals(Buffer.from(a.images[0]!))).toBe(false);
+    const alone = await generate(m, { ...base, seed: 18, n: 1 });
+    expect(Array.from(alone.tokens)).toEqual(Array.from(a.tokens.subarray(90, 180)));
+    expect(a.seeds).toEqual([17, 18]);
+  });
+
+  it('class models check the class id', async () => {
+    const m = testGenerator('class');
+    await expect(generate(m, { ...base, mode: 'class', classIndex: 10 })).rejects.toThrow(/Unknown class 10: this model has classes 0..9/);
+    await expect(generate(m, { ...base, mode: 'class' })).rejects.toThrow(/Unknown class \(none\)/);
+    const r = await generate(m, { ...base, mode: 'class', classIndex: 3 });
+    const r2 = await generate(m, { ...base, mode: 'class', classIndex: 4 });
+    expect(Array.from(r.tokens)).not.toEqual(Array.from(r2.tokens));
+    await expect(generate(m, { ...base, mode: 'semantic' })).rejects.toThrow(/This model is a class model/);
+  });
+
+  it('semantic: labels resized by nearest neighbour, ids beyond the palette and empty maps refused', async () => {
+    const m = testGenerator('semantic');
+    const labels = Int32Array.from({ length: 20 * 18 }, (_, k) => (k >> 3) % 5);
+    const small = { kind: 'labels' as const, map: { width: 20, height: 18, labels } };
+    const req: GenerateRequest = { ...base, mode: 'semantic', condition: small };
+    const r = await generate(m, req);
+    expect(r.images).toHaveLength(2);
+    const bad = Int32Array.from(labels);
+    bad[5] = 9;
+    await expect(generate(m, { ...req, condition: { kind: 'labels', map: { width: 20, height: 18, labels: bad } } })).rejects.toThrow(
+      /Label 9 at pixel \(5, 0\) is beyond the model's palette: it has 5 classes/,
+    );
+    await expect(generate(m, { ...req, condition: { kind: 'labels', map: { width: 0, height: 0, labels: new Int32Array(0) } } })).rejects.toThrow(/empty/);
+    await expect(generate(m, { ...req, condition: undefined })).rejects.toThrow(/needs a condition/);
+    await expect(generate(m, { ...req, width: 42 })).rejects.toThrow(/multiples of the model's factor 4/);
+  });
+
+  it('pose: OpenPose JSON is rendered; malformed JSON is refused', async () => {
+    const m = testGenerator('pose');
+    const kp = new Array<number>(54).fill(0);
+    kp.splice(3, 3, 20, 10, 1);
+    kp.splice(6, 3, 30, 20, 1);
+    const ok = await generate(m, { ...base, mode: 'pose', n: 1, condition: { kind: 'pose', json: JSON.stringify({ people: [{ pose_keypoints_2d: kp }] }) } });
+    expect(ok.images).toHaveLength(1);
+    await expect(generate(m, { ...base, mode: 'pose', condition: { kind: 'pose', json: '{"people":[{"pose_keypoints_2d":[1]}]}' } })).rejects.toThrow(/expected 54/);
+  });
+
+  it('masked completion keeps every token outside the mask', async () => {
+    const m = testGenerator('sos');
+    const data = Uint8Array.from({ length: 40 * 36 }, (_, k) => (k * 37) % 256);
+    const init = { kind: 'image' as const, width: 40, height: 36, channels: 1, data };
+    const mask = new Uint8Array(40 * 36);
+    for (let y = 10; y < 22; y++) for (let x = 5; x < 30; x++) mask[y * 40 + x] = 1;
+    const expectedTokens = await m.encodeImage(Float32Array.from({ length: 3 * 40 * 36 }, (_, k) => data[k % (40 * 36)]! / 127.5 - 1), 36, 40);
+    const tm = tokenMask(mask, 40, 36, 4);
+    const r = await generate(m, { ...base, mode: 'complete', init, mask });
+    for (let b = 0; b < 2; b++) {
+      for (let q = 0; q < 90; q++) if (!tm[q]) expect(r.tokens[b * 90 + q]).toBe(expectedTokens[q]);
+    }
+    const half = await generate(m, { ...base, mode: 'complete', init });
+    expect(Array.from(half.tokens.subarray(0, 45))).toEqual(Array.from(expectedTokens.subarray(0, 45)));
+  });
+
+  it('reports progress with ETA and previews; cancel stops within a token step', async () => {
+    const m = testGenerator('sos');
+    const events: GenerateProgress[] = [];
+    await generate(m, { ...base, previewEvery: 30 }, { onProgress: (p) => void events.push(p) });
+    expect(events).toHaveLength(90);
+    expect(events.at(-1)!.done).toBe(90);
+    expect(events[10]!.etaMs).not.toBeNull();
+    const previews = events.filter((e) => e.preview);
+    expect(previews.map((e) => e.done)).toEqual([30, 60]);
+    expect(previews[0]!.preview!.images.length).toBe(2 * 3 * 40 * 36);
+
+    const slow = testGenerator('sos', { delayMs: 25 });
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const run = generate(slow, base, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done === 5) {
+          setTimeout(() => {
+            abortedAt = performance.now();
+            controller.abort();
+          }, 10);
+        }
+      },
+    });
+    await expect(run).rejects.toThrow(/abort/i);
+    expect(performance.now() - abortedAt).toBeLessThan(25 + 30);
+  });
+});
