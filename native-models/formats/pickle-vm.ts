@@ -1,0 +1,688 @@
+// A data-only pickle virtual machine (protocols 0-5). It NEVER executes anything: GLOBAL/STACK_GLOBAL
+// produce inert PyGlobal references; REDUCE/NEWOBJ/INST/OBJ call a reconstructor only when the global is on
+// the caller's allow-list (pure TypeScript functions that build data), turn every other global into an inert
+// PyStub object (so e.g. PyTorch Lightning's callback objects load harmlessly), and REFUSE with
+// UnsafePickleError when the global is one that could run code (os.system, builtins.eval, subprocess.*, …).
+
+export class PickleFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PickleFormatError';
+  }
+}
+
+export class UnsafePickleError extends Error {
+  constructor(
+    readonly global: string,
+    opcode: string,
+  ) {
+    super(
+      `refused to load: the pickle would call ${global} (${opcode}) — this file tries to run code when it is ` +
+        `loaded (a malicious or tampered checkpoint). Nothing was executed. Do not open it with torch.load either.`,
+    );
+    this.name = 'UnsafePickleError';
+  }
+}
+
+/** A reference to a Python global (`module.name`); never resolved to anything executable. */
+export class PyGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+  get qualified(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+export class PyTuple {
+  constructor(readonly items: PickleValue[]) {}
+}
+
+export class PySet {
+  constructor(
+    readonly items: PickleValue[],
+    readonly frozen: boolean,
+  ) {}
+}
+
+/** Inert stand-in for an object of a class that is not on the allow-list. */
+export class PyStub {
+  state: PickleValue | undefined = undefined;
+  readonly listItems: PickleValue[] = [];
+  readonly dictItems: Array<[PickleValue, PickleValue]> = [];
+  constructor(
+    readonly cls: PyGlobal | PickleValue,
+    readonly args: PickleValue[],
+    readonly how: 'reduce' | 'newobj' | 'inst',
+  ) {}
+}
+
+/** Values produced by allow-listed reconstructors (e.g. a lazily readable tensor). */
+export interface PickleExtension {
+  readonly pickleKind: string;
+}
+
+export type PickleValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PickleValue[]
+  | PyTuple
+  | PyDict
+  | PySet
+  | PyGlobal
+  | PyStub
+  | PickleExtension;
+
+interface IdCounter {
+  ids: WeakMap<object, number>;
+  next: number;
+}
+
+function keyId(k: PickleValue, c: IdCounter): string {
+  if (k === null) return 'N';
+  switch (typeof k) {
+    case 'string':
+      return `s${k}`;
+    case 'number':
+      return `n${k}`;
+    case 'bigint':
+      return `n${k}`;
+    case 'boolean':
+      return k ? 'n1' : 'n0'; // Python: True == 1
+  }
+  if (k instanceof PyTuple) return `t(${k.items.map((i) => keyId(i, c)).join(',')})`;
+  if (k instanceof PyGlobal) return `g${k.qualified}`;
+  if (k instanceof Uint8Array) return `b${Buffer.from(k).toString('hex')}`;
+  let id = c.ids.get(k as object);
+  if (id === undefined) {
+    id = ++c.next;
+    c.ids.set(k as object, id);
+  }
+  return `o${id}`;
+}
+
+/** A Python dict (insertion-ordered; keys may be any hashable pickle value). */
+export class PyDict {
+  private readonly map = new Map<string, [PickleValue, PickleValue]>();
+  private readonly ids: IdCounter = { ids: new WeakMap<object, number>(), next: 0 };
+  /** Instance attributes set by BUILD (e.g. OrderedDict._metadata of a state_dict). */
+  attrs: PickleValue | undefined = undefined;
+
+  set(key: PickleValue, value: PickleValue): void {
+    this.map.set(keyId(key, this.ids), [key, value]);
+  }
+  get(key: PickleValue): PickleValue | undefined {
+    return this.map.get(keyId(key, this.ids))?.[1];
+  }
+  has(key: PickleValue): boolean {
+    return this.map.has(keyId(key, this.ids));
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  entries(): IterableIterator<[PickleValue, PickleValue]> {
+    return this.map.values();
+  }
+  keys(): PickleValue[] {
+    return [...this.map.values()].map((e) => e[0]);
+  }
+}
+
+export type Reconstructor = (args: PickleValue[], global: PyGlobal) => PickleValue;
+
+export interface UnpickleOptions {
+  /** Allow-listed callables, keyed by `module.name`, merged over the built-in safe ones. */
+  reconstructors?: ReadonlyMap<string, Reconstructor>;
+  /** Resolves BINPERSID/PERSID ids (torch: storages). Without it, persistent ids are an error. */
+  persistentLoad?: (pid: PickleValue) => PickleValue;
+}
+
+const DANGEROUS_MODULES = [
+  'os', 'posix', 'nt', 'posixpath', 'ntpath', 'subprocess', 'sys', 'shutil', 'socket', 'pty', 'importlib',
+  'runpy', 'pickle', '_pickle', 'cPickle', 'marshal', 'ctypes', 'code', 'codeop', 'commands', 'webbrowser',
+  'multiprocessing', 'asyncio', 'signal', 'tempfile', 'pathlib', 'io', '_io', 'platform', 'inspect', 'types',
+  'pydoc', 'timeit', 'bdb', 'pdb', 'trace', 'cProfile', 'profile',
+  'threading', '_thread', 'urllib', 'http', 'requests', 'ftplib', 'smtplib', 'telnetlib', 'xmlrpc',
+  'zipimport', 'venv', 'ensurepip', 'pip', 'setuptools', 'distutils', 'imp', 'site', 'gc', 'builtins',
+  '__builtin__', 'torch.hub', 'torch.jit', 'torch._C', 'torch.ops', 'torch.classes', 'numpy.load',
+  'numpy.testing', 'numpy.f2py', 'numpy.distutils', 'dill', 'cloudpickle', 'joblib', 'yaml', 'jinja2',
+  'IPython', 'pexpect', 'paramiko', 'fabric', 'invoke',
+];
+/** builtins that merely build data and are handled without executing anything. */
+const SAFE_BUILTINS = new Set([
+  'set', 'frozenset', 'list', 'tuple', 'dict', 'bytearray', 'bytes', 'str', 'int', 'float', 'complex', 'bool',
+  'slice', 'range', 'object',
+]);
+
+export function isDangerousGlobal(module: string, name: string): boolean {
+  if ((module === 'builtins' || module === '__builtin__') && SAFE_BUILTINS.has(name)) return false;
+  if (name === 'eval' || name === 'exec' || name === 'system' || name === '__import__' || name === 'popen') return true;
+  return DANGEROUS_MODULES.some((m) => module === m || module.startsWith(`${m}.`));
+}
+
+function tupleItems(v: PickleValue, what: string): PickleValue[] {
+  if (v instanceof PyTuple) return v.items;
+  if (Array.isArray(v)) return v;
+  throw new PickleFormatError(`${what}: expected a tuple of arguments, got ${describe(v)}`);
+}
+
+export function describe(v: PickleValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'None';
+  if (Array.isArray(v)) return `list[${v.length}]`;
+  if (v instanceof PyTuple) return `tuple[${v.items.length}]`;
+  if (v instanceof PyDict) return `dict[${v.size}]`;
+  if (v instanceof PyGlobal) return `global ${v.qualified}`;
+  if (v instanceof PyStub) return `object of ${v.cls instanceof PyGlobal ? v.cls.qualified : 'unknown class'}`;
+  if (v instanceof Uint8Array) return `bytes[${v.byteLength}]`;
+  if (typeof v === 'object') return (v as PickleExtension).pickleKind ?? 'object';
+  return typeof v;
+}
+
+const BUILTIN_RECONSTRUCTORS = new Map<string, Reconstructor>([
+  ['collections.OrderedDict', (args) => dictFrom(args[0])],
+  ['builtins.dict', (args) => dictFrom(args[0])],
+  ['builtins.set', (args) => new PySet(args.length ? iterItems(args[0]) : [], false)],
+  ['builtins.frozenset', (args) => new PySet(args.length ? iterItems(args[0]) : [], true)],
+  ['__builtin__.set', (args) => new PySet(args.length ? iterItems(args[0]) : [], false)],
+  ['builtins.list', (args) => (args.length ? iterItems(args[0]) : [])],
+  ['builtins.tuple', (args) => new PyTuple(args.length ? iterItems(args[0]) : [])],
+  ['builtins.bytearray', (args) => bytesFrom(args)],
+  ['builtins.bytes', (args) => bytesFrom(args)],
+  ['_codecs.encode', (args) => bytesFrom(args)],
+  // copyreg._reconstructor(cls, base, state): an object of `cls` (protocol 0/1); stays an inert stub
+  ['copyreg._reconstructor', (args) => new PyStub(args[0] ?? null, args.slice(1), 'reduce')],
+  ['copy_reg._reconstructor', (args) => new PyStub(args[0] ?? null, args.slice(1), 'reduce')],
+]);
+
+function iterItems(v: PickleValue): PickleValue[] {
+  if (Array.isArray(v)) return v;
+  if (v instanceof PyTuple) return v.items;
+  if (v instanceof PySet) return v.items;
+  if (v instanceof PyDict) return v.keys();
+  if (typeof v === 'string') return [...v];
+  throw new PickleFormatError(`cannot iterate over ${describe(v)}`);
+}
+
+function dictFrom(v: PickleValue | undefined): PyDict {
+  const d = new PyDict();
+  if (v === undefined || v === null) return d;
+  if (v instanceof PyDict) {
+    for (const [k, x] of v.entries()) d.set(k, x);
+    return d;
+  }
+  for (const pair of iterItems(v)) {
+    const kv = tupleItems(pair, 'dict item');
+    d.set(kv[0], kv[1]);
+  }
+  return d;
+}
+
+function bytesFrom(args: PickleValue[]): Uint8Array {
+  const a = args[0];
+  if (a === undefined) return new Uint8Array(0);
+  if (a instanceof Uint8Array) return a;
+  if (typeof a === 'string') return Buffer.from(a, 'latin1'); // _codecs.encode(s, 'latin1')
+  if (Array.isArray(a)) return Uint8Array.from(a.map((x) => Number(x)));
+  throw new PickleFormatError(`cannot build bytes from ${describe(a)}`);
+}
+
+const MARK = Symbol('mark');
+type StackItem = PickleValue | typeof MARK;
+
+/** Run the pickle in `data` and return its top-level value. */
+export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): PickleValue {
+  const reconstructors = new Map(BUILTIN_RECONSTRUCTORS);
+  for (const [k, v] of options.reconstructors ?? []) reconstructors.set(k, v);
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let pos = 0;
+  let stack: StackItem[] = [];
+  const metastack: StackItem[][] = [];
+  const memo = new Map<number, PickleValue>();
+
+  const need = (n: number, what: string): void => {
+    if (pos + n > buf.length) throw new PickleFormatError(`truncated pickle: ${what} needs ${n} bytes at byte ${pos} of ${buf.length}`);
+  };
+  const readLine = (what: string): string => {
+    const end = buf.indexOf(0x0a, pos);
+    if (end < 0) throw new PickleFormatError(`truncated pickle: no newline after ${what} at byte ${pos}`);
+    const s = buf.toString('latin1', pos, end);
+    pos = end + 1;
+    return s;
+  };
+  const bytes = (n: number, what: string): Buffer => {
+    need(n, what);
+    const b = buf.subarray(pos, pos + n);
+    pos += n;
+    return b;
+  };
+  const u64 = (what: string): number => {
+    need(8, what);
+    const v = buf.readBigUInt64LE(pos);
+    pos += 8;
+    if (v > BigInt(buf.length)) throw new PickleFormatError(`corrupt pickle: ${what} length ${v} exceeds the data`);
+    return Number(v);
+  };
+  const pop = (): PickleValue => {
+    if (stack.length === 0) throw new PickleFormatError(`corrupt pickle: stack underflow at byte ${pos}`);
+    const v = stack.pop() as StackItem;
+    if (v === MARK) throw new PickleFormatError(`corrupt pickle: unexpected MARK at byte ${pos}`);
+    return v;
+  };
+  const top = (): PickleValue => {
+    const v = stack[stack.length - 1];
+    if (v === undefined || v === MARK) throw new PickleFormatError(`corrupt pickle: empty stack at byte ${pos}`);
+    return v;
+  };
+  const popMark = (): PickleValue[] => {
+    const items = stack as PickleValue[];
+    const prev = metastack.pop();
+    if (!prev) throw new PickleFormatError(`corrupt pickle: no MARK to pop at byte ${pos}`);
+    stack = prev;
+    return items;
+  };
+  const memoGet = (i: number): PickleValue => {
+    const v = memo.get(i);
+    if (v === undefined) throw new PickleFormatError(`corrupt pickle: memo ${i} is not defined (byte ${pos})`);
+    return v;
+  };
+  const asPyInt = (v: bigint): number | bigint =>
+    v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  const decodeLong = (b: Buffer): number | bigint => {
+    if (b.length === 0) return 0;
+    let v = 0n;
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
+    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    return asPyInt(v);
+  };
+  const call = (callee: PickleValue, args: PickleValue[], opcode: string, how: PyStub['how']): PickleValue => {
+    if (callee instanceof PyGlobal && isDangerousGlobal(callee.module, callee.name)) {
+      throw new UnsafePickleError(callee.qualified, opcode);
+    }
+    // a dangerous callable passed as an argument (functools.partial(os.system, …), copyreg._reconstructor, …)
+    for (const a of args) {
+      if (a instanceof PyGlobal && isDangerousGlobal(a.module, a.name)) throw new UnsafePickleError(a.qualified, `${opcode} argument`);
+    }
+    if (callee instanceof PyGlobal) {
+      const r = reconstructors.get(callee.qualified);
+      if (r) return r(args, callee);
+    }
+    // unknown class or a call on a non-global (e.g. an earlier stub): an inert stub, nothing is called
+    return new PyStub(callee, args, how);
+  };
+  const setItem = (target: PickleValue, k: PickleValue, v: PickleValue): void => {
+    if (target instanceof PyDict) target.set(k, v);
+    else if (target instanceof PyStub) target.dictItems.push([k, v]);
+    else throw new PickleFormatError(`corrupt pickle: SETITEM on ${describe(target)}`);
+  };
+  const append = (target: PickleValue, v: PickleValue): void => {
+    if (Array.isArray(target)) target.push(v);
+    else if (target instanceof PyStub) target.listItems.push(v);
+    else if (target instanceof PySet) target.items.push(v);
+    else throw new PickleFormatError(`corrupt pickle: APPEND on ${describe(target)}`);
+  };
+  const persistent = (pid: PickleValue): PickleValue => {
+    if (!options.persistentLoad) throw new PickleFormatError('pickle uses persistent ids but no loader was given');
+    return options.persistentLoad(pid);
+  };
+
+  while (pos < buf.length) {
+    const op = buf[pos++];
+    switch (op) {
+      case 0x80: // PROTO
+        need(1, 'PROTO');
+        if (buf[pos] > 5) throw new PickleFormatError(`unsupported pickle protocol ${buf[pos]}`);
+        pos += 1;
+        break;
+      case 0x95: // FRAME: frames are transparent
+        need(8, 'FRAME');
+        pos += 8;
+        break;
+      case 0x2e: {
+        // STOP
+        const v = pop();
+        return v;
+      }
+      case 0x28: // MARK
+        metastack.push(stack);
+        stack = [];
+        break;
+      case 0x30: // POP
+        if (stack.length === 0) throw new PickleFormatError('corrupt pickle: POP on empty stack');
+        if (stack[stack.length - 1] === MARK) popMark();
+        else stack.pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        stack.push(top());
+        break;
+      case 0x4e: // NONE
+        stack.push(null);
+        break;
+      case 0x88: // NEWTRUE
+        stack.push(true);
+        break;
+      case 0x89: // NEWFALSE
+        stack.push(false);
+        break;
+      case 0x4a: // BININT
+        need(4, 'BININT');
+        stack.push(buf.readInt32LE(pos));
+        pos += 4;
+        break;
+      case 0x4b: // BININT1
+        need(1, 'BININT1');
+        stack.push(buf[pos++]);
+        break;
+      case 0x4d: // BININT2
+        need(2, 'BININT2');
+        stack.push(buf.readUInt16LE(pos));
+        pos += 2;
+        break;
+      case 0x8a: {
+        // LONG1
+        need(1, 'LONG1');
+        const n = buf[pos++];
+        stack.push(decodeLong(bytes(n, 'LONG1')));
+        break;
+      }
+      case 0x8b: {
+        // LONG4
+        need(4, 'LONG4');
+        const n = buf.readInt32LE(pos);
+        pos += 4;
+        if (n < 0) throw new PickleFormatError('corrupt pickle: negative LONG4 length');
+        stack.push(decodeLong(bytes(n, 'LONG4')));
+        break;
+      }
+      case 0x49: {
+        // INT (text)
+        const s = readLine('INT');
+        if (s === '01') stack.push(true);
+        else if (s === '00') stack.push(false);
+        else stack.push(asPyInt(BigInt(s)));
+        break;
+      }
+      case 0x4c: // LONG (text)
+        stack.push(asPyInt(BigInt(readLine('LONG').replace(/L$/, ''))));
+        break;
+      case 0x46: // FLOAT (text)
+        stack.push(Number.parseFloat(readLine('FLOAT')));
+        break;
+      case 0x47: // BINFLOAT (big-endian double)
+        need(8, 'BINFLOAT');
+        stack.push(buf.readDoubleBE(pos));
+        pos += 8;
+        break;
+      case 0x58: {
+        // BINUNICODE
+        need(4, 'BINUNICODE');
+        const n = buf.readUInt32LE(pos);
+        pos += 4;
+        stack.push(bytes(n, 'BINUNICODE').toString('utf8'));
+        break;
+      }
+      case 0x8c: {
+        // SHORT_BINUNICODE
+        need(1, 'SHORT_BINUNICODE');
+        const n = buf[pos++];
+        stack.push(bytes(n, 'SHORT_BINUNICODE').toString('utf8'));
+        break;
+      }
+      case 0x8d: // BINUNICODE8
+        stack.push(bytes(u64('BINUNICODE8'), 'BINUNICODE8').toString('utf8'));
+        break;
+      case 0x56: // UNICODE (raw-unicode-escape line)
+        stack.push(readLine('UNICODE').replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
+        break;
+      case 0x53: {
+        // STRING (quoted repr)
+        const s = readLine('STRING');
+        stack.push(s.slice(1, -1));
+        break;
+      }
+      case 0x54: {
+        // BINSTRING
+        need(4, 'BINSTRING');
+        const n = buf.readInt32LE(pos);
+        pos += 4;
+        stack.push(bytes(n, 'BINSTRING').toString('latin1'));
+        break;
+      }
+      case 0x55: {
+        // SHORT_BINSTRING
+        need(1, 'SHORT_BINSTRING');
+        const n = buf[pos++];
+        stack.push(bytes(n, 'SHORT_BINSTRING').toString('latin1'));
+        break;
+      }
+      case 0x42: {
+        // BINBYTES
+        need(4, 'BINBYTES');
+        const n = buf.readUInt32LE(pos);
+        pos += 4;
+        stack.push(new Uint8Array(bytes(n, 'BINBYTES')));
+        break;
+      }
+      case 0x43: {
+        // SHORT_BINBYTES
+        need(1, 'SHORT_BINBYTES');
+        const n = buf[pos++];
+        stack.push(new Uint8Array(bytes(n, 'SHORT_BINBYTES')));
+        break;
+      }
+      case 0x8e: // BINBYTES8
+        stack.push(new Uint8Array(bytes(u64('BINBYTES8'), 'BINBYTES8')));
+        break;
+      case 0x96: // BYTEARRAY8
+        stack.push(new Uint8Array(bytes(u64('BYTEARRAY8'), 'BYTEARRAY8')));
+        break;
+      case 0x97: // NEXT_BUFFER
+      case 0x98: // READONLY_BUFFER
+        throw new PickleFormatError('pickle uses out-of-band buffers (protocol 5 NEXT_BUFFER), which checkpoints never do');
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push(new PyDict());
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(new PyTuple([]));
+        break;
+      case 0x8f: // EMPTY_SET
+        stack.push(new PySet([], false));
+        break;
+      case 0x85: // TUPLE1
+        stack.push(new PyTuple([pop()]));
+        break;
+      case 0x86: {
+        // TUPLE2
+        const b = pop();
+        const a = pop();
+        stack.push(new PyTuple([a, b]));
+        break;
+      }
+      case 0x87: {
+        // TUPLE3
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push(new PyTuple([a, b, c]));
+        break;
+      }
+      case 0x74: {
+        // TUPLE (popMark replaces `stack`: evaluate it before pushing)
+        const t = new PyTuple(popMark());
+        stack.push(t);
+        break;
+      }
+      case 0x6c: {
+        // LIST
+        const l = popMark();
+        stack.push(l);
+        break;
+      }
+      case 0x64: {
+        // DICT
+        const items = popMark();
+        const d = new PyDict();
+        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        stack.push(d);
+        break;
+      }
+      case 0x91: {
+        // FROZENSET
+        const f = new PySet(popMark(), true);
+        stack.push(f);
+        break;
+      }
+      case 0x90: {
+        // ADDITEMS
+        const items = popMark();
+        const s = top();
+        if (!(s instanceof PySet)) throw new PickleFormatError(`corrupt pickle: ADDITEMS on ${describe(s)}`);
+        s.items.push(...items);
+        break;
+      }
+      case 0x61: {
+        // APPEND
+        const v = pop();
+        append(top(), v);
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = popMark();
+        const t = top();
+        for (const v of items) append(t, v);
+        break;
+      }
+      case 0x73: {
+        // SETITEM
+        const v = pop();
+        const k = pop();
+        setItem(top(), k, v);
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = popMark();
+        const t = top();
+        for (let i = 0; i + 1 < items.length; i += 2) setItem(t, items[i], items[i + 1]);
+        break;
+      }
+      case 0x67: // GET
+        stack.push(memoGet(Number.parseInt(readLine('GET'), 10)));
+        break;
+      case 0x68: // BINGET
+        need(1, 'BINGET');
+        stack.push(memoGet(buf[pos++]));
+        break;
+      case 0x6a: // LONG_BINGET
+        need(4, 'LONG_BINGET');
+        stack.push(memoGet(buf.readUInt32LE(pos)));
+        pos += 4;
+        break;
+      case 0x70: // PUT
+        memo.set(Number.parseInt(readLine('PUT'), 10), top());
+        break;
+      case 0x71: // BINPUT
+        need(1, 'BINPUT');
+        memo.set(buf[pos++], top());
+        break;
+      case 0x72: // LONG_BINPUT
+        need(4, 'LONG_BINPUT');
+        memo.set(buf.readUInt32LE(pos), top());
+        pos += 4;
+        break;
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, top());
+        break;
+      case 0x63: {
+        // GLOBAL
+        const module = readLine('GLOBAL module');
+        const name = readLine('GLOBAL name');
+        stack.push(new PyGlobal(module, name));
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
+        if (typeof module !== 'string' || typeof name !== 'string') {
+          throw new PickleFormatError('corrupt pickle: STACK_GLOBAL needs two strings');
+        }
+        stack.push(new PyGlobal(module, name));
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const callee = pop();
+        stack.push(call(callee, tupleItems(args, 'REDUCE'), 'REDUCE', 'reduce'));
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ
+        const args = pop();
+        const cls = pop();
+        stack.push(call(cls, tupleItems(args, 'NEWOBJ'), 'NEWOBJ', 'newobj'));
+        break;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        const kwargs = pop();
+        const args = pop();
+        const cls = pop();
+        const o = call(cls, tupleItems(args, 'NEWOBJ_EX'), 'NEWOBJ_EX', 'newobj');
+        if (o instanceof PyStub && kwargs instanceof PyDict && kwargs.size) o.dictItems.push(...kwargs.entries());
+        stack.push(o);
+        break;
+      }
+      case 0x69: {
+        // INST
+        const module = readLine('INST module');
+        const name = readLine('INST name');
+        const args = popMark();
+        stack.push(call(new PyGlobal(module, name), args, 'INST', 'inst'));
+        break;
+      }
+      case 0x6f: {
+        // OBJ
+        const items = popMark();
+        if (items.length === 0) throw new PickleFormatError('corrupt pickle: OBJ without a class');
+        stack.push(call(items[0], items.slice(1), 'OBJ', 'inst'));
+        break;
+      }
+      case 0x62: {
+        // BUILD: only records state on inert objects; __setstate__ is never called
+        const state = pop();
+        const obj = top();
+        if (obj instanceof PyStub) obj.state = state;
+        else if (obj instanceof PyDict) obj.attrs = state;
+        else if (obj instanceof PyGlobal && isDangerousGlobal(obj.module, obj.name)) throw new UnsafePickleError(obj.qualified, 'BUILD');
+        break;
+      }
+      case 0x51: // BINPERSID
+        stack.push(persistent(pop()));
+        break;
+      case 0x50: // PERSID
+        stack.push(persistent(readLine('PERSID')));
+        break;
+      case 0x82:
+      case 0x83:
+      case 0x84:
+        throw new PickleFormatError('pickle uses the copyreg extension registry (EXT1/2/4), which is not supported');
+      default:
+        throw new PickleFormatError(`unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${pos - 1}: not a pickle, or corrupt`);
+    }
+  }
+  throw new PickleFormatError('truncated pickle: no STOP opcode');
+}
