@@ -1,0 +1,10 @@
+// The CLI's subcommands, in the order `tessera --help` lists them. Add yours here: one import, one entry.
+
+import type { CliCommand } from '../cli-command';
+import { infoCommand } from './info';
+import { serveCommand } from './serve';
+
+export const COMMANDS: readonly CliCommand[] = [
+  infoCommand,
+  serveCommand,
+];

@@ -1,0 +1,237 @@
+// The web host: serves the built renderer (dist/renderer) and the same API as the Electron bridge
+// over a WebSocket, on 127.0.0.1 only, behind a per-run random token.
+//
+// Protocol on ws://127.0.0.1:<port>/api?token=<token> (JSON text frames):
+//   client → {"id": 1, "method": "settings.update", "params": {...}}
+//   host   → {"id": 1, "result": ...}  or  {"id": 1, "error": {"code": "bad-params", "message": "..."}}
+//   host   → {"event": "settings.onDidChange", "payload": ...}   (push, to every client)
+// HTTP requests and WebSocket upgrades without the token (query `?token=` or the cookie set on the
+// first authorised page load) are refused with 401; a foreign Host or Origin header with 403.
+
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { Api, ApiOutcome } from '../../preload/contract';
+import { dispatchApiCall, subscribeApiEvents } from '../services/api-dispatch';
+
+export const API_SOCKET_PATH = '/api';
+const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+
+export interface WebHostOptions {
+  api: Api;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Folder with the built renderer (index.html + assets). */
+  rendererDir: string;
+  /** Fixed token (tests); by default 32 random bytes, hex. */
+  token?: string;
+}
+
+export interface WebHost {
+  port: number;
+  token: string;
+  /** http://127.0.0.1:<port>/?token=<token> — open this in a browser. */
+  url: string;
+  /** ws://127.0.0.1:<port>/api?token=<token> */
+  socketUrl: string;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+export function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function sameToken(expected: string, given: string | null | undefined): boolean {
+  if (!given) return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(given);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const rendererDir = path.resolve(options.rendererDir);
+  let port = options.port ?? 0;
+  const cookieName = () => `tessera-token-${port}`;
+  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  /** 'ok', or the HTTP status and reason for refusing this request. */
+  function authorise(req: http.IncomingMessage, url: URL): { status: 200 | 401 | 403; reason: string; viaQuery: boolean } {
+    if (!allowedHosts().includes(req.headers.host ?? '')) {
+      return { status: 403, reason: `Host header ${JSON.stringify(req.headers.host ?? '')} is not this Tessera web host.`, viaQuery: false };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedHosts().some((h) => origin === `http://${h}`)) {
+      return { status: 403, reason: `Origin ${JSON.stringify(origin)} may not use this Tessera web host.`, viaQuery: false };
+    }
+    const fromQuery = url.searchParams.get('token');
+    if (sameToken(token, fromQuery)) return { status: 200, reason: '', viaQuery: true };
+    if (sameToken(token, readCookie(req.headers.cookie, cookieName()))) return { status: 200, reason: '', viaQuery: false };
+    return {
+      status: 401,
+      reason: 'This Tessera web host needs its access token: open the URL printed by `tessera serve` (it ends in ?token=…).',
+      viaQuery: false,
+    };
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const auth = authorise(req, url);
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    };
+    if (auth.status !== 200) return send(auth.status, `${auth.reason}\n`);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Only GET and HEAD are served here.\n', { Allow: 'GET, HEAD' });
+
+    let relative: string;
+    try {
+      relative = decodeURIComponent(url.pathname);
+    } catch {
+      return send(400, 'Malformed URL.\n');
+    }
+    if (relative.endsWith('/')) relative += 'index.html';
+    const file = path.resolve(rendererDir, `.${path.posix.normalize(relative)}`);
+    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return send(404, 'Not found.\n');
+
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      if (relative === '/index.html') {
+        return send(503, `The Tessera UI is not built (${path.join(rendererDir, 'index.html')} is missing). Run \`npx vite build\` (npm start does it for you).\n`);
+      }
+      return send(404, 'Not found.\n');
+    }
+    if (!stat.isFile()) return send(404, 'Not found.\n');
+
+    const headers: Record<string, string> = {
+      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': String(stat.size),
+      'Content-Security-Policy': contentSecurityPolicy(port),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY',
+      'Cache-Control': path.extname(file) === '.html' ? 'no-store' : 'private, max-age=3600',
+    };
+    // Later requests (assets, the WebSocket) authenticate with this cookie instead of the query.
+    if (auth.viaQuery) headers['Set-Cookie'] = `${cookieName()}=${token}; Path=/; HttpOnly; SameSite=Strict`;
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') return res.end();
+    fs.createReadStream(file).pipe(res);
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const clients = new Set<WebSocket>();
+
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const auth = url.pathname === API_SOCKET_PATH ? authorise(req, url) : { status: 404 as const, reason: 'Not found.' };
+    if (auth.status !== 200) {
+      const text = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[auth.status];
+      socket.end(`HTTP/1.1 ${auth.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${auth.reason}\n`);
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('message', (data, isBinary) => void handleMessage(ws, data.toString(), isBinary));
+    });
+  });
+
+  async function handleMessage(ws: WebSocket, text: string, isBinary: boolean): Promise<void> {
+    let request: unknown;
+    try {
+      if (isBinary) throw new Error('binary frame');
+      request = JSON.parse(text);
+    } catch {
+      ws.send(JSON.stringify({ id: null, error: { code: 'bad-params', message: 'Messages must be JSON text: {"id", "method", "params"}.' } }));
+      return;
+    }
+    const message = (typeof request === 'object' && request !== null ? request : {}) as Record<string, unknown>;
+    const id = typeof message.id === 'number' || typeof message.id === 'string' ? message.id : null;
+    if (id === null) {
+      ws.send(JSON.stringify({ id: null, error: { code: 'bad-params', message: 'Every request needs an "id" (number or string).' } }));
+      return;
+    }
+    const outcome: ApiOutcome = await dispatchApiCall(options.api, message.method, message.params);
+    if (ws.readyState !== ws.OPEN) return;
+    ws.send(JSON.stringify(outcome.ok ? { id, result: outcome.value ?? null } : { id, error: outcome.error }));
+  }
+
+  const unsubscribe = subscribeApiEvents(options.api, (event, payload) => {
+    const frame = JSON.stringify({ event, payload });
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(frame);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      unsubscribe();
+      reject(new Error(err.code === 'EADDRINUSE'
+        ? `Port ${port} on 127.0.0.1 is already in use; choose another with --port (0 picks a free one).`
+        : `Could not start the web host on 127.0.0.1:${port}: ${err.message}`));
+    });
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('The web host has no TCP address.');
+  port = address.port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    token,
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    socketUrl: `ws://127.0.0.1:${port}${API_SOCKET_PATH}?token=${token}`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        unsubscribe();
+        for (const ws of clients) ws.terminate();
+        sockets.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The object that implements the whole contract (preload/contract.ts), built from the services,
+// and the run-time payload schema of every method. Both hosts (main/electron and main/hosts/web-host)
+// serve exactly this object through main/services/api-dispatch.ts.
+//
+// Adding a domain `foo` (after adding `FooApi` to the contract):
+//   1. in its service file, export `createFooDomain(...): FooApi` and `fooSchemas` (one schema per method);
+//   2. add what it needs to ApiDeps, then one line to createApi and one line to API_SCHEMAS below.
+// The compiler refuses a missing domain, method or schema.
+
+import type { Api, Domain, HostKind, MethodName } from '../../preload/contract';
+import { appSchemas, createAppDomain } from './app-info';
+import { createSettingsDomain, settingsSchemas } from './settings';
+import type { SettingsStore } from './settings';
+import type { Schema } from './validate';
+
+export interface ApiDeps {
+  /** Which host serves the API (reported by app.info). */
+  host: HostKind;
+  /** Folder holding settings.json and the database. */
+  userDataDir: string;
+  settings: SettingsStore;
+}
+
+export function createApi(deps: ApiDeps): Api {
+  return {
+    // ── app ──
+    app: createAppDomain({ host: deps.host, userDataDir: deps.userDataDir }),
+    // ── settings ──
+    settings: createSettingsDomain(deps.settings),
+  };
+}
+
+type ParamOf<D extends Domain, M extends keyof Api[D]> = Api[D][M] extends (...args: infer A) => unknown ? A[0] : never;
+
+/** One payload schema per method of every domain: the type system makes the table exhaustive. */
+export type ApiSchemas = { [D in Domain]: { [M in MethodName<Api[D]>]: Schema<ParamOf<D, M>> } };
+
+export const API_SCHEMAS: ApiSchemas = {
+  // ── app ──
+  app: appSchemas,
+  // ── settings ──
+  settings: settingsSchemas,
+};

@@ -1,0 +1,196 @@
+// The one typed API between the UI and the Node side of Tessera.
+//
+// Both hosts implement exactly this: the Electron main process (through ipcMain + the preload
+// bridge `window.tessera`) and the web host (WebSocket on 127.0.0.1). The renderer only
+// `import type`s this file; main and the preload also use the constant lists below.
+//
+// Rules (checked by the types at the bottom of this file):
+//  - one interface per domain (`app`, `settings`, …), gathered in `Api`;
+//  - a method takes zero or one argument (a JSON value, usually a readonly option bag) and
+//    returns a Promise of a JSON value;
+//  - a push event is a member named `onDidX` of type `ApiEvent<Payload>`: subscribe with a listener,
+//    get back an unsubscribe function;
+//  - every method is listed in API_METHODS and every event in API_EVENTS (the compiler refuses a
+//    missing or misspelt name), and the main side registers a payload schema for every method.
+//
+// Adding a domain `foo`: (1) write `FooApi` in its own section below, (2) add `foo: FooApi` to
+// `Api`, (3) add `foo: [...]` to API_METHODS and API_EVENTS. The compiler then points at the places
+// in main/services/api.ts (implementation + payload schemas) that need the domain too.
+
+// ───────────────────────────── shared wire types ─────────────────────────────
+
+/** A value that survives JSON (the web host) and structured clone (Electron IPC) unchanged. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+export type Listener<T> = (payload: T) => void;
+export type Unsubscribe = () => void;
+/** A push event: `api.settings.onDidChange((s) => …)` returns the function that unsubscribes. */
+export type ApiEvent<T> = (listener: Listener<T>) => Unsubscribe;
+
+/** Error codes every host uses for a failed call. */
+export type ApiErrorCode =
+  | 'unknown-method' // no such `domain.method`
+  | 'bad-params' // the payload failed the method's schema
+  | 'failed' // the method ran and threw
+  | 'unavailable'; // the host cannot run it here (e.g. a missing native module)
+
+export interface ApiErrorInfo {
+  code: ApiErrorCode;
+  /** One clear sentence: what was wrong and what to do. */
+  message: string;
+}
+
+/** What a host sends back for one call (the preload/WebSocket client unwrap it and throw on errors). */
+export type ApiOutcome = { ok: true; value: unknown } | { ok: false; error: ApiErrorInfo };
+
+// ───────────────────────────── domain: app ─────────────────────────────
+
+export type HostKind = 'electron' | 'web' | 'cli';
+
+export interface ExecutionProviderInfo {
+  /** onnxruntime's provider name: 'cpu', 'cuda', 'dml', 'coreml', 'webgpu', … */
+  name: string;
+  /** Whether its libraries ship with the app (false: usable only where they are installed). */
+  bundled: boolean;
+}
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** process.platform: 'linux' | 'win32' | 'darwin' | … */
+  platform: string;
+  arch: string;
+  /** Which host serves this API. */
+  host: HostKind;
+  versions: {
+    node: string;
+    /** null outside Electron. */
+    electron: string | null;
+    chrome: string | null;
+    /** null when onnxruntime-node could not be loaded (see onnxruntimeError). */
+    onnxruntime: string | null;
+  };
+  /** Execution providers this onnxruntime-node build offers (empty if it could not be loaded). */
+  executionProviders: ExecutionProviderInfo[];
+  onnxruntimeError: string | null;
+  /** The SQLite binding the gallery uses; `error` says why it could not be loaded. */
+  sqlite: { available: boolean; version: string | null; error: string | null };
+  /** Where settings and the database live. */
+  userDataDir: string;
+}
+
+export interface AppApi {
+  info(): Promise<AppInfo>;
+}
+
+// ───────────────────────────── domain: settings ─────────────────────────────
+
+export interface Settings {
+  /** Absolute folder where generated images and fine-tuned models are written. */
+  libraryFolder: string;
+}
+
+export type SettingsPatch = Partial<Settings>;
+
+/** A settings file that could not be read was moved aside (never silently reset). */
+export interface SettingsRecovery {
+  /** Where the unreadable file now lives: `…/settings.json.corrupt-<time>`. */
+  movedTo: string;
+  /** Why it could not be used. */
+  reason: string;
+  /** ISO time of the recovery. */
+  at: string;
+}
+
+export interface SettingsSnapshot {
+  values: Settings;
+  /** The settings file (it may not exist yet: defaults are written on the first update). */
+  file: string;
+  /** Set when this run found a corrupt settings file and moved it aside; null otherwise. */
+  recovered: SettingsRecovery | null;
+}
+
+export interface SettingsApi {
+  get(): Promise<SettingsSnapshot>;
+  /** Validates, applies and persists `patch` atomically; resolves with the new snapshot. */
+  update(patch: SettingsPatch): Promise<SettingsSnapshot>;
+  /** Fires after every successful update (from any window or client). */
+  onDidChange: ApiEvent<SettingsSnapshot>;
+}
+
+// ───────────────────────────── the API: one entry per domain ─────────────────────────────
+
+export interface Api {
+  app: AppApi;
+  settings: SettingsApi;
+}
+
+export type Domain = keyof Api & string;
+
+/** Member names of a domain that are events (`onDidX`). */
+export type EventName<T> = { [K in keyof T & string]: T[K] extends ApiEvent<infer _P> ? (K extends `onDid${string}` ? K : never) : never }[keyof T & string];
+/** Member names of a domain that are methods (everything that is not an event). */
+export type MethodName<T> = Exclude<keyof T & string, EventName<T>>;
+
+export const API_METHODS = {
+  app: ['info'],
+  settings: ['get', 'update'],
+} as const satisfies { [D in Domain]: readonly MethodName<Api[D]>[] };
+
+export const API_EVENTS = {
+  app: [],
+  settings: ['onDidChange'],
+} as const satisfies { [D in Domain]: readonly EventName<Api[D]>[] };
+
+// ───────────────────────────── derived names and helpers ─────────────────────────────
+
+/** 'app.info' | 'settings.get' | … */
+export type MethodPath = { [D in Domain]: `${D}.${MethodName<Api[D]>}` }[Domain];
+/** 'settings.onDidChange' | … */
+export type EventPath = { [D in Domain]: `${D}.${EventName<Api[D]>}` }[Domain];
+
+type MethodOf<P extends MethodPath> = P extends `${infer D extends Domain}.${infer M}`
+  ? M extends keyof Api[D] ? Api[D][M] : never
+  : never;
+type AnyMethod = (...args: never[]) => unknown;
+export type ParamsOf<P extends MethodPath> = MethodOf<P> extends AnyMethod ? Parameters<MethodOf<P>>[0] : never;
+export type ResultOf<P extends MethodPath> = MethodOf<P> extends AnyMethod ? Awaited<ReturnType<MethodOf<P>>> : never;
+export type PayloadOf<P extends EventPath> = P extends `${infer D extends Domain}.${infer E}`
+  ? E extends keyof Api[D] ? (Api[D][E] extends ApiEvent<infer T> ? T : never) : never
+  : never;
+
+/** Every method path, in API_METHODS order. */
+export function listMethodPaths(): MethodPath[] {
+  const out: string[] = [];
+  for (const [domain, methods] of Object.entries(API_METHODS)) for (const m of methods) out.push(`${domain}.${m}`);
+  return out as MethodPath[];
+}
+
+/** Every event path, in API_EVENTS order. */
+export function listEventPaths(): EventPath[] {
+  const out: string[] = [];
+  for (const [domain, events] of Object.entries(API_EVENTS)) for (const e of events) out.push(`${domain}.${e}`);
+  return out as EventPath[];
+}
+
+/** Electron IPC channel for a method or event (the preload and main/electron agree on it). */
+export function ipcChannel(path: MethodPath | EventPath): string {
+  return `tessera:${path}`;
+}
+
+/** What `window.tessera` is: the API itself, built by preload/index.ts from the lists above. */
+export type TesseraBridge = Api;
+
+// ───────────────────────────── compile-time checks ─────────────────────────────
+
+type AssertNever<T extends never> = T;
+type Missing<D extends Domain, Listed, All> = Exclude<All, Listed> extends never ? never : `${D}.${Exclude<All, Listed> & string}`;
+/** Compiles only if API_METHODS lists every method of every domain. */
+export type MethodsAreExhaustive = AssertNever<{ [D in Domain]: Missing<D, (typeof API_METHODS)[D][number], MethodName<Api[D]>> }[Domain]>;
+/** Compiles only if API_EVENTS lists every event of every domain. */
+export type EventsAreExhaustive = AssertNever<{ [D in Domain]: Missing<D, (typeof API_EVENTS)[D][number], EventName<Api[D]>> }[Domain]>;
+type BadMethod<D extends Domain, M extends keyof Api[D]> = Api[D][M] extends (...args: infer A) => Promise<unknown>
+  ? (A extends [] | [unknown] | [unknown?] ? never : `${D}.${M & string} takes more than one argument`)
+  : `${D}.${M & string} must return a Promise`;
+/** Compiles only if every method takes at most one argument and returns a Promise. */
+export type MethodsAreWellFormed = AssertNever<{ [D in Domain]: { [M in MethodName<Api[D]>]: BadMethod<D, M> }[MethodName<Api[D]>] }[Domain]>;

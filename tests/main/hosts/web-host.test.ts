@@ -1,0 +1,185 @@
+// Starts the real web host on an ephemeral port and talks to it over real HTTP and a real WebSocket.
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { startWebHost } from '../../../main/hosts/web-host';
+import type { WebHost } from '../../../main/hosts/web-host';
+import { openBackend } from '../../../main/services/backend';
+import type { Backend } from '../../../main/services/backend';
+import { listMethodPaths } from '../../../preload/contract';
+
+let dir: string;
+let rendererDir: string;
+let backend: Backend;
+let host: WebHost;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-webhost-'));
+  rendererDir = path.join(dir, 'renderer');
+  fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>t</title>');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(dir, 'secret.txt'), 'do not serve');
+  backend = await openBackend({ host: 'web', userDataDir: path.join(dir, 'user-data') });
+  host = await startWebHost({ api: backend.api, port: 0, rendererDir });
+});
+afterAll(async () => {
+  await host.close();
+  await backend.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+interface Frame { id?: number | string | null; result?: unknown; error?: { code: string; message: string }; event?: string; payload?: unknown }
+
+/** A minimal client: open, send requests, collect frames. */
+async function connect(url = host.socketUrl, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url, { headers });
+  const frames: Frame[] = [];
+  const waiters: (() => void)[] = [];
+  ws.on('message', (data) => {
+    frames.push(JSON.parse(String(data)) as Frame);
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const waitFor = async (pred: (f: Frame) => boolean): Promise<Frame> => {
+    for (;;) {
+      const found = frames.find(pred);
+      if (found) return found;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  let next = 1;
+  const call = async (method: string, params?: unknown): Promise<Frame> => {
+    const id = next++;
+    ws.send(JSON.stringify({ id, method, params }));
+    return waitFor((f) => f.id === id);
+  };
+  return { ws, frames, call, waitFor };
+}
+
+/** Resolves with the HTTP status a refused upgrade gets. */
+function refusedUpgrade(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on('open', () => reject(new Error('the upgrade was accepted')));
+    ws.on('error', () => undefined);
+  });
+}
+
+function rawGet(pathAndQuery: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: host.port, path: pathAndQuery, headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web host', () => {
+  it('listens on 127.0.0.1 with a random 64-hex token in its URLs', () => {
+    expect(host.port).toBeGreaterThan(0);
+    expect(host.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+  });
+
+  it('round-trips every v0 method over the WebSocket and pushes settings.onDidChange', async () => {
+    const client = await connect();
+    const tested = new Set<string>();
+
+    const info = await client.call('app.info');
+    tested.add('app.info');
+    expect(info.result).toMatchObject({ name: 'Tessera', host: 'web', platform: process.platform, versions: { node: process.versions.node } });
+    expect((info.result as { executionProviders: { name: string }[] }).executionProviders.map((p) => p.name)).toContain('cpu');
+
+    const before = await client.call('settings.get');
+    tested.add('settings.get');
+    expect(before.result).toMatchObject({ values: { libraryFolder: path.join(dir, 'user-data', 'library') }, recovered: null });
+
+    const folder = path.join(dir, 'chosen library');
+    const updated = await client.call('settings.update', { libraryFolder: folder });
+    tested.add('settings.update');
+    expect(updated.result).toMatchObject({ values: { libraryFolder: folder } });
+    const pushed = await client.waitFor((f) => f.event === 'settings.onDidChange');
+    expect(pushed.payload).toEqual(updated.result);
+    expect((await client.call('settings.get')).result).toEqual(updated.result);
+
+    expect([...tested].sort()).toEqual(listMethodPaths().sort());
+    client.ws.close();
+  });
+
+  it('pushes events to every connected client', async () => {
+    const a = await connect();
+    const b = await connect();
+    await a.call('settings.update', { libraryFolder: path.join(dir, 'shared') });
+    const seen = await b.waitFor((f) => f.event === 'settings.onDidChange');
+    expect(seen.payload).toMatchObject({ values: { libraryFolder: path.join(dir, 'shared') } });
+    a.ws.close();
+    b.ws.close();
+  });
+
+  it('answers bad requests with errors, not by dropping the connection', async () => {
+    const client = await connect();
+    expect((await client.call('settings.update', { libraryFolder: 5 })).error)
+      .toEqual({ code: 'bad-params', message: 'settings.update: params.libraryFolder must be a non-empty string, got number 5.' });
+    expect((await client.call('gallery.drop')).error?.code).toBe('unknown-method');
+    client.ws.send('not json');
+    expect((await client.waitFor((f) => f.id === null)).error?.message).toMatch(/must be JSON/);
+    expect((await client.call('app.info')).result).toBeTruthy();
+    client.ws.close();
+  });
+
+  it('refuses the WebSocket without the right token, from a foreign origin, or on another path', async () => {
+    const base = `ws://127.0.0.1:${host.port}/api`;
+    expect(await refusedUpgrade(base)).toBe(401);
+    expect(await refusedUpgrade(`${base}?token=${'0'.repeat(64)}`)).toBe(401);
+    expect(await refusedUpgrade(`${base}?token=${host.token.slice(1)}`)).toBe(401);
+    expect(await refusedUpgrade(host.socketUrl, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await refusedUpgrade(`ws://127.0.0.1:${host.port}/other?token=${host.token}`)).toBe(404);
+  });
+
+  it('refuses HTTP without the token and serves the UI with it (then by cookie)', async () => {
+    const base = `http://127.0.0.1:${host.port}`;
+    const bare = await fetch(`${base}/`);
+    expect(bare.status).toBe(401);
+    expect(await bare.text()).toMatch(/needs its access token/);
+    expect((await fetch(`${base}/assets/app.js`)).status).toBe(401);
+
+    const page = await fetch(host.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? '';
+    expect(cookie).toBe(`tessera-token-${host.port}=${host.token}`);
+    const asset = await fetch(`${base}/assets/app.js`, { headers: { cookie } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await asset.text()).toBe('console.log(1)');
+
+    // The cookie also authorises the WebSocket (what the browser client relies on after a reload).
+    const viaCookie = await connect(`ws://127.0.0.1:${host.port}/api`, { cookie });
+    expect((await viaCookie.call('settings.get')).result).toBeTruthy();
+    viaCookie.ws.close();
+  });
+
+  it('never serves files outside the renderer folder and refuses foreign Host headers', async () => {
+    for (const p of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt', '/%2e%2e%2fsecret.txt']) {
+      const res = await rawGet(`${p}?token=${host.token}`, { host: `127.0.0.1:${host.port}` });
+      expect(res.status).toBe(404);
+      expect(res.body).not.toContain('do not serve');
+    }
+    const rebinding = await rawGet(`/?token=${host.token}`, { host: `evil.example:${host.port}` });
+    expect(rebinding.status).toBe(403);
+  });
+});

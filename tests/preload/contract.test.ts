@@ -1,0 +1,44 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { API_EVENTS, API_METHODS, ipcChannel, listEventPaths, listMethodPaths } from '../../preload/contract';
+import type { Api, EventPath, MethodPath, ParamsOf, PayloadOf, ResultOf, SettingsPatch, SettingsSnapshot, AppInfo } from '../../preload/contract';
+
+describe('preload/contract', () => {
+  it('lists the same domains for methods and events', () => {
+    expect(Object.keys(API_EVENTS).sort()).toEqual(Object.keys(API_METHODS).sort());
+  });
+
+  it('derives the v0 method and event paths in order', () => {
+    expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update']);
+    expect(listEventPaths()).toEqual(['settings.onDidChange']);
+  });
+
+  it('names every event onDidX and no method onDidX', () => {
+    for (const path of listEventPaths()) expect(path.split('.')[1]).toMatch(/^onDid[A-Z]/);
+    for (const path of listMethodPaths()) expect(path.split('.')[1]).not.toMatch(/^onDid/);
+  });
+
+  it('has unique, prefixed IPC channels', () => {
+    const channels = [...listMethodPaths(), ...listEventPaths()].map(ipcChannel);
+    expect(new Set(channels).size).toBe(channels.length);
+    for (const channel of channels) expect(channel).toMatch(/^tessera:[a-z]+\.[A-Za-z]+$/);
+  });
+
+  it('types parameters, results and payloads from the interfaces', () => {
+    expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update'>();
+    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange'>();
+    expectTypeOf<ParamsOf<'settings.update'>>().toEqualTypeOf<SettingsPatch>();
+    expectTypeOf<ParamsOf<'app.info'>>().toEqualTypeOf<undefined>();
+    expectTypeOf<ResultOf<'app.info'>>().toEqualTypeOf<AppInfo>();
+    expectTypeOf<ResultOf<'settings.get'>>().toEqualTypeOf<SettingsSnapshot>();
+    expectTypeOf<PayloadOf<'settings.onDidChange'>>().toEqualTypeOf<SettingsSnapshot>();
+    expectTypeOf<Api['settings']['onDidChange']>().parameter(0).toEqualTypeOf<(payload: SettingsSnapshot) => void>();
+  });
+
+  it('refuses names that are not in the interfaces (compile-time)', () => {
+    // @ts-expect-error: not a method of the settings domain
+    const badMethod: MethodPath = 'settings.reset';
+    // @ts-expect-error: events are not methods
+    const eventAsMethod: MethodPath = 'settings.onDidChange';
+    expect([badMethod, eventAsMethod]).toHaveLength(2);
+  });
+});
