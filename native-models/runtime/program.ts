@@ -1,0 +1,113 @@
+// Program = an ONNX model + its cached session + the names, dtypes and shapes of its feeds and fetches.
+// `compile(graph, outputs)` is the one-call path from a symbolic graph to something you can run.
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import type { Graph, Tensor } from '../graph/graph';
+import type { DType, TypedArray } from '../graph/dtype';
+import { dtypeFromOnnx, dtypeOfArray, sizeOf } from '../graph/dtype';
+import { emitModel } from '../onnx/emit';
+import type { EmitOptions, IoInfo } from '../onnx/emit';
+import { decodeModel, encodeModel } from '../onnx/proto';
+import type { ModelProto } from '../onnx/proto';
+import { PROTOBUF_LIMIT, saveModel } from '../onnx/external';
+import { createSession, sha256 } from './session';
+import type { ProviderName, RuntimeOptions, SessionHandle } from './session';
+
+export interface RunOutput { data: TypedArray; dims: number[]; dtype: DType }
+/** A feed: a typed array of the input's dtype (shape taken from the program) or an ort.Tensor. */
+export type Feed = TypedArray | ort.Tensor;
+
+export class Program {
+  constructor(
+    readonly handle: SessionHandle,
+    readonly inputs: readonly IoInfo[],
+    readonly outputs: readonly IoInfo[],
+  ) {}
+
+  get provider(): ProviderName { return this.handle.provider; }
+  get fallbackReason(): string | null { return this.handle.fallbackReason; }
+  get hash(): string { return this.handle.hash; }
+
+  /**
+   * Run with `feeds` by input name. `fetchNames` limits the outputs (default: all). `preallocated`
+   * (output name -> typed array of the output's size) is filled in place instead of fresh buffers.
+   * Note: session.run blocks the calling thread for the duration of the computation.
+   */
+  async run(feeds: Record<string, Feed>, fetchNames?: readonly string[], preallocated?: Record<string, TypedArray>): Promise<Record<string, RunOutput>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const io of this.inputs) {
+      const f = feeds[io.name];
+      if (f === undefined) {
+        const missing = this.inputs.filter((i) => feeds[i.name] === undefined).map((i) => i.name);
+        throw new Error(`Program.run: missing feeds ${missing.join(', ')} (expects ${this.inputs.map((i) => i.name).join(', ')})`);
+      }
+      ortFeeds[io.name] = f instanceof ort.Tensor ? f : toOrt(f as TypedArray, io, 'feed');
+    }
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputs.some((i) => i.name === name)) throw new Error(`Program.run: "${name}" is not an input of this program (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+    }
+    const names = fetchNames ?? this.outputs.map((o) => o.name);
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const name of names) {
+      const io = this.outputs.find((o) => o.name === name);
+      if (!io) throw new Error(`Program.run: "${name}" is not an output of this program (outputs: ${this.outputs.map((o) => o.name).join(', ')})`);
+      const pre = preallocated?.[name];
+      fetches[name] = pre ? toOrt(pre, io, 'preallocated output') : null;
+    }
+    const res = await this.handle.session.run(ortFeeds, fetches);
+    const out: Record<string, RunOutput> = {};
+    for (const name of names) {
+      const v = res[name] as ort.Tensor;
+      const dtype = (this.outputs.find((o) => o.name === name) as IoInfo).dtype;
+      const data = v.location === 'cpu' || v.location === 'cpu-pinned' ? (v.data as TypedArray) : ((await v.getData()) as TypedArray);
+      out[name] = { data, dims: [...v.dims], dtype };
+    }
+    return out;
+  }
+}
+
+function toOrt(data: TypedArray, io: IoInfo, what: string): ort.Tensor {
+  const dt = dtypeOfArray(data);
+  if (dt !== io.dtype && !(io.dtype === 'bool' && data instanceof Uint8Array)) {
+    throw new Error(`Program.run: ${what} "${io.name}" is a ${data.constructor.name} (${dt}); it needs ${io.dtype}`);
+  }
+  if (data.length !== sizeOf(io.shape)) {
+    throw new Error(`Program.run: ${what} "${io.name}" has ${data.length} values; shape [${io.shape.join(', ')}] needs ${sizeOf(io.shape)}`);
+  }
+  return new ort.Tensor(io.dtype, data as ort.Tensor.DataType, io.shape);
+}
+
+const ioOf = (v: { name: string; elemType: number; shape: number[] }): IoInfo => ({ name: v.name, dtype: dtypeFromOnnx(v.elemType), shape: v.shape });
+
+/** A Program from a ModelProto; models too big for one protobuf go through a temp file + external data. */
+export async function programFromModel(model: ModelProto, opts: RuntimeOptions = {}): Promise<Program> {
+  const io = { inputs: model.graph.inputs.map(ioOf), outputs: model.graph.outputs.map(ioOf) };
+  const total = model.graph.initializers.reduce((n, t) => n + (t.raw?.length ?? 0), 0);
+  if (total > PROTOBUF_LIMIT - (64 << 20)) {
+    const dir = join(tmpdir(), 'tessera-onnx', `${process.pid}-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'model.onnx');
+    saveModel(path, model, { external: true });
+    return new Program(await createSession({ path }, opts), io.inputs, io.outputs);
+  }
+  const bytes = encodeModel(model);
+  return new Program(await createSession(bytes, opts), io.inputs, io.outputs);
+}
+
+/** A Program from ONNX bytes (its inputs and outputs are read from the bytes). */
+export async function programFromBytes(bytes: Uint8Array, opts: RuntimeOptions = {}): Promise<Program> {
+  const m = decodeModel(bytes);
+  return new Program(await createSession(bytes, opts), m.graph.inputs.map(ioOf), m.graph.outputs.map(ioOf));
+}
+
+export type CompileOptions = RuntimeOptions & EmitOptions;
+
+/** Emit the part of `graph` that computes `outputs` (name -> tensor), open a session, wrap it. */
+export async function compile(graph: Graph, outputs: Record<string, Tensor>, opts: CompileOptions = {}): Promise<Program> {
+  const { model } = emitModel(graph, outputs, opts);
+  return programFromModel(model, opts);
+}
+
+export { sha256 };
