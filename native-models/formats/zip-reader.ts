@@ -261,7 +261,7 @@ async function readCentralDirectory(
         const need = (v: number): boolean => v === U32_MAX;
         if (need(uncompressedSize) && q + 8 <= x + 4 + len) { uncompressedSize = u64(cd, q); q += 8; }
         if (need(compressedSize) && q + 8 <= x + 4 + len) { compressedSize = u64(cd, q); q += 8; }
-        if (need(localHeaderOffset) && q + 8 <= x + 4 + len) { localHeaderOffset = u64(cd, q); q += 8; }
+        if (need(localHeaderOffset) && q + 8 <= x + 4 + len) localHeaderOffset = u64(cd, q);
       }
       x += 4 + len;
     }
