@@ -3,8 +3,12 @@
 import type { CliCommand } from '../cli-command';
 import { infoCommand } from './info';
 import { serveCommand } from './serve';
+import { importCommand } from './import';
+import { exportTamingCommand } from './export-taming';
 
 export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
   serveCommand,
+  importCommand,
+  exportTamingCommand,
 ];
