@@ -6,6 +6,7 @@ import {
   checkpointName, listCheckpoints, loadCheckpoint, loadLatestCheckpoint, removeTempFiles, saveCheckpoint, type TrainingState,
 } from '../../../native-models/training/checkpoint';
 import { DataOrder } from '../../../native-models/training/data/order';
+import { openSafetensors } from '../../../native-models/formats/safetensors';
 import { TrainRng } from '../../../native-models/training/rng';
 
 /** Byte equality of big typed arrays (vitest's deep equality is far too slow for millions of elements). */
@@ -65,6 +66,17 @@ describe('checkpoints', () => {
     expect((8 + hlen) % 8).toBe(0);
     const header = JSON.parse(bytes.toString('utf8', 8, 8 + hlen)) as Record<string, { dtype?: string }>;
     expect(header['param/quantize.embedding.weight']!.dtype).toBe('F16');
+    // And the library's own safetensors reader opens it.
+    const st = await openSafetensors(saved.path);
+    try {
+      expect(st.metadata.format).toBe('tessera-checkpoint');
+      const bias = st.tensors.get('param/encoder.conv_in.bias')!;
+      expect([bias.dtype, bias.shape]).toEqual(['float32', [3]]);
+      const raw = await bias.read();
+      expect(Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)))).toEqual([1.5, 2, 3]);
+    } finally {
+      await st.close();
+    }
   });
 
   it('survive a failure injected mid-write: the previous checkpoint stays intact and no temp file remains', async () => {
