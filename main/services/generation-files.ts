@@ -21,7 +21,7 @@ import type { GenerationRecord, JsonValue } from '../../preload/generation-recor
 import { writeFileAtomic } from './atomic-write';
 import { encodePng } from './png-record';
 
-export type Palette = ReadonlyArray<readonly [number, number, number]>;
+import type { Palette } from './generator-loader';
 
 interface DecodedPng {
   width: number;
@@ -50,8 +50,12 @@ export async function readConditionFile(file: string, mode: GenerateMode, palett
   } catch (e) {
     throw new Error(`Cannot read the condition file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`, { cause: e });
   }
+  return conditionFromBytes(bytes, path.extname(file).toLowerCase(), mode, palette, file);
+}
+
+/** Decode condition bytes by file type (`.png`, `.npy`, `.json`). */
+export function conditionFromBytes(bytes: Uint8Array, ext: string, mode: GenerateMode, palette?: Palette, file = 'the condition'): ConditionInput {
   if (bytes.length === 0) throw new Error(`The condition file ${file} is empty.`);
-  const ext = path.extname(file).toLowerCase();
   if (ext === '.json') {
     if (mode !== 'pose') throw new Error(`${file}: JSON conditions are OpenPose keypoints, for pose models only.`);
     return { kind: 'pose', json: new TextDecoder().decode(bytes) };
@@ -92,9 +96,13 @@ export async function readConditionFile(file: string, mode: GenerateMode, palett
 
 /** A mask PNG (non-zero / non-black = resample) at the output size → [H*W] 0/1. */
 export async function readMaskFile(file: string, width: number, height: number): Promise<Uint8Array> {
-  const png = decodePng(await fs.readFile(file), file);
+  return maskFromPng(await fs.readFile(file), width, height, file);
+}
+
+export function maskFromPng(bytes: Uint8Array, width: number, height: number, file = 'The mask'): Uint8Array {
+  const png = decodePng(bytes, file);
   if (png.width !== width || png.height !== height) {
-    throw new Error(`The mask ${file} is ${png.width}×${png.height}; it must match the output size ${width}×${height}.`);
+    throw new Error(`${file} is ${png.width}×${png.height}; the mask must match the output size ${width}×${height}.`);
   }
   const out = new Uint8Array(width * height);
   for (let p = 0; p < out.length; p++) out[p] = png.rgba[p * 4]! | png.rgba[p * 4 + 1]! | png.rgba[p * 4 + 2]! ? 1 : 0;

@@ -12,29 +12,16 @@
 import * as fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generate } from '../../../native-models/sampling/generate';
-import type { GenerateMode, GenerateRequest, GeneratorModels } from '../../../native-models/sampling/generate';
+import type { GenerateMode, GenerateRequest } from '../../../native-models/sampling/generate';
 import { formatDuration } from '../../../native-models/sampling/progress';
 import { randomSeed } from '../../../native-models/sampling/rng';
 import type { JsonValue } from '../../../preload/generation-record';
 import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../services/generation-files';
-import type { Palette } from '../../services/generation-files';
+import type { GeneratorLoader, LoadedGenerator } from '../../services/generator-loader';
 import { encodePng } from '../../services/png-record';
 import { writeFileAtomic } from '../../services/atomic-write';
 
-/** A loaded model as the command needs it. */
-export interface LoadedGenerator {
-  models: GeneratorModels;
-  id: string;
-  sha256: string;
-  name?: string;
-  executionProvider: string;
-  device?: string;
-  palette?: Palette;
-  classNames?: readonly string[];
-  dispose?(): Promise<void> | void;
-}
-
-export type GeneratorLoader = (spec: string) => Promise<LoadedGenerator>;
+export type { GeneratorLoader, LoadedGenerator };
 
 export interface CommandIo {
   stdout: (text: string) => void;
