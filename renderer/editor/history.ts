@@ -105,3 +105,24 @@ export class History {
     for (const l of this.listeners) l(s);
   }
 }
+
+/**
+ * A command that swaps whole immutable snapshots (pose people, settings): cheap for small state.
+ * Merging keeps the first `before` and the latest `after`, so a drag is one undo step.
+ */
+export function snapshotCommand<T>(label: string, store: { get(): T; set(value: T): void }, next: T, mergeKey?: string): Command {
+  const before = store.get();
+  let after = next;
+  const cmd: Command = {
+    label,
+    mergeKey,
+    apply: () => store.set(after),
+    revert: () => store.set(before),
+    merge: (other) => {
+      if (!('snapshotAfter' in other)) return false;
+      after = (other as Command & { snapshotAfter: () => T }).snapshotAfter();
+      return true;
+    },
+  };
+  return Object.assign(cmd, { snapshotAfter: () => after });
+}
