@@ -10,7 +10,7 @@
  *         directly; colour PNGs need `palette` (class id -> [r, g, b]) and every colour must be in it;
  *       - pose: `<stem>.pose.json` keypoints scaled into the resized frame.
  *  2. `cropSample`: a size×size crop and an optional flip, drawn from the seeded RNG in this order:
- *     crop x (nextInt), crop y (nextInt), flip (nextFloat < 0.5). With `random: false` the crop is centred and
+ *     crop x (nextInt), crop y (nextInt), flip (nextFloat < 0.5); offsets are multiples of `align` (default 1). With `random: false` the crop is centred and
  *     no offsets are drawn (the validation setting). A flip mirrors image, labels and edges and swaps the left
  *     and right pose joints.
  */
@@ -51,6 +51,11 @@ export interface CropOptions {
   random?: boolean;
   /** Random horizontal flip with probability 0.5 (default true). */
   flip?: boolean;
+  /**
+   * Crop offsets are multiples of this (default 1). With the VQGAN factor f and resize = size, an image has only
+   * ⌊(long − size)/f⌋ + 1 crop positions (× 2 flips), so token grids of every crop can be cached.
+   */
+  align?: number;
 }
 
 export interface CropSample {
@@ -222,8 +227,10 @@ export function cropSample(p: PreparedImage, opts: CropOptions, rng: TrainRng): 
   const s = opts.size;
   if (p.width < s || p.height < s) throw new Error(`cropSample: the image is ${p.width}×${p.height}, smaller than the crop ${s}×${s}.`);
   const random = opts.random ?? true;
-  const cropX = random ? rng.nextInt(p.width - s + 1) : Math.floor((p.width - s) / 2);
-  const cropY = random ? rng.nextInt(p.height - s + 1) : Math.floor((p.height - s) / 2);
+  const a = opts.align ?? 1;
+  if (!Number.isInteger(a) || a < 1) throw new Error(`cropSample: align=${a} must be a positive integer.`);
+  const cropX = a * (random ? rng.nextInt(Math.floor((p.width - s) / a) + 1) : Math.floor((p.width - s) / 2 / a));
+  const cropY = a * (random ? rng.nextInt(Math.floor((p.height - s) / a) + 1) : Math.floor((p.height - s) / 2 / a));
   const flipped = (opts.flip ?? true) ? rng.nextFloat() < 0.5 : false;
   const plane = s * s;
   const image = new Float32Array(3 * plane); // [3, S, S]
