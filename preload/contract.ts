@@ -32,7 +32,8 @@ export type ApiErrorCode =
   | 'unknown-method' // no such `domain.method`
   | 'bad-params' // the payload failed the method's schema
   | 'failed' // the method ran and threw
-  | 'unavailable'; // the host cannot run it here (e.g. a missing native module)
+  | 'unavailable' // the host cannot run it here (e.g. a missing native module)
+  | 'forbidden'; // the caller may not use the API (Electron: not the app's own window)
 
 export interface ApiErrorInfo {
   code: ApiErrorCode;
