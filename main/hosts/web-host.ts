@@ -17,6 +17,7 @@ import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { Api, ApiOutcome } from '../../preload/contract';
 import { dispatchApiCall, subscribeApiEvents } from '../services/api-dispatch';
+import { contentSecurityPolicy, contentTypeFor, resolveRendererFile } from '../services/renderer-files';
 
 export const API_SOCKET_PATH = '/api';
 const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
@@ -39,37 +40,6 @@ export interface WebHost {
   /** ws://127.0.0.1:<port>/api?token=<token> */
   socketUrl: string;
   close(): Promise<void>;
-}
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.wasm': 'application/wasm',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
-export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 function sameToken(expected: string, given: string | null | undefined): boolean {
@@ -124,21 +94,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (auth.status !== 200) return send(auth.status, `${auth.reason}\n`);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Only GET and HEAD are served here.\n', { Allow: 'GET, HEAD' });
 
-    let relative: string;
-    try {
-      relative = decodeURIComponent(url.pathname);
-    } catch {
-      return send(400, 'Malformed URL.\n');
-    }
-    if (relative.endsWith('/')) relative += 'index.html';
-    const file = path.resolve(rendererDir, `.${path.posix.normalize(relative)}`);
-    if (file !== rendererDir && !file.startsWith(rendererDir + path.sep)) return send(404, 'Not found.\n');
+    const file = resolveRendererFile(rendererDir, url.pathname);
+    if (file === null) return send(404, 'Not found.\n');
 
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
     } catch {
-      if (relative === '/index.html') {
+      if (file === path.join(rendererDir, 'index.html')) {
         return send(503, `The Tessera UI is not built (${path.join(rendererDir, 'index.html')} is missing). Run \`npx vite build\` (npm start does it for you).\n`);
       }
       return send(404, 'Not found.\n');
@@ -146,9 +109,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!stat.isFile()) return send(404, 'Not found.\n');
 
     const headers: Record<string, string> = {
-      'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Type': contentTypeFor(file),
       'Content-Length': String(stat.size),
-      'Content-Security-Policy': contentSecurityPolicy(port),
+      'Content-Security-Policy': contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',
