@@ -6,6 +6,8 @@
  * then conv 3L-1 (stride 1), norm 3L, LeakyReLU, and the 1-channel conv 3L+2. Convs before a BatchNorm have no bias;
  * with ActNorm they do (taming's `use_bias = norm_layer != BatchNorm2d`).
  */
+import type { Scope, Tensor } from '../graph/graph';
+import { conv2d } from './layers';
 import { conv, type ParamSpec } from './param-spec';
 
 export interface DiscriminatorConfig {
@@ -61,4 +63,42 @@ export function discriminatorParameters(c: DiscriminatorConfig): ParamSpec[] {
     }
   }
   return out;
+}
+
+/**
+ * PatchGAN forward: x [B, in, H, W] → logits [B, 1, H', W'] (30×30 for 256² with 3 layers).
+ * BatchNorm: `training` normalizes with the batch statistics (biased variance, eps 1e-5), as in taming's training
+ * step; otherwise with running_mean/running_var. The running-statistics update (momentum 0.1, unbiased variance) is
+ * the trainer's job: `batchStats` returns each BatchNorm's batch mean and biased variance for it.
+ * ActNorm: scale · (x + loc) (its data-dependent initialisation on the first batch is done by the trainer).
+ */
+export function discriminatorForward(s: Scope, x: Tensor, c: DiscriminatorConfig, o: { training: boolean }): { logits: Tensor; batchStats: { name: string; mean: Tensor; variance: Tensor }[] } {
+  if (x.shape[1] !== c.inChannels) throw new Error(`Discriminator takes ${c.inChannels} channels, got [${x.shape.join(', ')}].`);
+  const batchStats: { name: string; mean: Tensor; variance: Tensor }[] = [];
+  let h = x;
+  for (const l of discriminatorLayers(c)) {
+    h = conv2d(s.child('main').child(l.conv), h, l.cout, 4, { stride: l.stride, padding: 1, bias: l.bias }); // [B, cout, h', w']
+    if (l.norm !== null) {
+      const n = s.child('main').child(l.norm);
+      const shape = [1, l.cout, 1, 1];
+      if (c.norm === 'actnorm') {
+        h = h.add(n.param('loc', shape)).mul(n.param('scale', shape)); // [B, C, h, w]
+      } else {
+        let mean: Tensor;
+        let variance: Tensor;
+        if (o.training) {
+          mean = h.mean([0, 2, 3], true); // [1, C, 1, 1]
+          variance = h.sub(mean).pow(2).mean([0, 2, 3], true); // [1, C, 1, 1] biased
+          batchStats.push({ name: n.prefix, mean: mean.reshape([l.cout]), variance: variance.reshape([l.cout]) });
+        } else {
+          mean = n.param('running_mean', [l.cout]).reshape(shape); // [1, C, 1, 1]
+          variance = n.param('running_var', [l.cout]).reshape(shape); // [1, C, 1, 1]
+        }
+        h = h.sub(mean).div(variance.add(1e-5).sqrt()) // [B, C, h, w]
+          .mul(n.param('weight', [l.cout]).reshape(shape)).add(n.param('bias', [l.cout]).reshape(shape));
+      }
+    }
+    if (l.leaky) h = h.leakyRelu(0.2); // [B, C, h, w]
+  }
+  return { logits: h, batchStats };
 }

@@ -2,7 +2,9 @@
  * taming's minGPT (taming.md §2.1): configuration and parameter list (state_dict keys of `GPT`, without the
  * `transformer.` prefix a Net2Net checkpoint adds).
  */
-import { affine, linear, type ParamSpec } from './param-spec';
+import { concat, type Graph, type Scope, type Tensor } from '../graph/graph';
+import { gelu, layerNorm, linear } from './layers';
+import { affine, linear as linearParams, type ParamSpec } from './param-spec';
 
 export interface GptConfig {
   vocabSize: number;
@@ -30,9 +32,152 @@ export function gptParameters(c: GptConfig): ParamSpec[] {
     const p = `blocks.${i}`;
     out.push(...affine(`${p}.ln1`, d), ...affine(`${p}.ln2`, d),
       { name: `${p}.attn.mask`, shape: [1, 1, c.blockSize, c.blockSize], buffer: true },
-      ...linear(`${p}.attn.key`, d, d), ...linear(`${p}.attn.query`, d, d), ...linear(`${p}.attn.value`, d, d),
-      ...linear(`${p}.attn.proj`, d, d), ...linear(`${p}.mlp.0`, 4 * d, d), ...linear(`${p}.mlp.2`, d, 4 * d));
+      ...linearParams(`${p}.attn.key`, d, d), ...linearParams(`${p}.attn.query`, d, d), ...linearParams(`${p}.attn.value`, d, d),
+      ...linearParams(`${p}.attn.proj`, d, d), ...linearParams(`${p}.mlp.0`, 4 * d, d), ...linearParams(`${p}.mlp.2`, d, 4 * d));
   }
-  out.push(...affine('ln_f', d), ...linear('head', c.vocabSize, d, false));
+  out.push(...affine('ln_f', d), ...linearParams('head', c.vocabSize, d, false));
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The model on the graph (minGPT style). Scopes are rooted at the GPT (`blocks.0.attn.key.weight`, …); a Net2Net
+// checkpoint's `transformer.` prefix is stripped when its weights are loaded.
+// KV cache layout (per layer, so the step program reads the cache in place): keys transposed [B, nh, hs, S],
+// values [B, nh, S, hs], S = the cache capacity (block_size), positions ≥ the cache length masked out.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Additive causal mask [T, T]: 0 on and below the diagonal, −1e9 above (exp underflows to exactly 0 as −inf). */
+function causalMask(g: Graph, t: number): Tensor {
+  const m = new Float32Array(t * t);
+  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) m[i * t + j] = -1e9;
+  return g.constant(m, [t, t]); // [T, T]
+}
+
+function heads(x: Tensor, nh: number): Tensor {
+  const [b, t, d] = x.shape as [number, number, number];
+  return x.reshape([b, t, nh, d / nh]).transpose([0, 2, 1, 3]); // [B, nh, T, hs]
+}
+
+function mergeHeads(y: Tensor): Tensor {
+  const [b, nh, t, hs] = y.shape as [number, number, number, number];
+  return y.transpose([0, 2, 1, 3]).reshape([b, t, nh * hs]); // [B, T, d]
+}
+
+function mlp(s: Scope, x: Tensor): Tensor {
+  const d = x.shape[x.rank - 1]!;
+  const h = gelu(linear(s.child('0'), x, 4 * d)); // [B, T, 4d]
+  return linear(s.child('2'), h, d); // [B, T, d] (dropout 0)
+}
+
+/** Token + learned position embedding of tokens [B, T] int64 at positions offset … offset+T-1. */
+function embed(root: Scope, tokens: Tensor, c: GptConfig, positions: Tensor | number = 0): Tensor {
+  const [, t] = tokens.shape as [number, number];
+  const tok = root.param('tok_emb.weight', [c.vocabSize, c.nEmbd]).gather(tokens, 0); // [B, T, d]
+  const pos = root.param('pos_emb', [1, c.blockSize, c.nEmbd]); // [1, block, d]
+  if (typeof positions === 'number') {
+    if (positions + t > c.blockSize) throw new Error(`GPT: ${positions + t} positions exceed block_size ${c.blockSize}.`);
+    return tok.add(pos.slice([positions], [positions + t], [1])); // [B, T, d]
+  }
+  return tok.add(pos.reshape([c.blockSize, c.nEmbd]).gather(positions, 0).reshape([1, t, c.nEmbd])); // [B, T, d]
+}
+
+function project(s: Scope, x: Tensor, c: GptConfig): { q: Tensor; k: Tensor; v: Tensor } {
+  const a = s.child('attn');
+  return {
+    k: heads(linear(a.child('key'), x, c.nEmbd), c.nHead), // [B, nh, T, hs]
+    q: heads(linear(a.child('query'), x, c.nEmbd), c.nHead), // [B, nh, T, hs]
+    v: heads(linear(a.child('value'), x, c.nEmbd), c.nHead), // [B, nh, T, hs]
+  };
+}
+
+/** One pre-LN block over a full causal sequence; returns the new residual and this block's k, v. */
+function block(s: Scope, x: Tensor, c: GptConfig, mask: Tensor): { x: Tensor; k: Tensor; v: Tensor } {
+  const hs = c.nEmbd / c.nHead;
+  const { q, k, v } = project(s, layerNorm(s.child('ln1'), x), c); // [B, nh, T, hs] each
+  const att = q.matmul(k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(hs)).add(mask).softmax(-1); // [B, nh, T, T]
+  const y = linear(s.child('attn').child('proj'), mergeHeads(att.matmul(v)), c.nEmbd); // [B, T, d]
+  const x1 = x.add(y); // [B, T, d]
+  return { x: x1.add(mlp(s.child('mlp'), layerNorm(s.child('ln2'), x1))), k, v }; // [B, T, d]
+}
+
+/** Hidden states after all blocks (before ln_f) of tokens [B, T] from position 0, with every layer's k and v. */
+export function gptTrunk(root: Scope, tokens: Tensor, c: GptConfig): { hidden: Tensor; keys: Tensor[]; values: Tensor[] } {
+  const t = tokens.shape[1]!;
+  if (t > c.blockSize) throw new Error(`GPT: sequence of ${t} tokens exceeds block_size ${c.blockSize}.`);
+  const mask = causalMask(root.graph, t); // [T, T]
+  let x = embed(root, tokens, c); // [B, T, d] (embd dropout 0)
+  const keys: Tensor[] = [];
+  const values: Tensor[] = [];
+  for (let i = 0; i < c.nLayer; i++) {
+    const r = block(root.child('blocks').child(i), x, c, mask);
+    x = r.x; // [B, T, d]
+    keys.push(r.k);
+    values.push(r.v);
+  }
+  return { hidden: x, keys, values };
+}
+
+/** ln_f then the bias-free head: [..., d] → [..., V]. */
+export function gptHead(root: Scope, hidden: Tensor, c: GptConfig): Tensor {
+  return linear(root.child('head'), layerNorm(root.child('ln_f'), hidden), c.vocabSize, false); // [..., V]
+}
+
+/** Full-sequence logits: tokens [B, T] int64 → [B, T, V] (the training forward and `debug logits`). */
+export function gptLogits(root: Scope, tokens: Tensor, c: GptConfig): Tensor {
+  return gptHead(root, gptTrunk(root, tokens, c).hidden, c); // [B, T, V]
+}
+
+/** Window logits: tokens [B, T], `at` [1] int64 → logits of position `at` only, [B, V] (sliding-window sampling). */
+export function gptLogitsAt(root: Scope, tokens: Tensor, at: Tensor, c: GptConfig): Tensor {
+  const { hidden } = gptTrunk(root, tokens, c); // [B, T, d]
+  const [b] = hidden.shape as [number];
+  return gptHead(root, hidden.gather(at, 1), c).reshape([b, c.vocabSize]); // [B, V]
+}
+
+/**
+ * Prefill: tokens [B, T] from position 0 → logits of the last position [B, V], keys per layer [B, nh, hs, T],
+ * values per layer [B, nh, T, hs] (copied by the host into the cache).
+ */
+export function gptPrefill(root: Scope, tokens: Tensor, c: GptConfig): { logits: Tensor; keys: Tensor[]; values: Tensor[] } {
+  const { hidden, keys, values } = gptTrunk(root, tokens, c); // [B, T, d]
+  const [b, t] = hidden.shape as [number, number];
+  const last = hidden.slice([t - 1], [t], [1]); // [B, 1, d]
+  return {
+    logits: gptHead(root, last, c).reshape([b, c.vocabSize]), // [B, V]
+    keys: keys.map((k) => k.transpose([0, 1, 3, 2])), // [B, nh, hs, T]
+    values, // [B, nh, T, hs]
+  };
+}
+
+/**
+ * Step: `count` new tokens [B, n] at positions `positions` [n] int64 (pos … pos+n−1), attending to the cache
+ * (pastKeys[l] [B, nh, hs, S], pastValues[l] [B, nh, S, hs], `pastMask` [1, 1, 1, S] additive: 0 for held positions,
+ * −1e9 beyond the cache length) and causally to each other. Returns the logits of the last new token [B, V] and the
+ * new keys [B, nh, hs, n] / values [B, nh, n, hs] per layer.
+ */
+export function gptStep(root: Scope, tokens: Tensor, positions: Tensor, pastKeys: readonly Tensor[], pastValues: readonly Tensor[],
+  pastMask: Tensor, c: GptConfig): { logits: Tensor; keys: Tensor[]; values: Tensor[] } {
+  const [b, n] = tokens.shape as [number, number];
+  const hs = c.nEmbd / c.nHead;
+  const selfMask = causalMask(root.graph, n); // [n, n]
+  let x = embed(root, tokens, c, positions); // [B, n, d]
+  const keys: Tensor[] = [];
+  const values: Tensor[] = [];
+  for (let i = 0; i < c.nLayer; i++) {
+    const s = root.child('blocks').child(i);
+    const { q, k, v } = project(s, layerNorm(s.child('ln1'), x), c); // [B, nh, n, hs] each
+    const kT = k.transpose([0, 1, 3, 2]); // [B, nh, hs, n]
+    const scorePast = q.matmul(pastKeys[i]!).mul(1 / Math.sqrt(hs)).add(pastMask); // [B, nh, n, S]
+    const scoreNew = q.matmul(kT).mul(1 / Math.sqrt(hs)).add(selfMask); // [B, nh, n, n]
+    const s_ = pastKeys[i]!.shape[3]!;
+    const att = concat([scorePast, scoreNew], 3).softmax(-1); // [B, nh, n, S+n]
+    const [wPast, wNew] = att.split([s_, n], 3); // [B, nh, n, S], [B, nh, n, n]
+    const y = wPast!.matmul(pastValues[i]!).add(wNew!.matmul(v)); // [B, nh, n, hs]
+    x = x.add(linear(s.child('attn').child('proj'), mergeHeads(y), c.nEmbd)); // [B, n, d]
+    x = x.add(mlp(s.child('mlp'), layerNorm(s.child('ln2'), x))); // [B, n, d]
+    keys.push(kT);
+    values.push(v);
+  }
+  const last = x.slice([n - 1], [n], [1]); // [B, 1, d]
+  return { logits: gptHead(root, last, c).reshape([b, c.vocabSize]), keys, values };
 }

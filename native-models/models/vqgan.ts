@@ -2,6 +2,8 @@
  * VQGAN (taming's VQModel / GumbelVQ, taming.md §1): Encoder, Decoder, quant_conv/post_quant_conv and the quantizer.
  * Parameter names are taming's state_dict keys.
  */
+import type { Scope, Tensor } from '../graph/graph';
+import { conv2d, groupNorm, swish, upsampleNearest2x } from './layers';
 import { affine, conv, type ParamSpec } from './param-spec';
 
 export type QuantizerKind = 'vq2' | 'gumbel';
@@ -155,4 +157,204 @@ export function vqganParameters(c: VqganConfig): ParamSpec[] {
 /** The codebook key of the quantizer. */
 export function codebookKey(c: VqganConfig): string {
   return c.quantizer === 'gumbel' ? 'quantize.embed.weight' : 'quantize.embedding.weight';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The model on the graph. Scopes are rooted at the VQModel (names `encoder.…`, `quantize.…`); a Net2Net stage is
+// built from its prefix-stripped weights.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A parameter declared once and shared by every use (the codebook is read by quantizer and lookup). */
+function sharedParam(s: Scope, name: string, shape: readonly number[]): Tensor {
+  const existing = s.graph.get(s.path(name));
+  if (!existing) return s.param(name, shape);
+  if (existing.shape.length !== shape.length || existing.shape.some((d, k) => d !== shape[k])) {
+    throw new Error(`Parameter ${s.path(name)} is used with shapes [${existing.shape.join(', ')}] and [${shape.join(', ')}].`);
+  }
+  return existing;
+}
+
+/** ResnetBlock: h = conv1(swish(norm1(x))); h = conv2(swish(norm2(h))); shortcut(x) + h. */
+function resBlock(s: Scope, x: Tensor, cout: number): Tensor {
+  const cin = x.shape[1]!;
+  let h = swish(groupNorm(s.child('norm1'), x)); // [B, Cin, H, W]
+  h = conv2d(s.child('conv1'), h, cout, 3, { padding: 1 }); // [B, Cout, H, W]
+  h = swish(groupNorm(s.child('norm2'), h)); // [B, Cout, H, W]
+  h = conv2d(s.child('conv2'), h, cout, 3, { padding: 1 }); // [B, Cout, H, W] (dropout 0)
+  const skip = cin === cout ? x : conv2d(s.child('nin_shortcut'), x, cout, 1); // [B, Cout, H, W]
+  return skip.add(h); // [B, Cout, H, W]
+}
+
+/** AttnBlock: single-head global self-attention over the H·W positions, 1×1 convs q, k, v, proj_out. */
+function attnBlock(s: Scope, x: Tensor): Tensor {
+  const [b, c, hh, ww] = x.shape as [number, number, number, number];
+  const n = groupNorm(s.child('norm'), x); // [B, C, H, W]
+  const q = conv2d(s.child('q'), n, c, 1).reshape([b, c, hh * ww]).transpose([0, 2, 1]); // [B, HW, C]
+  const k = conv2d(s.child('k'), n, c, 1).reshape([b, c, hh * ww]); // [B, C, HW]
+  const v = conv2d(s.child('v'), n, c, 1).reshape([b, c, hh * ww]); // [B, C, HW]
+  const w = q.matmul(k).mul(1 / Math.sqrt(c)).softmax(-1); // [B, HW(i), HW(j)]
+  const o = v.matmul(w.transpose([0, 2, 1])).reshape([b, c, hh, ww]); // [B, C, H, W]: o_i = Σ_j w_ij v_j
+  return x.add(conv2d(s.child('proj_out'), o, c, 1)); // [B, C, H, W]
+}
+
+/** Downsample: zero-pad right/bottom by 1, 3×3 stride-2 conv (or 2×2 average pool without conv). */
+function downsample(s: Scope, x: Tensor, withConv: boolean): Tensor {
+  if (!withConv) return x.avgPool(2, { stride: 2 }); // [B, C, H/2, W/2]
+  return conv2d(s.child('conv'), x, x.shape[1]!, 3, { stride: 2, padding: [0, 0, 1, 1] }); // [B, C, ⌊H/2⌋, ⌊W/2⌋]
+}
+
+/** Upsample: nearest ×2, then a 3×3 conv (unless resamp_with_conv is false). */
+function upsample(s: Scope, x: Tensor, withConv: boolean): Tensor {
+  const u = upsampleNearest2x(x); // [B, C, 2H, 2W]
+  return withConv ? conv2d(s.child('conv'), u, x.shape[1]!, 3, { padding: 1 }) : u;
+}
+
+function mid(s: Scope, x: Tensor): Tensor {
+  const c = x.shape[1]!;
+  const h = resBlock(s.child('block_1'), x, c); // [B, C, h, w]
+  return resBlock(s.child('block_2'), attnBlock(s.child('attn_1'), h), c); // [B, C, h, w]
+}
+
+/** Encoder: x [B, in_ch, H, W] → [B, z_channels, H/f, W/f]. */
+export function encoder(s: Scope, x: Tensor, c: VqganConfig): Tensor {
+  if (x.shape[1] !== c.inChannels) {
+    throw new Error(`VQGAN encoder takes ${c.inChannels} channels, got an input of ${x.shape[1]} channels ([${x.shape.join(', ')}]).`);
+  }
+  let h = conv2d(s.child('conv_in'), x, c.ch, 3, { padding: 1 }); // [B, ch, H, W]
+  encoderPlan(c).levels.forEach((lv, level) => {
+    const d = s.child('down').child(level);
+    lv.blocks.forEach(([, cout], b) => {
+      h = resBlock(d.child('block').child(b), h, cout); // [B, cout, h, w]
+      if (lv.attn) h = attnBlock(d.child('attn').child(b), h); // [B, cout, h, w]
+    });
+    if (lv.resample !== null) h = downsample(d.child('downsample'), h, c.resampWithConv); // [B, C, h/2, w/2]
+  });
+  h = mid(s.child('mid'), h); // [B, C_mid, h, w]
+  h = swish(groupNorm(s.child('norm_out'), h)); // [B, C_mid, h, w]
+  return conv2d(s.child('conv_out'), h, c.zChannels, 3, { padding: 1 }); // [B, z, h, w]
+}
+
+/** Decoder: z [B, z_channels, h, w] → [B, out_ch, h·f, w·f] (not clamped). */
+export function decoder(s: Scope, z: Tensor, c: VqganConfig): Tensor {
+  const plan = decoderPlan(c);
+  let h = conv2d(s.child('conv_in'), z, plan.midChannels, 3, { padding: 1 }); // [B, C_mid, h, w]
+  h = mid(s.child('mid'), h); // [B, C_mid, h, w]
+  for (let level = plan.levels.length - 1; level >= 0; level--) {
+    const lv = plan.levels[level]!;
+    const u = s.child('up').child(level);
+    lv.blocks.forEach(([, cout], b) => {
+      h = resBlock(u.child('block').child(b), h, cout); // [B, cout, h, w]
+      if (lv.attn) h = attnBlock(u.child('attn').child(b), h); // [B, cout, h, w]
+    });
+    if (lv.resample !== null) h = upsample(u.child('upsample'), h, c.resampWithConv); // [B, C, 2h, 2w]
+  }
+  h = swish(groupNorm(s.child('norm_out'), h)); // [B, C, H, W]
+  return conv2d(s.child('conv_out'), h, c.outCh, 3, { padding: 1 }); // [B, out_ch, H, W]
+}
+
+/** The codebook [n_embed, embed_dim] (VQ2 `quantize.embedding.weight`, Gumbel `quantize.embed.weight`). */
+export function codebook(root: Scope, c: VqganConfig): Tensor {
+  return sharedParam(root, codebookKey(c), [c.nEmbed, c.embedDim]); // [K, E]
+}
+
+/**
+ * Quantizer indices of h = quant_conv(encoder(x)) [B, E, h, w] → [B, h, w] int64, raster order.
+ * VQ2: argmin ||z||² + ||e||² − 2 z·e (the reference formula, same order of terms). Gumbel: argmax of proj(h)
+ * (deterministic; the reference adds Gumbel noise even in eval).
+ */
+export function quantizeIndices(root: Scope, h: Tensor, c: VqganConfig): Tensor {
+  const [b, e, hh, ww] = h.shape as [number, number, number, number];
+  if (c.quantizer === 'gumbel') {
+    const logits = conv2d(root.child('quantize').child('proj'), h, c.nEmbed, 1); // [B, K, h, w]
+    return logits.argmax(1); // [B, h, w]
+  }
+  const z = h.transpose([0, 2, 3, 1]).reshape([b * hh * ww, e]); // [N, E]
+  const emb = codebook(root, c); // [K, E]
+  const zz = z.mul(z).sum(1, true); // [N, 1]
+  const ee = emb.mul(emb).sum(1); // [K]
+  const d = zz.add(ee).sub(z.matmul(emb.transpose([1, 0])).mul(2)); // [N, K]
+  return d.argmin(1).reshape([b, hh, ww]); // [B, h, w]
+}
+
+/** get_codebook_entry: indices [B, h, w] int64 → z_q [B, E, h, w]. */
+export function lookupCodes(root: Scope, indices: Tensor, c: VqganConfig): Tensor {
+  return codebook(root, c).gather(indices, 0) // [B, h, w, E]
+    .transpose([0, 3, 1, 2]); // [B, E, h, w]
+}
+
+/** encode: image [B, in_ch, H, W] (in [-1, 1]) → { pre: h before quantization [B, E, h, w], indices [B, h, w] }. */
+export function vqganEncode(root: Scope, x: Tensor, c: VqganConfig): { pre: Tensor; indices: Tensor } {
+  const z = encoder(root.child('encoder'), x, c); // [B, z, h, w]
+  const pre = conv2d(root.child('quant_conv'), z, c.embedDim, 1); // [B, E, h, w]
+  return { pre, indices: quantizeIndices(root, pre, c) };
+}
+
+/** decode: indices [B, h, w] int64 → image [B, out_ch, H, W] (before clamping). */
+export function vqganDecode(root: Scope, indices: Tensor, c: VqganConfig): Tensor {
+  const zq = lookupCodes(root, indices, c); // [B, E, h, w]
+  const z = conv2d(root.child('post_quant_conv'), zq, c.zChannels, 1); // [B, z, h, w]
+  return decoder(root.child('decoder'), z, c); // [B, out_ch, H, W]
+}
+
+export interface VqTrainingOptions {
+  /** β of the quantizer loss (0.25 in taming). */
+  beta?: number;
+  /**
+   * taming's VQModel always runs legacy=true: mean((sg[z_q]−z)²) + β·mean((z_q−sg[z])²), β on the codebook term
+   * (issues #46/#57). false gives the fixed β·mean((sg[z_q]−z)²) + mean((z_q−sg[z])²).
+   */
+  legacy?: boolean;
+}
+
+export interface VqTrainingForward {
+  /** reconstruction [B, out_ch, H, W] */
+  xrec: Tensor;
+  /** scalar quantizer loss (VQ2 legacy/fixed, or Gumbel KL · kl_weight) */
+  qLoss: Tensor;
+  /** [B, h, w] int64 */
+  indices: Tensor;
+}
+
+/**
+ * The VQGAN trainer's forward (VectorQuantizer2): encoder → quant_conv → nearest code → straight-through
+ * z + sg(z_q − z) → post_quant_conv → decoder, and the quantizer loss.
+ */
+export function vqganTrainingForward(root: Scope, x: Tensor, c: VqganConfig, o: VqTrainingOptions = {}): VqTrainingForward {
+  if (c.quantizer !== 'vq2') throw new Error('vqganTrainingForward is the VectorQuantizer2 path; use gumbelTrainingForward for GumbelVQ.');
+  const beta = o.beta ?? 0.25;
+  const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.embedDim, 1); // [B, E, h, w]
+  const indices = quantizeIndices(root, z.stopGradient(), c); // [B, h, w]
+  const zq = lookupCodes(root, indices, c); // [B, E, h, w], gradient reaches the codebook
+  const commit = zq.stopGradient().sub(z).pow(2).mean(); // [] pulls the encoder to its code
+  const book = zq.sub(z.stopGradient()).pow(2).mean(); // [] pulls the code to the encoder
+  const qLoss = (o.legacy ?? true) ? commit.add(book.mul(beta)) : commit.mul(beta).add(book); // []
+  const zst = z.add(zq.sub(z).stopGradient()); // [B, E, h, w] straight-through
+  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zst, c.zChannels, 1), c); // [B, out, H, W]
+  return { xrec, qLoss, indices };
+}
+
+/**
+ * GumbelVQ training forward: logits = proj(h); y = softmax((logits + g)/τ) with Gumbel noise g [B, K, h, w] given by
+ * the caller's seeded RNG; hard one-hot with straight-through; z_q = Σ_k y_k e_k; loss = kl_weight · mean(Σ_k
+ * q_k log(q_k·K + 1e-10)) with q = softmax(logits).
+ */
+export function gumbelTrainingForward(root: Scope, x: Tensor, noise: Tensor, c: VqganConfig, o: { temperature: number; klWeight?: number; hard?: boolean }): VqTrainingForward {
+  if (c.quantizer !== 'gumbel') throw new Error('gumbelTrainingForward needs a Gumbel quantizer config.');
+  const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.embedDim, 1); // [B, E, h, w]
+  const logits = conv2d(root.child('quantize').child('proj'), z, c.nEmbed, 1); // [B, K, h, w]
+  const soft = logits.add(noise).mul(1 / o.temperature).softmax(1); // [B, K, h, w]
+  const indices = soft.argmax(1); // [B, h, w]
+  let y = soft;
+  if (o.hard ?? true) {
+    const [b, k, hh, ww] = logits.shape as [number, number, number, number];
+    const ids = root.graph.constant(BigInt64Array.from({ length: k }, (_, i) => BigInt(i)), [1, k, 1, 1], 'int64'); // [1, K, 1, 1]
+    const hard = indices.reshape([b, 1, hh, ww]).equal(ids).cast('float32'); // [B, K, h, w]
+    y = hard.sub(soft.stopGradient()).stopGradient().add(soft); // [B, K, h, w] value hard, gradient soft
+  }
+  const emb = codebook(root, c); // [K, E]
+  const zq = y.transpose([0, 2, 3, 1]).matmul(emb).transpose([0, 3, 1, 2]); // [B, E, h, w]
+  const q = logits.softmax(1); // [B, K, h, w]
+  const kl = q.mul(q.mul(c.nEmbed).add(1e-10).log()).sum(1).mean().mul(o.klWeight ?? 5e-4); // []
+  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zq, c.zChannels, 1), c); // [B, out, H, W]
+  return { xrec, qLoss: kl, indices };
 }
