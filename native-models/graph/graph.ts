@@ -121,6 +121,9 @@ export class Tensor {
     const inferred = shape.length - known.length;
     if (inferred > 1) throw new GraphError(`Reshape: at most one -1 allowed in ${formatShape(shape)}`);
     const full = shape.map((d) => (d === -1 ? this.size / Math.max(1, sizeOf(known)) : d));
+    if (full.some((d) => !Number.isInteger(d))) {
+      throw new GraphError(`Reshape: cannot reshape ${formatShape(this.shape)} (${this.size} elements) to ${formatShape(shape)}`);
+    }
     if (full.every((d, i) => d === this.shape[i]) && full.length === this.rank) return this;
     return this.op('Reshape', [this], { shape: full });
   }

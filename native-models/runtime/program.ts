@@ -61,7 +61,9 @@ export class Program {
     for (const name of names) {
       const v = res[name] as ort.Tensor;
       const dtype = (this.outputs.find((o) => o.name === name) as IoInfo).dtype;
-      const data = v.location === 'cpu' || v.location === 'cpu-pinned' ? (v.data as TypedArray) : ((await v.getData()) as TypedArray);
+      const pre = preallocated?.[name];
+      // ORT wrote into `pre`; hand back that very array rather than the binding's wrapper
+      const data = pre ?? (v.location === 'cpu' || v.location === 'cpu-pinned' ? (v.data as TypedArray) : ((await v.getData()) as TypedArray));
       out[name] = { data, dims: [...v.dims], dtype };
     }
     return out;
