@@ -119,11 +119,30 @@ export interface SettingsApi {
   onDidChange: ApiEvent<SettingsSnapshot>;
 }
 
+// ───────────────────────────── domain: jobs ─────────────────────────────
+// Generation jobs (issue 5): run in the engine worker; request, progress and finish types live in
+// preload/generation-job.ts.
+
+import type { GenerateJobRequest, JobFinishEvent, JobProgressEvent } from './generation-job';
+export type { GenerateJobRequest, JobCondition, JobFinishEvent, JobProgressEvent, JobStatus } from './generation-job';
+
+export interface JobsApi {
+  /** Queue a generation; resolves at once with the job id (results arrive as onDidJobFinish). */
+  generate(request: GenerateJobRequest): Promise<{ jobId: string }>;
+  /** Cancel a queued or running job (honoured within one token step); false when it is not running. */
+  cancel(params: { jobId: string }): Promise<{ cancelled: boolean }>;
+  /** Token i of N, elapsed, ETA, and partial previews every K tokens. */
+  onDidJobProgress: ApiEvent<JobProgressEvent>;
+  /** done (with the saved images and records), cancelled (nothing saved) or failed (with the reason). */
+  onDidJobFinish: ApiEvent<JobFinishEvent>;
+}
+
 // ───────────────────────────── the API: one entry per domain ─────────────────────────────
 
 export interface Api {
   app: AppApi;
   settings: SettingsApi;
+  jobs: JobsApi;
 }
 
 export type Domain = keyof Api & string;
@@ -136,11 +155,13 @@ export type MethodName<T> = Exclude<keyof T & string, EventName<T>>;
 export const API_METHODS = {
   app: ['info'],
   settings: ['get', 'update'],
+  jobs: ['generate', 'cancel'],
 } as const satisfies { [D in Domain]: readonly MethodName<Api[D]>[] };
 
 export const API_EVENTS = {
   app: [],
   settings: ['onDidChange'],
+  jobs: ['onDidJobProgress', 'onDidJobFinish'],
 } as const satisfies { [D in Domain]: readonly EventName<Api[D]>[] };
 
 // ───────────────────────────── derived names and helpers ─────────────────────────────

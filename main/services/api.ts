@@ -10,6 +10,8 @@
 import type { Api, Domain, HostKind, MethodName } from '../../preload/contract';
 import { appSchemas, createAppDomain } from './app-info';
 import { createSettingsDomain, settingsSchemas } from './settings';
+import { createJobsDomain, jobsSchemas } from './jobs-domain';
+import type { GenerationJobs } from './generation-jobs';
 import type { SettingsStore } from './settings';
 import type { Schema } from './validate';
 
@@ -19,6 +21,8 @@ export interface ApiDeps {
   /** Folder holding settings.json and the database. */
   userDataDir: string;
   settings: SettingsStore;
+  /** Generation jobs (run in the engine worker). */
+  jobs: GenerationJobs;
 }
 
 export function createApi(deps: ApiDeps): Api {
@@ -27,6 +31,8 @@ export function createApi(deps: ApiDeps): Api {
     app: createAppDomain({ host: deps.host, userDataDir: deps.userDataDir }),
     // ── settings ──
     settings: createSettingsDomain(deps.settings),
+    // ── jobs ──
+    jobs: createJobsDomain(deps.jobs),
   };
 }
 
@@ -40,4 +46,6 @@ export const API_SCHEMAS: ApiSchemas = {
   app: appSchemas,
   // ── settings ──
   settings: settingsSchemas,
+  // ── jobs ──
+  jobs: jobsSchemas,
 };

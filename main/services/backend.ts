@@ -8,6 +8,9 @@ import type { Api, HostKind } from '../../preload/contract';
 import { createApi } from './api';
 import type { ApiDeps } from './api';
 import { SettingsStore } from './settings';
+import { GenerationJobs } from './generation-jobs';
+import { saveToLibrary, BUNDLE_LOADER_MODULE } from './generation-save';
+import { APP_VERSION } from './app-info';
 
 export interface BackendOptions {
   host: HostKind;
@@ -24,10 +27,17 @@ export interface Backend {
 
 export async function openBackend(options: BackendOptions): Promise<Backend> {
   const settings = SettingsStore.open({ userDataDir: options.userDataDir });
-  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings };
+  const jobs = new GenerationJobs({
+    loaderModule: BUNDLE_LOADER_MODULE,
+    appVersion: APP_VERSION,
+    save: (image, record) => saveToLibrary(settings.snapshot().values.libraryFolder, image, record),
+  });
+  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs };
   return {
     api: createApi(deps),
     deps,
-    close: async () => {},
+    close: async () => {
+      await jobs.close();
+    },
   };
 }

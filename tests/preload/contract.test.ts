@@ -8,8 +8,8 @@ describe('preload/contract', () => {
   });
 
   it('derives the v0 method and event paths in order', () => {
-    expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update']);
-    expect(listEventPaths()).toEqual(['settings.onDidChange']);
+    expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update', 'jobs.generate', 'jobs.cancel']);
+    expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish']);
   });
 
   it('names every event onDidX and no method onDidX', () => {
@@ -24,8 +24,8 @@ describe('preload/contract', () => {
   });
 
   it('types parameters, results and payloads from the interfaces', () => {
-    expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update'>();
-    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange'>();
+    expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update' | 'jobs.generate' | 'jobs.cancel'>();
+    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish'>();
     expectTypeOf<ParamsOf<'settings.update'>>().toEqualTypeOf<SettingsPatch>();
     expectTypeOf<ParamsOf<'app.info'>>().toEqualTypeOf<undefined>();
     expectTypeOf<ResultOf<'app.info'>>().toEqualTypeOf<AppInfo>();

@@ -77,19 +77,22 @@ export interface GenerateArgs {
   format: 'png' | 'npy';
 }
 
+export const GENERATE_OPTIONS = {
+  model: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' }, cond: { type: 'string' },
+  mask: { type: 'string' }, class: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' },
+  'top-k': { type: 'string' }, 'top-p': { type: 'string' }, temperature: { type: 'string' },
+  greedy: { type: 'boolean' }, n: { type: 'string' }, 'preview-every': { type: 'string' }, format: { type: 'string' },
+} as const;
+
+type GenerateValues = { [K in keyof typeof GENERATE_OPTIONS]?: (typeof GENERATE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
 export function parseGenerateArgs(argv: string[]): GenerateArgs {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      model: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' }, cond: { type: 'string' },
-      mask: { type: 'string' }, class: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' },
-      'top-k': { type: 'string' }, 'top-p': { type: 'string' }, temperature: { type: 'string' },
-      greedy: { type: 'boolean' }, n: { type: 'string' }, 'preview-every': { type: 'string' }, format: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: GENERATE_OPTIONS });
   if (positionals.length) throw new Error(`Unexpected argument ${positionals[0]}; see tessera generate --help.`);
+  return parseGenerateValues(values);
+}
+
+export function parseGenerateValues(values: GenerateValues): GenerateArgs {
   if (!values.model) throw new Error('--model <bundle|name> is required.');
   if (!values.out) throw new Error('--out <file.png> is required.');
   if (values.mode !== undefined && !(MODES as readonly string[]).includes(values.mode)) {
@@ -136,11 +139,21 @@ export async function runGenerate(argv: string[], io: CommandIo, load: Generator
     io.stdout(`${GENERATE_USAGE}\n`);
     return 0;
   }
-  let loaded: LoadedGenerator | null = null;
-  const previewFile = (out: string): string => `${out}.preview.png`;
-  let args: GenerateArgs | null = null;
+  let args: GenerateArgs;
   try {
     args = parseGenerateArgs(argv);
+  } catch (e) {
+    io.stderr(`tessera generate: ${(e as Error).message}\n`);
+    return 2;
+  }
+  return runGenerateParsed(args, io, load);
+}
+
+/** Run with parsed arguments; returns the exit code. */
+export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load: GeneratorLoader): Promise<number> {
+  let loaded: LoadedGenerator | null = null;
+  const previewFile = (out: string): string => `${out}.preview.png`;
+  try {
     loaded = await load(args.model);
     const { models } = loaded;
     const stage = models.condition;
@@ -209,7 +222,7 @@ export async function runGenerate(argv: string[], io: CommandIo, load: Generator
     io.stderr(`tessera generate: ${(e as Error).message}\n`);
     return 1;
   } finally {
-    if (args) await fs.rm(previewFile(args.out), { force: true });
+    await fs.rm(previewFile(args.out), { force: true });
     await loaded?.dispose?.();
   }
 }

@@ -116,6 +116,19 @@ describe('web host', () => {
     expect(pushed.payload).toEqual(updated.result);
     expect((await client.call('settings.get')).result).toEqual(updated.result);
 
+    // jobs (issue 5): a job for a missing bundle is accepted, then finishes as failed with the reason.
+    const job = await client.call('jobs.generate', { model: path.join(dir, 'no-such-bundle') });
+    tested.add('jobs.generate');
+    const jobId = (job.result as { jobId: string }).jobId;
+    expect(jobId).toMatch(/^[0-9a-f-]{36}$/);
+    const finished = await client.waitFor((f) => f.event === 'jobs.onDidJobFinish');
+    expect(finished.payload).toMatchObject({ jobId, status: 'failed', error: expect.stringMatching(/not found/) });
+    const cancel = await client.call('jobs.cancel', { jobId });
+    tested.add('jobs.cancel');
+    expect(cancel.result).toEqual({ cancelled: false });
+    const bad = await client.call('jobs.generate', { model: 'x', n: 0 });
+    expect(bad.error).toMatchObject({ code: 'bad-params' });
+
     expect([...tested].sort()).toEqual(listMethodPaths().sort());
     client.ws.close();
   });

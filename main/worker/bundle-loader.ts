@@ -1,0 +1,34 @@
+/**
+ * The generation worker's model loader: a model spec is a bundle folder (containing manifest.json) or the
+ * name of a bundled zoo model (native-models/zoo/<name>). Loads the bundle's programs for the execution
+ * provider in TESSERA_PROVIDER (default cpu) through native-models/sampling/bundle-generator.ts.
+ */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBundleGenerator } from '../../native-models/sampling/bundle-generator';
+import type { LoadedGenerator } from '../services/generator-loader';
+
+const ZOO_DIR = fileURLToPath(new URL('../../native-models/zoo/', import.meta.url));
+
+async function isBundle(dir: string): Promise<boolean> {
+  try {
+    await fs.access(path.join(dir, 'manifest.json'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Resolve a model spec to a bundle folder, or throw saying where it looked. */
+export async function resolveModelSpec(spec: string): Promise<string> {
+  const candidates = [path.resolve(spec)];
+  if (/^[\w.-]+$/.test(spec)) candidates.push(path.join(ZOO_DIR, spec));
+  for (const dir of candidates) if (await isBundle(dir)) return dir;
+  throw new Error(`Model "${spec}" not found: no manifest.json in ${candidates.join(' or ')}. Give a bundle folder (tessera import writes one) or a zoo model name.`);
+}
+
+export async function loadGenerator(spec: string): Promise<LoadedGenerator> {
+  const dir = await resolveModelSpec(spec);
+  return loadBundleGenerator(dir, { provider: process.env.TESSERA_PROVIDER ?? 'cpu' });
+}
