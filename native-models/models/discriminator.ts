@@ -7,7 +7,7 @@
  * with ActNorm they do (taming's `use_bias = norm_layer != BatchNorm2d`).
  */
 import type { Scope, Tensor } from '../graph/graph';
-import { conv2d } from './layers';
+import { conv2d, param } from './layers';
 import { conv, type ParamSpec } from './param-spec';
 
 export interface DiscriminatorConfig {
@@ -82,7 +82,7 @@ export function discriminatorForward(s: Scope, x: Tensor, c: DiscriminatorConfig
       const n = s.child('main').child(l.norm);
       const shape = [1, l.cout, 1, 1];
       if (c.norm === 'actnorm') {
-        h = h.add(n.param('loc', shape)).mul(n.param('scale', shape)); // [B, C, h, w]
+        h = h.add(param(n, 'loc', shape)).mul(param(n, 'scale', shape)); // [B, C, h, w]
       } else {
         let mean: Tensor;
         let variance: Tensor;
@@ -91,11 +91,11 @@ export function discriminatorForward(s: Scope, x: Tensor, c: DiscriminatorConfig
           variance = h.sub(mean).pow(2).mean([0, 2, 3], true); // [1, C, 1, 1] biased
           batchStats.push({ name: n.prefix, mean: mean.reshape([l.cout]), variance: variance.reshape([l.cout]) });
         } else {
-          mean = n.param('running_mean', [l.cout]).reshape(shape); // [1, C, 1, 1]
-          variance = n.param('running_var', [l.cout]).reshape(shape); // [1, C, 1, 1]
+          mean = param(n, 'running_mean', [l.cout]).reshape(shape); // [1, C, 1, 1]
+          variance = param(n, 'running_var', [l.cout]).reshape(shape); // [1, C, 1, 1]
         }
         h = h.sub(mean).div(variance.add(1e-5).sqrt()) // [B, C, h, w]
-          .mul(n.param('weight', [l.cout]).reshape(shape)).add(n.param('bias', [l.cout]).reshape(shape));
+          .mul(param(n, 'weight', [l.cout]).reshape(shape)).add(param(n, 'bias', [l.cout]).reshape(shape));
       }
     }
     if (l.leaky) h = h.leakyRelu(0.2); // [B, C, h, w]

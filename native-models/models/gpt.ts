@@ -3,7 +3,7 @@
  * `transformer.` prefix a Net2Net checkpoint adds).
  */
 import { concat, type Graph, type Scope, type Tensor } from '../graph/graph';
-import { gelu, layerNorm, linear } from './layers';
+import { gelu, layerNorm, linear, param } from './layers';
 import { affine, linear as linearParams, type ParamSpec } from './param-spec';
 
 export interface GptConfig {
@@ -72,8 +72,8 @@ function mlp(s: Scope, x: Tensor): Tensor {
 /** Token + learned position embedding of tokens [B, T] int64 at positions offset … offset+T-1. */
 function embed(root: Scope, tokens: Tensor, c: GptConfig, positions: Tensor | number = 0): Tensor {
   const [, t] = tokens.shape as [number, number];
-  const tok = root.param('tok_emb.weight', [c.vocabSize, c.nEmbd]).gather(tokens, 0); // [B, T, d]
-  const pos = root.param('pos_emb', [1, c.blockSize, c.nEmbd]); // [1, block, d]
+  const tok = param(root, 'tok_emb.weight', [c.vocabSize, c.nEmbd]).gather(tokens, 0); // [B, T, d]
+  const pos = param(root, 'pos_emb', [1, c.blockSize, c.nEmbd]); // [1, block, d]
   if (typeof positions === 'number') {
     if (positions + t > c.blockSize) throw new Error(`GPT: ${positions + t} positions exceed block_size ${c.blockSize}.`);
     return tok.add(pos.slice([positions], [positions + t], [1])); // [B, T, d]

@@ -5,20 +5,33 @@
  */
 import type { Scope, Tensor } from '../graph/graph';
 
+/**
+ * The parameter `name` of module scope `s`, declared on first use and shared afterwards (a model applied twice in
+ * one graph, e.g. on real and fake images, or the codebook read by quantizer and lookup, uses one weight).
+ */
+export function param(s: Scope, name: string, shape: readonly number[]): Tensor {
+  const existing = s.graph.get(s.path(name));
+  if (!existing) return s.param(name, shape);
+  if (existing.kind !== 'param' || existing.shape.length !== shape.length || existing.shape.some((d, k) => d !== shape[k])) {
+    throw new Error(`Parameter ${s.path(name)} is used as [${existing.shape.join(', ')}] and as [${shape.join(', ')}].`);
+  }
+  return existing;
+}
+
 /** nn.Conv2d: x [B, Cin, H, W] → [B, Cout, H', W']. `padding` in ONNX order [top, left, bottom, right] or one number. */
 export function conv2d(s: Scope, x: Tensor, cout: number, k: number, o: { stride?: number; padding?: number | readonly [number, number, number, number]; bias?: boolean } = {}): Tensor {
   const cin = x.shape[1]!;
-  const w = s.param('weight', [cout, cin, k, k]); // [Cout, Cin, k, k]
-  const b = o.bias === false ? null : s.param('bias', [cout]); // [Cout]
+  const w = param(s, 'weight', [cout, cin, k, k]); // [Cout, Cin, k, k]
+  const b = o.bias === false ? null : param(s, 'bias', [cout]); // [Cout]
   return x.conv(w, b, { stride: o.stride ?? 1, padding: o.padding ?? 0 }); // [B, Cout, H', W']
 }
 
 /** nn.Linear: x [..., Din] → [..., Dout] = x Wᵀ + b. */
 export function linear(s: Scope, x: Tensor, dout: number, bias = true): Tensor {
   const din = x.shape[x.rank - 1]!;
-  const w = s.param('weight', [dout, din]); // [Dout, Din]
+  const w = param(s, 'weight', [dout, din]); // [Dout, Din]
   const y = x.matmul(w.transpose([1, 0])); // [..., Dout]
-  return bias ? y.add(s.param('bias', [dout])) : y;
+  return bias ? y.add(param(s, 'bias', [dout])) : y;
 }
 
 /** nn.GroupNorm(groups, C, eps, affine): x [B, C, H, W]. */
@@ -30,8 +43,8 @@ export function groupNorm(s: Scope, x: Tensor, groups = 32, eps = 1e-6): Tensor 
   const xc = xg.sub(mean); // [B, G, C/G·H·W]
   const variance = xc.mul(xc).mean(2, true); // [B, G, 1] biased, as torch
   const xn = xc.div(variance.add(eps).sqrt()).reshape([b, c, h, w]); // [B, C, H, W]
-  const gamma = s.param('weight', [c]).reshape([c, 1, 1]); // [C, 1, 1]
-  const beta = s.param('bias', [c]).reshape([c, 1, 1]); // [C, 1, 1]
+  const gamma = param(s, 'weight', [c]).reshape([c, 1, 1]); // [C, 1, 1]
+  const beta = param(s, 'bias', [c]).reshape([c, 1, 1]); // [C, 1, 1]
   return xn.mul(gamma).add(beta); // [B, C, H, W]
 }
 
@@ -42,7 +55,7 @@ export function layerNorm(s: Scope, x: Tensor, eps = 1e-5): Tensor {
   const xc = x.sub(mean); // [..., D]
   const variance = xc.mul(xc).mean(-1, true); // [..., 1]
   const xn = xc.div(variance.add(eps).sqrt()); // [..., D]
-  return xn.mul(s.param('weight', [d])).add(s.param('bias', [d])); // [..., D]
+  return xn.mul(param(s, 'weight', [d])).add(param(s, 'bias', [d])); // [..., D]
 }
 
 /** x·sigmoid(x) (taming's `nonlinearity`). */

@@ -3,7 +3,7 @@
  * Parameter names are taming's state_dict keys.
  */
 import type { Scope, Tensor } from '../graph/graph';
-import { conv2d, groupNorm, swish, upsampleNearest2x } from './layers';
+import { conv2d, groupNorm, param, swish, upsampleNearest2x } from './layers';
 import { affine, conv, type ParamSpec } from './param-spec';
 
 export type QuantizerKind = 'vq2' | 'gumbel';
@@ -164,16 +164,6 @@ export function codebookKey(c: VqganConfig): string {
 // built from its prefix-stripped weights.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A parameter declared once and shared by every use (the codebook is read by quantizer and lookup). */
-function sharedParam(s: Scope, name: string, shape: readonly number[]): Tensor {
-  const existing = s.graph.get(s.path(name));
-  if (!existing) return s.param(name, shape);
-  if (existing.shape.length !== shape.length || existing.shape.some((d, k) => d !== shape[k])) {
-    throw new Error(`Parameter ${s.path(name)} is used with shapes [${existing.shape.join(', ')}] and [${shape.join(', ')}].`);
-  }
-  return existing;
-}
-
 /** ResnetBlock: h = conv1(swish(norm1(x))); h = conv2(swish(norm2(h))); shortcut(x) + h. */
 function resBlock(s: Scope, x: Tensor, cout: number): Tensor {
   const cin = x.shape[1]!;
@@ -254,7 +244,7 @@ export function decoder(s: Scope, z: Tensor, c: VqganConfig): Tensor {
 
 /** The codebook [n_embed, embed_dim] (VQ2 `quantize.embedding.weight`, Gumbel `quantize.embed.weight`). */
 export function codebook(root: Scope, c: VqganConfig): Tensor {
-  return sharedParam(root, codebookKey(c), [c.nEmbed, c.embedDim]); // [K, E]
+  return param(root, codebookKey(c), [c.nEmbed, c.embedDim]); // [K, E]
 }
 
 /**
