@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PickleFormatError, PyDict, PyStub, UnsafePickleError, isDangerousGlobal, unpickle } from '../../../native-models/formats/pickle-vm';
-import type { PickleValue , PyGlobal, PyTuple} from '../../../native-models/formats/pickle-vm';
+import type { PickleValue, PyGlobal, PyTuple } from '../../../native-models/formats/pickle-vm';
 import { fixture } from './fixtures';
 
 /** Tiny pickle assembler for hand-written test programs. */
