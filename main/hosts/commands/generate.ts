@@ -20,6 +20,10 @@ import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../s
 import type { GeneratorLoader, LoadedGenerator } from '../../services/generator-loader';
 import { encodePng } from '../../services/png-record';
 import { writeFileAtomic } from '../../services/atomic-write';
+import { APP_VERSION } from '../../services/app-info';
+import { loadGenerator } from '../../worker/bundle-loader';
+import { CliError } from '../cli-command';
+import type { CliCommand } from '../cli-command';
 
 export type { GeneratorLoader, LoadedGenerator };
 
@@ -231,3 +235,35 @@ async function fileSha256(file: string): Promise<string> {
   const { createHash } = await import('node:crypto');
   return createHash('sha256').update(await fs.readFile(file)).digest('hex');
 }
+
+/** Lines of `text` without the trailing newline, for line-based sinks. */
+function lines(text: string): string[] {
+  return text.split('\n').filter((l, k, all) => l.length > 0 || k < all.length - 1);
+}
+
+export const generateCommand: CliCommand = {
+  name: 'generate',
+  summary: 'Sample images from a model bundle (seeded; PNG with its generation record)',
+  usage: '--model <bundle|name> --out <file.png> [--mode M] [--cond FILE] [--mask FILE] [--class N] [--size WxH] ' +
+    '[--seed S] [--top-k K] [--top-p P] [--temperature T] [--greedy] [--n N] [--preview-every K] [--format png|npy]',
+  details: GENERATE_USAGE.split('\n').slice(1),
+  options: GENERATE_OPTIONS,
+  async run({ values }, ctx) {
+    let args: GenerateArgs;
+    try {
+      args = parseGenerateValues(values as GenerateValues);
+    } catch (e) {
+      throw new CliError(`generate: ${(e as Error).message}`, 2);
+    }
+    const controller = new AbortController();
+    void ctx.stopRequested.then(() => controller.abort());
+    const tty = process.stderr.isTTY === true;
+    return runGenerateParsed(args, {
+      stdout: (t) => lines(t).forEach((l) => ctx.out(l)),
+      stderr: (t) => (tty ? void process.stderr.write(t) : lines(t.replace(/\r/g, '')).forEach((l) => l.trim() && ctx.err(l))),
+      isTTY: tty,
+      appVersion: APP_VERSION,
+      signal: controller.signal,
+    }, loadGenerator);
+  },
+};

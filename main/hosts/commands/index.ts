@@ -5,10 +5,12 @@ import { infoCommand } from './info';
 import { serveCommand } from './serve';
 import { importCommand } from './import';
 import { exportTamingCommand } from './export-taming';
+import { generateCommand } from './generate';
 
 export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
   serveCommand,
   importCommand,
   exportTamingCommand,
+  generateCommand,
 ];
