@@ -253,6 +253,8 @@ export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: Tensor[] = [];
   readonly params: Tensor[] = [];
+  /** Named outputs registered with output(); compile(graph) uses them when no outputs are passed. */
+  readonly outputs: Record<string, Tensor> = {};
   private readonly byName = new Map<string, Tensor>();
   private readonly scalars = new Map<string, Tensor>();
   private nextId = 0;
@@ -270,6 +272,13 @@ export class Graph {
     return t;
   }
   scope(prefix = ''): Scope { return new Scope(this, prefix); }
+  /** Register a named output. */
+  output(name: string, t: Tensor): Tensor {
+    if (this.outputs[name]) throw new GraphError(`output name "${name}" is already used in this graph`);
+    if (t.graph !== this) throw new GraphError(`output "${name}": tensor ${t.name} belongs to another graph`);
+    this.outputs[name] = t;
+    return t;
+  }
   /** Look up an input or parameter by name. */
   get(name: string): Tensor | undefined { return this.byName.get(name); }
 

@@ -24,11 +24,17 @@ export class Program {
     readonly handle: SessionHandle,
     readonly inputs: readonly IoInfo[],
     readonly outputs: readonly IoInfo[],
-  ) {}
+  ) {
+    this.inputByName = new Map(inputs.map((i) => [i.name, i]));
+    this.outputByName = new Map(outputs.map((o) => [o.name, o]));
+  }
+  private readonly inputByName: Map<string, IoInfo>;
+  private readonly outputByName: Map<string, IoInfo>;
 
   get provider(): ProviderName { return this.handle.provider; }
   get fallbackReason(): string | null { return this.handle.fallbackReason; }
   get hash(): string { return this.handle.hash; }
+
 
   /**
    * Run with `feeds` by input name. `fetchNames` limits the outputs (default: all). `preallocated`
@@ -36,6 +42,22 @@ export class Program {
    * Note: session.run blocks the calling thread for the duration of the computation.
    */
   async run(feeds: Record<string, Feed>, fetchNames?: readonly string[], preallocated?: Record<string, TypedArray>): Promise<Record<string, RunOutput>> {
+    const res = await this.runTensors(feeds, fetchNames, preallocated);
+    const out: Record<string, RunOutput> = {};
+    for (const [name, v] of Object.entries(res)) {
+      const pre = preallocated?.[name];
+      // ORT wrote into `pre`; hand back that very array rather than the binding's wrapper
+      const data = pre ?? (v.location === 'cpu' || v.location === 'cpu-pinned' ? (v.data as TypedArray) : ((await v.getData()) as TypedArray));
+      out[name] = { data, dims: [...v.dims], dtype: (this.outputByName.get(name) as IoInfo).dtype };
+    }
+    return out;
+  }
+
+  /**
+   * Like run() but returns onnxruntime tensors as they come. With WebGPU and keepOutputsOnDevice they
+   * stay GPU buffers ('gpu-buffer') and can be fed straight back (training state that never leaves the device).
+   */
+  async runTensors(feeds: Record<string, Feed>, fetchNames?: readonly string[], preallocated?: Record<string, TypedArray>): Promise<Record<string, ort.Tensor>> {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const io of this.inputs) {
       const f = feeds[io.name];
@@ -46,27 +68,18 @@ export class Program {
       ortFeeds[io.name] = f instanceof ort.Tensor ? f : toOrt(f as TypedArray, io, 'feed');
     }
     for (const name of Object.keys(feeds)) {
-      if (!this.inputs.some((i) => i.name === name)) throw new Error(`Program.run: "${name}" is not an input of this program (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+      if (!this.inputByName.has(name)) throw new Error(`Program.run: "${name}" is not an input of this program (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
     }
     const names = fetchNames ?? this.outputs.map((o) => o.name);
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const name of names) {
-      const io = this.outputs.find((o) => o.name === name);
+      const io = this.outputByName.get(name);
       if (!io) throw new Error(`Program.run: "${name}" is not an output of this program (outputs: ${this.outputs.map((o) => o.name).join(', ')})`);
       const pre = preallocated?.[name];
       fetches[name] = pre ? toOrt(pre, io, 'preallocated output') : null;
     }
     const res = await this.handle.session.run(ortFeeds, fetches);
-    const out: Record<string, RunOutput> = {};
-    for (const name of names) {
-      const v = res[name] as ort.Tensor;
-      const dtype = (this.outputs.find((o) => o.name === name) as IoInfo).dtype;
-      const pre = preallocated?.[name];
-      // ORT wrote into `pre`; hand back that very array rather than the binding's wrapper
-      const data = pre ?? (v.location === 'cpu' || v.location === 'cpu-pinned' ? (v.data as TypedArray) : ((await v.getData()) as TypedArray));
-      out[name] = { data, dims: [...v.dims], dtype };
-    }
-    return out;
+    return Object.fromEntries(names.map((n) => [n, res[n] as ort.Tensor]));
   }
 }
 
@@ -106,8 +119,8 @@ export async function programFromBytes(bytes: Uint8Array, opts: RuntimeOptions =
 
 export type CompileOptions = RuntimeOptions & EmitOptions;
 
-/** Emit the part of `graph` that computes `outputs` (name -> tensor), open a session, wrap it. */
-export async function compile(graph: Graph, outputs: Record<string, Tensor>, opts: CompileOptions = {}): Promise<Program> {
+/** Emit the part of `graph` that computes `outputs` (name -> tensor; default graph.outputs), open a session, wrap it. */
+export async function compile(graph: Graph, outputs: Record<string, Tensor> = graph.outputs, opts: CompileOptions = {}): Promise<Program> {
   const { model } = emitModel(graph, outputs, opts);
   return programFromModel(model, opts);
 }

@@ -130,7 +130,11 @@ describe('runtime', () => {
     const g = new Graph();
     const x = g.input('x', 'float32', [2]);
     const y = x.add(1);
-    const prog = await compile(g, { same: x, y, y2: y });
+    g.output('same', x);
+    g.output('y', y);
+    g.output('y2', y);
+    expect(() => g.output('y', x)).toThrow('output name "y" is already used');
+    const prog = await compile(g);
     const r = await prog.run({ x: new Float32Array([1, 2]) });
     expect(Array.from(r.same?.data as Float32Array)).toEqual([1, 2]);
     expect(Array.from(r.y2?.data as Float32Array)).toEqual([2, 3]);
