@@ -135,10 +135,14 @@ export function pickleStateDictCheckpoint(content: TorchCheckpointContent): Buff
 }
 
 /** Write `content` as a torch.load-able zip checkpoint at `path` (atomically: temp file + rename). */
-export async function writeTorchCheckpoint(path: string, content: TorchCheckpointContent): Promise<{ bytes: number }> {
+export async function writeTorchCheckpoint(
+  path: string,
+  content: TorchCheckpointContent,
+  options: { forceZip64?: boolean } = {},
+): Promise<{ bytes: number }> {
   const prefix = 'archive';
   const tmp = `${path}.partial-${process.pid}`;
-  const zip = await ZipWriter.create(tmp);
+  const zip = await ZipWriter.create(tmp, { forceZip64: options.forceZip64 ?? false });
   try {
     await zip.addEntry(`${prefix}/data.pkl`, pickleStateDictCheckpoint(content));
     await zip.addEntry(`${prefix}/byteorder`, Buffer.from('little'));

@@ -72,7 +72,7 @@ export interface OpenCheckpointOptions {
 
 /** taming.md §3/§7: keep the weights only. */
 export function defaultSkipReason(name: string): string | null {
-  if (name.startsWith('loss.')) return 'training loss module (LPIPS/discriminator)';
+  if (/^((first|cond)_stage_model\.)?loss\./.test(name)) return 'training loss module (LPIPS/discriminator)';
   if (/(^|\.)blocks\.\d+\.attn\.mask$/.test(name)) return 'causal attention mask buffer (regenerated)';
   if (name === 'colorize' || name.endsWith('.colorize')) return 'visualisation buffer';
   return null;
