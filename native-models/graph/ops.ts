@@ -1,6 +1,7 @@
 // THE op table: one typed entry per primitive — arity, shape/dtype rule, ONNX emission and the
 // vector-Jacobian rule (or an explicit 'nonDifferentiable'). Op keys are ONNX op types spelled exactly
-// (StopGradient is ours and is emitted as Identity). All emission targets ONNX opset 17 (ONNX_OPSET).
+// (StopGradient is ours and is emitted as Identity). All emission targets ONNX opset 17 (ONNX_OPSET); no op
+// here needs a newer one (ScatterND/ScatterElements reduction='add' is opset 16, Trilu 14).
 //
 // Vocabulary inside rules (as in derivatives.yaml): `g` is the gradient of output 0, `gs` of every output,
 // `x` the inputs, `y` the outputs. A rule returns one lazy thunk per input, null where no gradient flows.
