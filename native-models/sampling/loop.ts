@@ -68,6 +68,12 @@ export interface SampleJob {
 export interface LoopOptions {
   /** Most KV caches held at once (least recently used evicted). 0 = no caching (full recompute). Default 64. */
   maxCaches?: number;
+  /**
+   * Bound the number of distinct sequence lengths the model sees (models with static-shape programs compile one
+   * program per length): a new cache is prefilled up to the last whole window row before the target and
+   * extended from there, and multi-token extensions go in power-of-two chunks. Default true.
+   */
+  shapeBuckets?: boolean;
 }
 
 /** Counters filled by the loops (tokens fed to the model, by kind of call). */
@@ -226,6 +232,7 @@ export async function sampleGrid<C>(
   const prep = prepare(model, job);
   const { grid, window, batch } = job;
   const maxCaches = options.maxCaches ?? 64;
+  const buckets = options.shapeBuckets ?? true;
   const keyOf = (place: WindowPlacement): number => place.i0 * grid.w + place.j0;
   const placements = prep.order.map((q) => placeWindow(Math.floor(q / grid.w), q % grid.w, grid, window));
   const lastUse = new Map<number, number>();
@@ -237,6 +244,28 @@ export async function sampleGrid<C>(
       model.release?.(e.cache);
       caches.delete(key);
     }
+  };
+  /** Feed seq[from, len) into `cache`; logits of the last token. */
+  const feed = async (cache: C, seq: Int32Array, len: number, from: number): Promise<{ logits: Float32Array; cache: C }> => {
+    let current = cache;
+    let logits: Float32Array | null = null;
+    let at = from;
+    while (at < len) {
+      job.signal?.throwIfAborted();
+      const left = len - at;
+      const count = model.extend ? (buckets ? 2 ** Math.floor(Math.log2(left)) : left) : 1;
+      const add = new Int32Array(batch * count);
+      for (let b = 0; b < batch; b++) add.set(seq.subarray(b * len + at, b * len + at + count), b * count);
+      const r = count > 1 && model.extend ? await model.extend(current, add, count) : await model.step(current, add);
+      current = r.cache;
+      logits = r.logits;
+      at += count;
+      if (stats) {
+        stats.stepTokens += count;
+        stats.calls++;
+      }
+    }
+    return { logits: logits!, cache: current };
   };
   let done = 0;
   try {
@@ -259,45 +288,33 @@ export async function sampleGrid<C>(
       const extendWorthIt = entry && (model.extend !== undefined || missing <= Math.max(1, len / 2));
       if (entry && extendWorthIt) {
         caches.delete(key);
-        const add = new Int32Array(batch * missing);
-        for (let b = 0; b < batch; b++) add.set(seq.subarray(b * len + entry.length, (b + 1) * len), b * missing);
-        let current = entry.cache;
-        let last: Float32Array | null = null;
-        if (model.extend && missing > 1) {
-          job.signal?.throwIfAborted();
-          const r = await model.extend(current, add, missing);
-          current = r.cache;
-          last = r.logits;
-        } else {
-          const column = new Int32Array(batch);
-          for (let k = 0; k < missing; k++) {
-            job.signal?.throwIfAborted();
-            for (let b = 0; b < batch; b++) column[b] = add[b * missing + k]!;
-            const r = await model.step(current, column.slice());
-            current = r.cache;
-            last = r.logits;
-          }
-        }
-        logits = last!;
-        if (stats) {
-          stats.stepTokens += missing;
-          stats.calls += model.extend && missing > 1 ? 1 : missing;
-        }
-        if (reuse) caches.set(key, { cache: current, fed: seq, length: len });
-        else model.release?.(current);
+        const r = await feed(entry.cache, seq, len, entry.length);
+        logits = r.logits;
+        if (reuse) caches.set(key, { cache: r.cache, fed: seq, length: len });
+        else model.release?.(r.cache);
       } else {
         if (entry) drop(key);
         if (reuse) {
-          const r = await model.prefill(seq, batch, len);
+          const start = buckets && model.extend ? prep.condLength + Math.floor(p / prep.win.w) * prep.win.w : len;
+          const head = new Int32Array(batch * start);
+          for (let b = 0; b < batch; b++) head.set(seq.subarray(b * len, b * len + start), b * start);
+          job.signal?.throwIfAborted();
+          const r0 = await model.prefill(head, batch, start);
+          if (stats) {
+            stats.prefillTokens += start;
+            stats.calls++;
+          }
+          const r = start < len ? await feed(r0.cache, seq, len, start) : r0;
           logits = r.logits;
           caches.set(key, { cache: r.cache, fed: seq, length: len });
           while (caches.size > maxCaches) drop(caches.keys().next().value!);
-          if (stats) stats.prefillTokens += len;
         } else {
           logits = await model.logitsAt(seq, batch, len, len - 1);
-          if (stats) stats.forwardTokens += len;
+          if (stats) {
+            stats.forwardTokens += len;
+            stats.calls++;
+          }
         }
-        if (stats) stats.calls++;
       }
       done++;
       await commit(job, prep, q, pickTokens(logits, model.vocabSize, job.settings, job.rngs), done);

@@ -50,6 +50,8 @@ export class HashTokenModel implements TokenModel<HashCache> {
   readonly blockSize: number;
   readonly extend?: TokenModel<HashCache>['extend'];
   readonly counts = { logitsAt: 0, prefill: 0, step: 0, extend: 0, positions: 0, liveCaches: 0 };
+  /** Distinct call shapes seen, e.g. 'prefill:2:17' (a static-shape runtime compiles one program per shape). */
+  readonly shapes = new Set<string>();
   private readonly salt: number;
   private readonly delayMs: number;
 
@@ -100,6 +102,7 @@ export class HashTokenModel implements TokenModel<HashCache> {
     this.check(length);
     if (tokens.length !== batch * length) throw new Error('HashTokenModel.logitsAt: wrong token count.');
     this.counts.logitsAt++;
+    this.shapes.add(`logitsAt:${batch}:${length}`);
     this.counts.positions += length;
     await this.wait();
     return this.lastLogits(tokens, batch, length, at);
@@ -108,6 +111,7 @@ export class HashTokenModel implements TokenModel<HashCache> {
   async prefill(tokens: Int32Array, batch: number, length: number): Promise<{ logits: Float32Array; cache: HashCache }> {
     this.check(length);
     this.counts.prefill++;
+    this.shapes.add(`prefill:${batch}:${length}`);
     this.counts.positions += length;
     this.counts.liveCaches++;
     await this.wait();
@@ -127,6 +131,7 @@ export class HashTokenModel implements TokenModel<HashCache> {
     }
     cache.length = -1; // consumed
     this.counts.positions += count;
+    this.shapes.add(`extend:${batch}:${count}`);
     await this.wait();
     return { logits: this.lastLogits(next, batch, len, len - 1), cache: { tokens: next, batch, length: len } };
   }

@@ -194,6 +194,25 @@ describe('completion and masked resampling', () => {
     expect(changed).toBeGreaterThan(20);
     expect(Array.from(out)).toEqual(Array.from(await sampleGridReference(model, mk())));
   });
+
+  it('shape buckets bound the distinct call shapes without changing any token', async () => {
+    const H = 12;
+    const W = 13;
+    const cond: Condition = { kind: 'grid', tokens: condTokens(2, H * W, 6) };
+    const init = condTokens(2, H * W, 8);
+    const mask = new Uint8Array(H * W);
+    for (let q = 0; q < H * W; q++) mask[q] = (q * 7919) % 5 === 0 ? 1 : 0;
+    const mk = (): SampleJob => ({ ...job(H, W, 8, 8, cond, [sampled[0]!, sampled[1]!], 4), initial: init, targets: mask });
+    const bucketed = new HashTokenModel({ vocabSize: V, blockSize: 64 + 63, withExtend: true });
+    const exact = new HashTokenModel({ vocabSize: V, blockSize: 64 + 63, withExtend: true });
+    const a = await sampleGrid(bucketed, mk());
+    const b = await sampleGrid(exact, mk(), { shapeBuckets: false });
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const count = (m: HashTokenModel, kind: string): number => [...m.shapes].filter((s) => s.startsWith(kind)).length;
+    expect(count(bucketed, 'prefill')).toBeLessThanOrEqual(8); // whole window rows only
+    expect(count(bucketed, 'extend')).toBeLessThanOrEqual(7); // powers of two below 64
+    expect(count(exact, 'prefill') + count(exact, 'extend')).toBeGreaterThan(count(bucketed, 'prefill') + count(bucketed, 'extend'));
+  });
 });
 
 describe('progress and cancellation', () => {
