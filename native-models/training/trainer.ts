@@ -1,0 +1,185 @@
+// The TypeScript training loop around a train-step program. Params, optimizer moments, updated buffers and
+// gradient accumulators live in two preallocated host buffers each ("front" holds the current value,
+// "back" receives the next): a step feeds the fronts, onnxruntime writes its outputs straight into the
+// backs (preallocated fetches), then the two swap. No per-step allocation or copy of model-sized arrays.
+import type { DType, TypedArray } from '../graph/dtype';
+import { allocate, sizeOf } from '../graph/dtype';
+import { compile } from '../runtime/program';
+import type { CompileOptions, Program } from '../runtime/program';
+import type { Tensor } from '../graph/graph';
+import { stateNames } from './optim/train-step';
+import type { TrainStepGraph } from './optim/train-step';
+
+export interface TrainerState {
+  /** optimizer steps taken so far */
+  step: number;
+  /** trainable params, updated buffers and frozen params by state_dict key */
+  params: Record<string, Float32Array>;
+  /** Adam moments by `opt.m:<param>` / `opt.v:<param>` */
+  moments: Record<string, Float32Array>;
+}
+
+export interface StepResult {
+  /** optimizer step count after this call */
+  step: number;
+  /** false for a micro-batch that was only accumulated */
+  applied: boolean;
+  /** loss, metrics (and grad_norm when clipping) of this (micro-)batch */
+  scalars: Record<string, number>;
+  /** wall time of the program run, ms */
+  ms: number;
+}
+
+interface Slot { front: TypedArray; back: TypedArray }
+
+function summarise(ms: readonly number[]): { count: number; medianMs: number; meanMs: number } {
+  if (ms.length === 0) return { count: 0, medianMs: 0, meanMs: 0 };
+  const s = [...ms].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return { count: s.length, medianMs: s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2, meanMs: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+export class Trainer {
+  private readonly slots = new Map<string, Slot>();
+  private readonly fixed = new Map<string, TypedArray>();
+  private readonly scalarsOut = new Map<string, Float32Array>();
+  private readonly stepScalar = new Float32Array(1);
+  private readonly lrScalar = new Float32Array(1);
+  private micro = 0;
+  private steps: number;
+  private readonly times: number[] = [];
+
+  private constructor(
+    readonly spec: TrainStepGraph,
+    private readonly stepProgram: Program,
+    private readonly accumulateProgram: Program | null,
+    state: TrainerState,
+  ) {
+    this.steps = state.step;
+    const slot = (name: string, dtype: DType, shape: readonly number[], init?: Float32Array): void => {
+      const n = sizeOf(shape);
+      if (init && init.length !== n) throw new Error(`Trainer: "${name}" has ${init.length} values, the model needs [${shape.join(', ')}] = ${n}`);
+      const front = allocate(dtype, n);
+      if (init) front.set(init as never);
+      this.slots.set(name, { front, back: allocate(dtype, n) });
+    };
+    const need = (t: Tensor): Float32Array => {
+      const v = state.params[t.name];
+      if (!v) throw new Error(`Trainer: no initial value for "${t.name}" (pass every trainable param, buffer and frozen param)`);
+      return v;
+    };
+    for (const p of spec.trainable) {
+      slot(p.name, p.dtype, p.shape, need(p));
+      slot(stateNames.m(p.name), p.dtype, p.shape, state.moments[stateNames.m(p.name)]);
+      slot(stateNames.v(p.name), p.dtype, p.shape, state.moments[stateNames.v(p.name)]);
+      if (spec.accumulationSteps > 1) slot(stateNames.acc(p.name), p.dtype, p.shape);
+    }
+    for (const b of spec.buffers) slot(b.name, b.dtype, b.shape, need(b));
+    for (const f of spec.frozen) {
+      const v = need(f);
+      if (v.length !== f.size) throw new Error(`Trainer: "${f.name}" has ${v.length} values, the model needs [${f.shape.join(', ')}] = ${f.size}`);
+      this.fixed.set(f.name, v);
+    }
+    for (const name of spec.scalarNames.concat(stateNames.gradNorm)) this.scalarsOut.set(name, new Float32Array(1));
+  }
+
+  /**
+   * Compiles the step (and accumulate) programs and sets up the buffers. `init` holds the starting
+   * params (and, to resume, the step count and Adam moments; missing moments start at zero).
+   */
+  static async create(spec: TrainStepGraph, init: TrainerState | Record<string, Float32Array>, opts: CompileOptions = {}): Promise<Trainer> {
+    const state: TrainerState = 'params' in init && 'moments' in init && typeof init.step === 'number'
+      ? (init as TrainerState)
+      : { step: 0, params: init as Record<string, Float32Array>, moments: {} };
+    const step = await compile(spec.graph, spec.stepOutputs, { ...opts, name: 'train-step' });
+    const acc = spec.accumulateOutputs ? await compile(spec.graph, spec.accumulateOutputs, { ...opts, name: 'accumulate' }) : null;
+    return new Trainer(spec, step, acc, state);
+  }
+
+  /** Optimizer steps taken. */
+  get step(): number { return this.steps; }
+
+  /** The execution provider the step program runs on. */
+  get provider(): string { return this.stepProgram.provider; }
+
+  /**
+   * Runs one micro-batch: with accumulation, the first k−1 calls of a step only add gradients; the
+   * k-th applies the optimizer. `batch` feeds the data inputs by name; `lr` is this step's learning rate.
+   */
+  async trainStep(batch: Record<string, TypedArray>, lr: number): Promise<StepResult> {
+    const apply = this.micro === this.spec.accumulationSteps - 1;
+    const program = apply ? this.stepProgram : (this.accumulateProgram as Program);
+    if (this.spec.accumulationSteps > 1 && this.micro === 0) {
+      for (const p of this.spec.trainable) this.slot(stateNames.acc(p.name)).front.fill(0 as never);
+    }
+    this.stepScalar[0] = this.steps + 1;
+    this.lrScalar[0] = lr;
+    const feeds: Record<string, TypedArray> = {};
+    for (const io of program.inputs) {
+      const name = io.name;
+      if (name === stateNames.step) feeds[name] = this.stepScalar;
+      else if (name === stateNames.lr) feeds[name] = this.lrScalar;
+      else if (this.slots.has(name)) feeds[name] = this.slot(name).front;
+      else if (this.fixed.has(name)) feeds[name] = this.fixed.get(name) as TypedArray;
+      else if (batch[name]) feeds[name] = batch[name] as TypedArray;
+      else throw new Error(`Trainer.trainStep: missing batch input "${name}" (batch inputs: ${this.spec.batch.map((b) => b.name).join(', ')})`);
+    }
+    const pre: Record<string, TypedArray> = {};
+    const swaps: Slot[] = [];
+    for (const io of program.outputs) {
+      const scalar = this.scalarsOut.get(io.name);
+      if (scalar) {
+        pre[io.name] = scalar;
+        continue;
+      }
+      const target = io.name.slice(stateNames.next('').length);
+      const s = this.slot(target);
+      pre[io.name] = s.back;
+      swaps.push(s);
+    }
+    const t0 = performance.now();
+    await program.run(feeds, undefined, pre);
+    const ms = performance.now() - t0;
+    for (const s of swaps) [s.front, s.back] = [s.back, s.front];
+    this.times.push(ms);
+    if (this.times.length > 1000) this.times.shift();
+    const scalars: Record<string, number> = {};
+    for (const io of program.outputs) {
+      const v = this.scalarsOut.get(io.name);
+      if (v) scalars[io.name] = v[0] as number;
+    }
+    this.micro = apply ? 0 : this.micro + 1;
+    if (apply) this.steps++;
+    return { step: this.steps, applied: apply, scalars, ms };
+  }
+
+  /** Current value of a param, buffer or moment (a live view: copy it to keep it past the next step). */
+  get(name: string): Float32Array {
+    const v = this.slots.get(name)?.front ?? this.fixed.get(name);
+    if (!v) throw new Error(`Trainer.get: no param or state named "${name}"`);
+    return v as Float32Array;
+  }
+
+  /** A copy of everything needed to resume (checkpoint), keyed like `create`'s TrainerState. */
+  snapshot(): TrainerState {
+    const params: Record<string, Float32Array> = {};
+    const moments: Record<string, Float32Array> = {};
+    for (const t of [...this.spec.trainable, ...this.spec.buffers]) params[t.name] = Float32Array.from(this.get(t.name));
+    for (const [name, v] of this.fixed) params[name] = Float32Array.from(v as Float32Array);
+    for (const p of this.spec.trainable) {
+      for (const k of [stateNames.m(p.name), stateNames.v(p.name)]) moments[k] = Float32Array.from(this.get(k));
+    }
+    return { step: this.steps, params, moments };
+  }
+
+  /** Step-time statistics over the last (up to 1000) program runs. */
+  timings(): { count: number; medianMs: number; meanMs: number } {
+    return summarise(this.times);
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new Error(`Trainer: program output refers to unknown state "${name}"`);
+    return s;
+  }
+}
