@@ -137,12 +137,24 @@ export interface JobsApi {
   onDidJobFinish: ApiEvent<JobFinishEvent>;
 }
 
+// ───────────────────────────── domain: gallery ─────────────────────────────
+// Every saved result, indexed in SQLite (issue 7). The domain interface and its payload types live
+// in preload/gallery-types.ts; the generation record in preload/generation-record.ts.
+
+import type { GalleryApi } from './gallery-types';
+export type {
+  GalleryApi, GalleryChange, GalleryExportRequest, GalleryExportResult, GalleryFacets, GalleryItem, GalleryQuery, GalleryQueryResult,
+  GalleryRescanReport, GallerySortKey, GallerySummary, GalleryThumbnail,
+} from './gallery-types';
+export type { ConditionMode, GenerationRecord, GenerationTimings, SamplerSettings } from './generation-record';
+
 // ───────────────────────────── the API: one entry per domain ─────────────────────────────
 
 export interface Api {
   app: AppApi;
   settings: SettingsApi;
   jobs: JobsApi;
+  gallery: GalleryApi;
 }
 
 export type Domain = keyof Api & string;
@@ -156,12 +168,14 @@ export const API_METHODS = {
   app: ['info'],
   settings: ['get', 'update'],
   jobs: ['generate', 'cancel'],
+  gallery: ['query', 'facets', 'get', 'thumbnail', 'setStar', 'setNotes', 'remove', 'exportPng', 'openFolder', 'rescan'],
 } as const satisfies { [D in Domain]: readonly MethodName<Api[D]>[] };
 
 export const API_EVENTS = {
   app: [],
   settings: ['onDidChange'],
   jobs: ['onDidJobProgress', 'onDidJobFinish'],
+  gallery: ['onDidGalleryChange'],
 } as const satisfies { [D in Domain]: readonly EventName<Api[D]>[] };
 
 // ───────────────────────────── derived names and helpers ─────────────────────────────

@@ -1,6 +1,7 @@
-// Payload types of the gallery API (re-exported by preload/contract). Types only, no imports
-// besides the generation record.
+// The gallery domain of the API and its payload types (re-exported by preload/contract).
+// Types only.
 
+import type { ApiEvent } from './contract';
 import type { ConditionMode, GenerationRecord } from './generation-record';
 
 /** One gallery entry as listed in the grid (no condition document: that can be large). */
@@ -83,15 +84,56 @@ export interface GalleryRescanReport {
   durationMs: number;
 }
 
-export interface GalleryExport {
-  /** Suggested file name. */
-  fileName: string;
-  /** PNG bytes (metadata stripped when asked). */
-  bytes: Uint8Array;
-}
-
 export type GalleryChange =
   | { kind: 'added'; ids: string[] }
   | { kind: 'updated'; ids: string[] }
   | { kind: 'removed'; ids: string[] }
   | { kind: 'rescanned'; report: GalleryRescanReport };
+
+// ───────────────────────────── the gallery domain of the API ─────────────────────────────
+
+
+export interface GalleryThumbnail {
+  id: string;
+  /** `data:image/png;base64,…` — served through the API, never as file://. */
+  dataUrl: string;
+}
+
+export interface GalleryExportRequest {
+  id: string;
+  /** Keep the generation record (and the `parameters` summary) in the exported PNG. */
+  withMetadata: boolean;
+  /** Absolute path to write to (Electron's save dialog); absent: only the bytes come back. */
+  destination?: string;
+}
+
+export interface GalleryExportResult {
+  /** Suggested file name. */
+  fileName: string;
+  /** The PNG, base64. */
+  pngBase64: string;
+  /** Where it was written, when a destination was given. */
+  savedTo: string | null;
+}
+
+export interface GalleryApi {
+  /** Search, filter, sort and page the gallery (no argument: newest first, first page). */
+  query(query?: GalleryQuery): Promise<GalleryQueryResult>;
+  /** Modes and models present and the date span, for the filter controls. */
+  facets(): Promise<GalleryFacets>;
+  /** One entry with its full record (condition document included); null when it is gone. */
+  get(params: { id: string }): Promise<GalleryItem | null>;
+  /** A small PNG of the image, longest side `size` (16..1024, default 256). */
+  thumbnail(params: { id: string; size?: number }): Promise<GalleryThumbnail>;
+  setStar(params: { id: string; starred: boolean }): Promise<GallerySummary>;
+  setNotes(params: { id: string; notes: string }): Promise<GallerySummary>;
+  /** Delete the PNG and its row; false when there was no such entry. */
+  remove(params: { id: string }): Promise<{ removed: boolean }>;
+  exportPng(params: GalleryExportRequest): Promise<GalleryExportResult>;
+  /** The library's images folder; `opened` says whether the host showed it in the file manager. */
+  openFolder(): Promise<{ path: string; opened: boolean }>;
+  /** Rebuild the index from the PNGs' own metadata. */
+  rescan(): Promise<GalleryRescanReport>;
+  /** Added, updated, removed entries and rescans (from any window or client). */
+  onDidGalleryChange: ApiEvent<GalleryChange>;
+}

@@ -12,6 +12,8 @@ import { appSchemas, createAppDomain } from './app-info';
 import { createSettingsDomain, settingsSchemas } from './settings';
 import { createJobsDomain, jobsSchemas } from './jobs-domain';
 import type { GenerationJobs } from './generation-jobs';
+import { createGalleryDomain, gallerySchemas } from './gallery/gallery-domain';
+import type { GalleryService } from './gallery/gallery-service';
 import type { SettingsStore } from './settings';
 import type { Schema } from './validate';
 
@@ -23,6 +25,8 @@ export interface ApiDeps {
   settings: SettingsStore;
   /** Generation jobs (run in the engine worker). */
   jobs: GenerationJobs;
+  /** The gallery of saved results (SQLite index over the library's PNGs). */
+  gallery: GalleryService;
 }
 
 export function createApi(deps: ApiDeps): Api {
@@ -33,6 +37,8 @@ export function createApi(deps: ApiDeps): Api {
     settings: createSettingsDomain(deps.settings),
     // ── jobs ──
     jobs: createJobsDomain(deps.jobs),
+    // ── gallery ──
+    gallery: createGalleryDomain(deps.gallery),
   };
 }
 
@@ -48,4 +54,6 @@ export const API_SCHEMAS: ApiSchemas = {
   settings: settingsSchemas,
   // ── jobs ──
   jobs: jobsSchemas,
+  // ── gallery ──
+  gallery: gallerySchemas,
 };

@@ -11,11 +11,15 @@ import { SettingsStore } from './settings';
 import { GenerationJobs } from './generation-jobs';
 import { saveToLibrary, BUNDLE_LOADER_MODULE } from './generation-save';
 import { APP_VERSION } from './app-info';
+import { GalleryService } from './gallery/gallery-service';
+import { GalleryUnavailableError } from './gallery/sqlite-loader';
 
 export interface BackendOptions {
   host: HostKind;
   /** Folder for settings.json and the database (created when first written). */
   userDataDir: string;
+  /** Show a folder in the OS file manager (Electron passes shell.openPath); gallery.openFolder uses it. */
+  revealFolder?: (folder: string) => Promise<void>;
 }
 
 export interface Backend {
@@ -27,17 +31,30 @@ export interface Backend {
 
 export async function openBackend(options: BackendOptions): Promise<Backend> {
   const settings = SettingsStore.open({ userDataDir: options.userDataDir });
+  const gallery = new GalleryService({
+    userDataDir: options.userDataDir,
+    libraryFolder: () => settings.snapshot().values.libraryFolder,
+    revealFolder: options.revealFolder,
+  });
   const jobs = new GenerationJobs({
     loaderModule: BUNDLE_LOADER_MODULE,
     appVersion: APP_VERSION,
-    save: (image, record) => saveToLibrary(settings.snapshot().values.libraryFolder, image, record),
+    // The gallery writes the PNG (atomic) and then its row; without SQLite the PNG alone is saved.
+    save: async (image, record) => {
+      const item = await gallery.addImage(image, record).catch((err: unknown) => {
+        if (err instanceof GalleryUnavailableError) return null;
+        throw err;
+      });
+      return item ? { path: item.filePath, galleryId: item.id } : saveToLibrary(settings.snapshot().values.libraryFolder, image, record);
+    },
   });
-  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs };
+  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs, gallery };
   return {
     api: createApi(deps),
     deps,
     close: async () => {
       await jobs.close();
+      gallery.close();
     },
   };
 }

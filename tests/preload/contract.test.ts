@@ -8,8 +8,9 @@ describe('preload/contract', () => {
   });
 
   it('derives the v0 method and event paths in order', () => {
-    expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update', 'jobs.generate', 'jobs.cancel']);
-    expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish']);
+    expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update', 'jobs.generate', 'jobs.cancel',
+      'gallery.query', 'gallery.facets', 'gallery.get', 'gallery.thumbnail', 'gallery.setStar', 'gallery.setNotes', 'gallery.remove', 'gallery.exportPng', 'gallery.openFolder', 'gallery.rescan']);
+    expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish', 'gallery.onDidGalleryChange']);
   });
 
   it('names every event onDidX and no method onDidX', () => {
@@ -24,8 +25,9 @@ describe('preload/contract', () => {
   });
 
   it('types parameters, results and payloads from the interfaces', () => {
-    expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update' | 'jobs.generate' | 'jobs.cancel'>();
-    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish'>();
+    expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update' | 'jobs.generate' | 'jobs.cancel'
+      | 'gallery.query' | 'gallery.facets' | 'gallery.get' | 'gallery.thumbnail' | 'gallery.setStar' | 'gallery.setNotes' | 'gallery.remove' | 'gallery.exportPng' | 'gallery.openFolder' | 'gallery.rescan'>();
+    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish' | 'gallery.onDidGalleryChange'>();
     expectTypeOf<ParamsOf<'settings.update'>>().toEqualTypeOf<SettingsPatch>();
     expectTypeOf<ParamsOf<'app.info'>>().toEqualTypeOf<undefined>();
     expectTypeOf<ResultOf<'app.info'>>().toEqualTypeOf<AppInfo>();

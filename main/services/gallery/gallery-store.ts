@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { GenerationRecord } from '../../../preload/generation-record';
 import type {
-  GalleryChange, GalleryExport, GalleryFacets, GalleryItem, GalleryQuery, GalleryQueryResult, GalleryRescanReport, GallerySummary,
+  GalleryChange, GalleryFacets, GalleryItem, GalleryQuery, GalleryQueryResult, GalleryRescanReport, GallerySummary,
 } from '../../../preload/gallery-types';
 import { isAtomicTempFile, writeFileAtomic } from '../atomic-write';
 import type { RgbImage } from '../png-record';
@@ -47,6 +47,12 @@ export interface GalleryOpenReport {
   /** Where a corrupt database was moved before a fresh one was built (then rescanned). */
   quarantined: string | null;
   rescan: GalleryRescanReport | null;
+}
+
+/** An exported PNG: suggested file name and bytes (metadata stripped when asked). */
+export interface ExportedPng {
+  fileName: string;
+  bytes: Buffer;
 }
 
 export class GalleryError extends Error {
@@ -411,7 +417,7 @@ export class GalleryStore {
   }
 
   /** The PNG for export, with or without its metadata (pixels identical either way). */
-  exportPng(id: string, withMetadata: boolean): GalleryExport {
+  exportPng(id: string, withMetadata: boolean): ExportedPng {
     const item = this.mustGet(id);
     const bytes = fs.readFileSync(item.filePath);
     return { fileName: item.fileName, bytes: withMetadata ? bytes : stripPngMetadata(bytes) };

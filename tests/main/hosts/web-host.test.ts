@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { startWebHost } from '../../../main/hosts/web-host';
 import type { WebHost } from '../../../main/hosts/web-host';
 import { openBackend } from '../../../main/services/backend';
+import { readGenerationRecord, writePngFileSync } from '../../../main/services/png-record';
 import type { Backend } from '../../../main/services/backend';
 import { listMethodPaths } from '../../../preload/contract';
 
@@ -128,6 +129,37 @@ describe('web host', () => {
     expect(cancel.result).toEqual({ cancelled: false });
     const bad = await client.call('jobs.generate', { model: 'x', n: 0 });
     expect(bad.error).toMatchObject({ code: 'bad-params' });
+
+    // gallery (issue 7): a PNG written with its record into the chosen library is adopted by rescan,
+    // then found, starred, annotated, thumbnailed, exported and deleted over the socket.
+    const call = async (method: string, params?: unknown) => {
+      tested.add(method);
+      const f = await client.call(method, params);
+      expect(f.error).toBeUndefined();
+      return f.result as Record<string, unknown>;
+    };
+    expect(await call('gallery.query')).toEqual({ items: [], total: 0 });
+    const pixels = Uint8Array.from({ length: 8 * 4 * 3 }, (_, i) => (i * 29) & 0xff);
+    writePngFileSync(path.join(folder, 'images', 'seeded.png'), { width: 8, height: 4, channels: 3, data: pixels }, {
+      format: 'tessera.generation', version: 1, appVersion: '0.1.0', createdAt: '2026-11-28T12:00:00.000Z',
+      model: { id: 'sflckr-tiny', sha256: 'ab'.repeat(32) }, mode: 'semantic', seed: 77,
+      sampler: { temperature: 1, topK: 100, topP: null, greedy: false }, size: { width: 8, height: 4 },
+      executionProvider: 'cpu', timings: { totalMs: 10 }, classesUsed: ['sea'], condition: null,
+    });
+    expect(await call('gallery.rescan')).toMatchObject({ added: ['seeded'], removed: [] });
+    expect((await client.waitFor((f) => f.event === 'gallery.onDidGalleryChange')).payload).toMatchObject({ kind: 'rescanned' });
+    expect(await call('gallery.query', { text: 'sea', modes: ['semantic'] })).toMatchObject({ total: 1, items: [{ id: 'seeded', seed: 77 }] });
+    expect(await call('gallery.facets')).toMatchObject({ total: 1, modes: ['semantic'] });
+    expect(await call('gallery.get', { id: 'seeded' })).toMatchObject({ record: { seed: 77 }, filePath: path.join(folder, 'images', 'seeded.png') });
+    expect((await call('gallery.thumbnail', { id: 'seeded', size: 64 })).dataUrl).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    expect(await call('gallery.setStar', { id: 'seeded', starred: true })).toMatchObject({ starred: true });
+    expect(await call('gallery.setNotes', { id: 'seeded', notes: 'keeper' })).toMatchObject({ notes: 'keeper' });
+    const exported = await call('gallery.exportPng', { id: 'seeded', withMetadata: false });
+    expect(readGenerationRecord(Buffer.from(exported.pngBase64 as string, 'base64'))).toBeNull();
+    expect(await call('gallery.openFolder')).toEqual({ path: path.join(folder, 'images'), opened: false });
+    expect(await call('gallery.remove', { id: 'seeded' })).toEqual({ removed: true });
+    expect(fs.existsSync(path.join(folder, 'images', 'seeded.png'))).toBe(false);
+    expect((await client.call('gallery.get', { id: '../secret' })).error).toMatchObject({ code: 'bad-params' });
 
     expect([...tested].sort()).toEqual(listMethodPaths().sort());
     client.ws.close();
