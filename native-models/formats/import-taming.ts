@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { openTorchCheckpoint } from './torch-checkpoint';
 import type { TorchCheckpoint } from './torch-checkpoint';
 import { writeBundle } from './bundle';
-import type { BundleManifest, CondStage, ConditionMode, ConditionSpec, ManifestDraft, Palette, PermuterKind, PermuterSpec } from './bundle';
+import type { BundleManifest, CondStage, ConditionMode, ConditionSpec, ManifestDraft, Palette, PermuterKind, PermuterSpec, VqganArchitecture } from './bundle';
 import { ArchitectureError, inferGpt, inferVqgan, vqganFromConfig, yamlPath } from './infer-architecture';
 import type { ShapeMap } from './infer-architecture';
 import { compareShapes, gptShapes, vqganShapes } from './taming-shapes';
@@ -35,6 +35,8 @@ export interface ImportOptions {
   /** taming cond_stage_key when there is no config (segmentation, depth, edge, pose, class_label, coord, unconditional, image). */
   condKey?: string;
   name?: string;
+  /** VQGAN training resolution when there is no config (decides where attention sits; default 256). */
+  resolution?: number;
   /** Fixed timestamp for reproducible manifests (tests). */
   now?: Date;
 }
@@ -116,6 +118,10 @@ export function segmentationPalette(nLabels: number): Palette {
   };
 }
 
+function withResolution(c: Partial<VqganArchitecture>, resolution: number | undefined): Partial<VqganArchitecture> {
+  return c.resolution === undefined && resolution !== undefined ? { ...c, resolution } : c;
+}
+
 async function loadConfig(config: ImportOptions['config']): Promise<{ yaml: YamlValue | undefined; file?: string }> {
   if (config === undefined) return { yaml: undefined };
   if (typeof config !== 'string') return { yaml: config };
@@ -175,7 +181,7 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
         throw new ImportError(`${ckptPath}: the checkpoint holds a transformer but project.yaml's model.target is ${target}`);
       }
       const transformer = inferGpt(shapes, 'transformer.', { nHead: options.nHead, config: yamlPath(params, 'transformer_config') });
-      const fsCfg = vqganFromConfig(yamlPath(params, 'first_stage_config'));
+      const fsCfg = withResolution(vqganFromConfig(yamlPath(params, 'first_stage_config')), options.resolution);
       if (!names.some((k) => k.startsWith('first_stage_model.'))) {
         throw new ImportError(`${ckptPath}: transformer checkpoint without first_stage_model.* weights: the VQGAN that decodes its tokens is missing`);
       }
@@ -194,7 +200,7 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
       let condStage: CondStage;
       let nLabels: number | undefined;
       if (names.some((k) => k.startsWith('cond_stage_model.'))) {
-        const cs = inferVqgan(shapes, 'cond_stage_model.', vqganFromConfig(csNode));
+        const cs = inferVqgan(shapes, 'cond_stage_model.', withResolution(vqganFromConfig(csNode), options.resolution));
         notes.push(...cs.assumed.map((a) => `condition stage: assumed ${a}`));
         condStage = { kind: 'vqgan', architecture: cs.architecture };
         const csExpected = vqganShapes(cs.architecture, 'cond_stage_model.');
@@ -289,7 +295,7 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
       if (typeof target === 'string' && !/(VQModel|GumbelVQ|VQSegmentationModel)$/.test(target)) {
         throw new ImportError(`${ckptPath}: a VQGAN checkpoint, but project.yaml's model.target is ${target}`);
       }
-      const v = inferVqgan(shapes, '', vqganFromConfig(model));
+      const v = inferVqgan(shapes, '', withResolution(vqganFromConfig(model), options.resolution));
       notes.push(...v.assumed.map((a) => `assumed ${a}`));
       const expected = vqganShapes(v.architecture);
       problems.push(...listProblems('VQGAN', expected, shapes, ''));

@@ -27,12 +27,13 @@ function describeBytes(n: number): string {
 export const importCommand: CliCommand = {
   name: 'import',
   summary: 'Import a taming-transformers checkpoint (.ckpt/.pth) as a Tessera model bundle',
-  usage: '<ckpt> [--config project.yaml] [--n-head N] [--cond-key KEY] [--name NAME] --out <bundle-dir> [--json]',
+  usage: '<ckpt> [--config project.yaml] [--n-head N] [--cond-key KEY] [--resolution N] [--name NAME] --out <bundle-dir> [--json]',
   details: [
     '--config FILE   the checkpoint\'s project.yaml (gives n_head, the condition key, the resolution)',
     '--n-head N      attention heads of the transformer, when there is no project.yaml',
     '--cond-key KEY  condition when there is no project.yaml: segmentation, depth, edge, pose, class_label,',
     '                coord, image or unconditional (default: inferred where the weights tell)',
+    '--resolution N  VQGAN training resolution when there is no project.yaml (default 256; places attention)',
     '--out DIR       bundle folder to write (created)',
     'Only the weights are read (optimizer states, loss.* and attention masks are skipped); the pickle is',
     'read by a data-only reader that never executes code.',
@@ -42,6 +43,7 @@ export const importCommand: CliCommand = {
     'n-head': { type: 'string' },
     'cond-key': { type: 'string' },
     name: { type: 'string' },
+    resolution: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
   },
@@ -50,12 +52,14 @@ export const importCommand: CliCommand = {
     if (positionals.length !== 1) throw new CliError('import: give exactly one checkpoint file; see tessera import --help.', 2);
     if (typeof values.out !== 'string') throw new CliError('import: --out <bundle-dir> is required.', 2);
     const nHead = values['n-head'] === undefined ? undefined : integerOption(values, 'n-head', 1, 4096, 1);
+    const resolution = values.resolution === undefined ? undefined : integerOption(values, 'resolution', 1, 65536, 256);
     const started = Date.now();
     try {
       const r = await importTamingCheckpoint(path.resolve(positionals[0]), {
         out: path.resolve(values.out),
         ...(typeof values.config === 'string' ? { config: path.resolve(values.config) } : {}),
         ...(nHead !== undefined ? { nHead } : {}),
+        ...(resolution !== undefined ? { resolution } : {}),
         ...(typeof values['cond-key'] === 'string' ? { condKey: values['cond-key'] } : {}),
         ...(typeof values.name === 'string' ? { name: values.name } : {}),
       });

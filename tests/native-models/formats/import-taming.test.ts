@@ -74,6 +74,9 @@ describe('importTamingCheckpoint', () => {
     expect(r.manifest.transformer?.n_head).toBe(4);
     expect(r.manifest.condition).toEqual({ mode: 'segmentation', key: 'segmentation', n_labels: 12 });
     expect(r.notes.join('\n')).toMatch(/assumed resolution=256/);
+    const r32 = await importTamingCheckpoint(fixture('cond-transformer-seg.ckpt'), { out: join(tmp, 'r32'), nHead: 2, resolution: 32 });
+    expect(r32.manifest.firstStage).toMatchObject({ resolution: 32, attn_resolutions: [8] });
+    expect(r32.notes).toEqual([]);
   });
 
   it('missing and mis-shaped keys: the error names each one with the expected shape', async () => {

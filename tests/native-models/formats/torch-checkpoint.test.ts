@@ -106,6 +106,17 @@ describe('torch zip checkpoint reader on real torch.save files', () => {
   });
 });
 
+describe('state_dict filter', () => {
+  it('skips training-only entries and keeps weights', () => {
+    for (const k of ['loss.discriminator.main.0.weight', 'first_stage_model.loss.perceptual_loss.net.slice1.0.weight', 'transformer.blocks.3.attn.mask', 'blocks.0.attn.mask', 'colorize']) {
+      expect(defaultSkipReason(k), k).not.toBeNull();
+    }
+    for (const k of ['encoder.down.4.attn.0.q.weight', 'transformer.blocks.3.attn.query.weight', 'cond_stage_model.quantize.embedding.weight', 'lossy.weight']) {
+      expect(defaultSkipReason(k), k).toBeNull();
+    }
+  });
+});
+
 describe('bad input: clear errors, no crash', () => {
   it('legacy (pre-1.6, non-zip) format says what it is and how to convert it', async () => {
     await expectCheckpointError(fixture('legacy-format.ckpt'), 'legacy-format', /legacy PyTorch serialization.*torch.save\(torch.load/s);
