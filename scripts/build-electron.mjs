@@ -2,12 +2,15 @@
 //   main/electron/main.ts → dist/electron/main.cjs    (package.json "main")
 //   preload/index.ts      → dist/electron/preload.cjs (a sandboxed preload must be one file)
 // Native and Electron modules stay external; everything else (services, contract) is inlined.
+// `--out DIR` writes elsewhere (tests); the renderer is then expected in DIR/../renderer.
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outFlag = process.argv.indexOf('--out');
+const outDir = outFlag >= 0 ? path.resolve(process.argv[outFlag + 1] ?? '') : path.join(root, 'dist', 'electron');
 const external = [
   'electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws',
   ...builtinModules, ...builtinModules.map((m) => `node:${m}`), /^node:/, /^@img\//,
@@ -18,9 +21,12 @@ async function bundle(entry, fileName) {
     root,
     configFile: false,
     logLevel: 'warn',
+    // CommonJS has no import.meta: give modules that locate files relative to themselves a real URL
+    // (the bundle's own file) instead of undefined.
+    define: { 'import.meta.url': 'require("node:url").pathToFileURL(__filename).href' },
     build: {
       ssr: path.join(root, entry),
-      outDir: path.join(root, 'dist', 'electron'),
+      outDir,
       emptyOutDir: false,
       target: 'node22',
       minify: false,
@@ -34,7 +40,7 @@ async function bundle(entry, fileName) {
     },
     ssr: { noExternal: true, external: ['electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'] },
   });
-  console.log(`built dist/electron/${fileName}`);
+  console.log(`built ${path.relative(root, path.join(outDir, fileName))}`);
 }
 
 await bundle('main/electron/main.ts', 'main.cjs');
