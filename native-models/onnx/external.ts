@@ -48,16 +48,17 @@ function writeChunks(path: string, chunks: readonly Uint8Array[]): void {
 
 /**
  * Write `model` to `path`; initializers of at least `threshold` bytes go to `<path>.data` when
- * `external` is true or when the model would not fit in one protobuf message.
+ * `external` is true or when the model would not fit in one protobuf message. `location` names the side
+ * file (relative to the model's folder).
  */
-export function saveModel(path: string, model: ModelProto, opts: { external?: boolean; threshold?: number } = {}): { external: boolean } {
+export function saveModel(path: string, model: ModelProto, opts: { external?: boolean; threshold?: number; location?: string } = {}): { external: boolean } {
   const total = model.graph.initializers.reduce((n, t) => n + (t.raw?.length ?? 0), 0);
   const external = opts.external ?? total > PROTOBUF_LIMIT - (64 << 20);
   if (!external) {
     writeChunks(path, encodeModelChunks(model));
     return { external };
   }
-  const location = `${basename(path)}.data`;
+  const location = opts.location ?? `${basename(path)}.data`;
   const split = splitExternalData(model, location, opts.threshold ?? 1024);
   writeChunks(join(dirname(path), location), split.data);
   writeChunks(path, encodeModelChunks(split.model));

@@ -1,6 +1,7 @@
 // Program = an ONNX model + its cached session + the names, dtypes and shapes of its feeds and fetches.
 // `compile(graph, outputs)` is the one-call path from a symbolic graph to something you can run.
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -9,7 +10,7 @@ import type { DType, TypedArray } from '../graph/dtype';
 import { dtypeFromOnnx, dtypeOfArray, sizeOf } from '../graph/dtype';
 import { emitModel } from '../onnx/emit';
 import type { EmitOptions, IoInfo } from '../onnx/emit';
-import { decodeModel, encodeModel } from '../onnx/proto';
+import { decodeModel, encodeModel, encodeModelChunks } from '../onnx/proto';
 import type { ModelProto } from '../onnx/proto';
 import { PROTOBUF_LIMIT, saveModel } from '../onnx/external';
 import { createSession, sha256 } from './session';
@@ -96,19 +97,32 @@ function toOrt(data: TypedArray, io: IoInfo, what: string): ort.Tensor {
 
 const ioOf = (v: { name: string; elemType: number; shape: number[] }): IoInfo => ({ name: v.name, dtype: dtypeFromOnnx(v.elemType), shape: v.shape });
 
+export interface ModelLoadOptions extends RuntimeOptions {
+  /** Initializer bytes above which the model goes through files with external data (default: just under 2 GiB). */
+  externalDataAbove?: number;
+}
+
 /** A Program from a ModelProto; models too big for one protobuf go through a temp file + external data. */
-export async function programFromModel(model: ModelProto, opts: RuntimeOptions = {}): Promise<Program> {
+export async function programFromModel(model: ModelProto, opts: ModelLoadOptions = {}): Promise<Program> {
   const io = { inputs: model.graph.inputs.map(ioOf), outputs: model.graph.outputs.map(ioOf) };
   const total = model.graph.initializers.reduce((n, t) => n + (t.raw?.length ?? 0), 0);
-  if (total > PROTOBUF_LIMIT - (64 << 20)) {
-    const dir = join(tmpdir(), 'tessera-onnx', `${process.pid}-${Date.now()}`);
-    mkdirSync(dir, { recursive: true });
+  const { externalDataAbove = PROTOBUF_LIMIT - (64 << 20), ...runtime } = opts;
+  if (total > externalDataAbove) {
+    // too big for one protobuf: model.onnx + model.onnx.data in a temp folder named by content hash,
+    // so reloading the same model reuses the files instead of writing gigabytes again
+    const h = createHash('sha256');
+    for (const chunk of encodeModelChunks(model)) h.update(chunk);
+    const dir = join(tmpdir(), 'tessera-onnx', h.digest('hex').slice(0, 32));
     const path = join(dir, 'model.onnx');
-    saveModel(path, model, { external: true });
-    return new Program(await createSession({ path }, opts), io.inputs, io.outputs);
+    if (!existsSync(path)) {
+      mkdirSync(dir, { recursive: true });
+      saveModel(`${path}.tmp`, model, { external: true, location: 'model.onnx.data' });
+      renameSync(`${path}.tmp`, path);
+    }
+    return new Program(await createSession({ path }, runtime), io.inputs, io.outputs);
   }
   const bytes = encodeModel(model);
-  return new Program(await createSession(bytes, opts), io.inputs, io.outputs);
+  return new Program(await createSession(bytes, runtime), io.inputs, io.outputs);
 }
 
 /** A Program from ONNX bytes (its inputs and outputs are read from the bytes). */
@@ -117,12 +131,13 @@ export async function programFromBytes(bytes: Uint8Array, opts: RuntimeOptions =
   return new Program(await createSession(bytes, opts), m.graph.inputs.map(ioOf), m.graph.outputs.map(ioOf));
 }
 
-export type CompileOptions = RuntimeOptions & EmitOptions;
+export type CompileOptions = ModelLoadOptions & EmitOptions;
 
 /** Emit the part of `graph` that computes `outputs` (name -> tensor; default graph.outputs), open a session, wrap it. */
 export async function compile(graph: Graph, outputs: Record<string, Tensor> = graph.outputs, opts: CompileOptions = {}): Promise<Program> {
-  const { model } = emitModel(graph, outputs, opts);
-  return programFromModel(model, opts);
+  const { weights, keepUnusedInputs, name, ...load } = opts;
+  const { model } = emitModel(graph, outputs, { weights, keepUnusedInputs, name });
+  return programFromModel(model, load);
 }
 
 export { sha256 };

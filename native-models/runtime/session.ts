@@ -88,7 +88,8 @@ async function open(model: Uint8Array | string, hash: string, o: RuntimeOptions)
  */
 export function createSession(model: Uint8Array | { path: string }, opts: RuntimeOptions = {}): Promise<SessionHandle> {
   const hash = model instanceof Uint8Array ? sha256(model) : sha256(new TextEncoder().encode(`path:${model.path}`));
-  const key = `${hash}|${JSON.stringify(opts, Object.keys(opts).sort())}`;
+  const o = opts;
+  const key = [hash, o.provider ?? 'cpu', o.intraOpThreads ?? '', o.interOpThreads ?? '', o.optimization ?? 'all', o.keepOutputsOnDevice ? 1 : 0].join('|');
   const hit = cache.get(key);
   if (hit) {
     stats.hits++;

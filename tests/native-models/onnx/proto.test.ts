@@ -99,3 +99,16 @@ describe('ONNX protobuf writer/reader', () => {
     expect(split.data.reduce((n, c) => n + c.length, 0)).toBe(split.dataLength);
   });
 });
+
+describe('programFromModel with external data', () => {
+  it('goes through model.onnx + model.onnx.data when initializers exceed the limit, reusing the files', async () => {
+    const { model } = sampleModel();
+    const x = Float32Array.from({ length: 50 }, (_, i) => Math.cos(i));
+    const viaFiles = await programFromModel(model, { externalDataAbove: 100 });
+    const again = await programFromModel(model, { externalDataAbove: 100 });
+    expect(again.hash).toBe(viaFiles.hash); // same temp path, same cached session
+    const inMemory = await programFromBytes(encodeModel(model));
+    expect(viaFiles.hash).not.toBe(inMemory.hash);
+    expect(Array.from((await viaFiles.run({ x })).out?.data as Float64Array)).toEqual(Array.from((await inMemory.run({ x })).out?.data as Float64Array));
+  });
+});
