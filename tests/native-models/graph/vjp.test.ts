@@ -62,6 +62,10 @@ const cases: Record<string, FdCase> = {
     inputs: [{ shape: [1, 3, 6, 5], dtype: f32 }, { shape: [3, 1, 2, 3], dtype: f32 }],
     build: (x) => first(x).conv(second(x), null, { groups: 3, stride: [2, 1], padding: [1, 0, 0, 1] }),
   },
+  'Conv stride 3, dilation 2, asymmetric pads (output_padding 2 in the input gradient)': {
+    inputs: [{ shape: [1, 2, 10, 9], dtype: f32 }, { shape: [3, 2, 2, 3], dtype: f32 }],
+    build: (x) => first(x).conv(second(x), null, { stride: 3, dilation: 2, padding: [1, 0, 0, 2] }),
+  },
   'ConvTranspose stride 2, pads, output padding, bias': {
     inputs: [{ shape: [2, 3, 4, 3], dtype: f32 }, { shape: [3, 2, 3, 3], dtype: f32 }, { shape: [2], dtype: f32 }],
     build: (x) => first(x).convTranspose(second(x), x[2] as Tensor, { stride: 2, padding: [1, 0, 1, 1], outputPadding: 1 }),
