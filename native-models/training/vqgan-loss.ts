@@ -17,9 +17,10 @@
  */
 import { grad } from '../graph/autodiff';
 import { Graph, type Tensor } from '../graph/graph';
-import { discriminatorForward, type DiscriminatorConfig } from '../models/discriminator';
+import { discriminatorForward, discriminatorLayers, type DiscriminatorConfig } from '../models/discriminator';
 import { vqganTrainingForward, type VqganConfig } from '../models/vqgan';
 import { hingeDLoss, hingeGLoss } from '../nn/losses';
+import { buffer } from '../nn/state';
 
 export interface VqganLossOptions {
   /** Multiplies λ (taming: 0.8 in most configs). */
@@ -110,6 +111,12 @@ export interface DiscriminatorStepGraph {
   logitsFake: Tensor;
   /** BatchNorm batch statistics of the real pass then the fake pass (for the running-stat update). */
   batchStats: { name: string; mean: Tensor; variance: Tensor }[];
+  /**
+   * New BatchNorm running statistics by buffer name (`…running_mean`, `…running_var`), for buildTrainStep's
+   * `bufferUpdates`: PyTorch's update (momentum 0.1, unbiased variance) applied for the real pass, then the fake
+   * pass, as the reference's two discriminator calls do. num_batches_tracked (+2 per step) is kept by the host.
+   */
+  bufferUpdates: Record<string, Tensor>;
   params: Tensor[];
 }
 
@@ -122,8 +129,34 @@ export function buildVqganDiscriminatorStep(disc: DiscriminatorConfig, batch: nu
   const real = discriminatorForward(s, x, disc, { training: true });
   const fake = discriminatorForward(s, xrec, disc, { training: true });
   const dLoss = hingeDLoss(real.logits, fake.logits).mul(discFactor); // []
+  const params = [...g.params];
+  const bufferUpdates: Record<string, Tensor> = {};
+  if (disc.norm === 'batchnorm') {
+    // Elements per channel at each BatchNorm: B · h · w of the conv before it (k4, p1).
+    const count = new Map<number, number>();
+    let hw = size;
+    for (const l of discriminatorLayers(disc)) {
+      hw = Math.floor((hw + 2 - 4) / l.stride) + 1;
+      if (l.norm !== null) count.set(l.norm, batch * hw * hw);
+    }
+    for (let i = 0; i < real.batchStats.length; i++) {
+      const r = real.batchStats[i]!;
+      const f = fake.batchStats[i]!;
+      const idx = Number(r.name.split('.').pop());
+      const n = count.get(idx)!;
+      const bs = g.scope(r.name);
+      const c = r.mean.shape[0]!;
+      const rm = buffer(bs, 'running_mean', [c]); // [C]
+      const rv = buffer(bs, 'running_var', [c]); // [C]
+      const unbiased = n / Math.max(1, n - 1);
+      const m1 = rm.mul(0.9).add(r.mean.mul(0.1)); // [C]
+      const v1 = rv.mul(0.9).add(r.variance.mul(0.1 * unbiased)); // [C]
+      bufferUpdates[rm.name] = m1.mul(0.9).add(f.mean.mul(0.1)).stopGradient(); // [C]
+      bufferUpdates[rv.name] = v1.mul(0.9).add(f.variance.mul(0.1 * unbiased)).stopGradient(); // [C]
+    }
+  }
   return {
     graph: g, x, xrec, discFactor, dLoss, logitsReal: real.logits.mean(), logitsFake: fake.logits.mean(),
-    batchStats: [...real.batchStats, ...fake.batchStats], params: [...g.params],
+    batchStats: [...real.batchStats, ...fake.batchStats], bufferUpdates, params,
   };
 }

@@ -110,4 +110,35 @@ describe('VQGAN discriminator step', () => {
     expect(d1).toBeCloseTo(hinge, 5);
     expect(d0).toBe(0);
   });
+
+  it('updates BatchNorm running statistics like PyTorch (momentum 0.1, unbiased variance, real then fake pass)', async () => {
+    const st = buildVqganDiscriminatorStep(disc, B, S);
+    expect(Object.keys(st.bufferUpdates).sort()).toEqual([
+      'loss.discriminator.main.3.running_mean', 'loss.discriminator.main.3.running_var',
+      'loss.discriminator.main.6.running_mean', 'loss.discriminator.main.6.running_var',
+    ]);
+    expect(st.params.map((p) => p.name)).not.toContain('loss.discriminator.main.3.running_mean');
+    const outs = Object.fromEntries(Object.entries(st.bufferUpdates).map(([k, t]) => [`new:${k}`, t]));
+    st.batchStats.forEach((b, i) => { outs[`mean${i}`] = b.mean; outs[`var${i}`] = b.variance; });
+    const prog = await compile(st.graph, outs, { intraOpThreads: 1 });
+    const rm0 = Float32Array.from({ length: 16 }, (_, i) => 0.01 * i); // main.3 has 16 channels
+    const rv0 = Float32Array.from({ length: 16 }, (_, i) => 1 + 0.01 * i);
+    const xrec = Float32Array.from(x, (v) => -v);
+    const r = await prog.run(feedsFor(prog, {
+      x, xrec, disc_factor: scalar(1),
+      'loss.discriminator.main.3.running_mean': rm0, 'loss.discriminator.main.3.running_var': rv0,
+      'loss.discriminator.main.6.running_mean': new Float32Array(32), 'loss.discriminator.main.6.running_var': new Float32Array(32).fill(1),
+    }));
+    const n = B * 4 * 4; // main.3 follows the second stride-2 conv: 16 -> 8 -> 4
+    const mr = r.mean0!.data as Float32Array, vr = r.var0!.data as Float32Array;
+    const mf = r.mean2!.data as Float32Array, vf = r.var2!.data as Float32Array;
+    const newMean = r['new:loss.discriminator.main.3.running_mean']!.data as Float32Array;
+    const newVar = r['new:loss.discriminator.main.3.running_var']!.data as Float32Array;
+    for (const c of [0, 5, 15]) {
+      const m1 = 0.9 * rm0[c]! + 0.1 * mr[c]!;
+      const v1 = 0.9 * rv0[c]! + 0.1 * vr[c]! * (n / (n - 1));
+      expect(newMean[c]).toBeCloseTo(0.9 * m1 + 0.1 * mf[c]!, 5);
+      expect(newVar[c]).toBeCloseTo(0.9 * v1 + 0.1 * vf[c]! * (n / (n - 1)), 5);
+    }
+  });
 });
