@@ -4,10 +4,14 @@
  *
  * Window: the transformer was trained on the first stage's latent grid at its training resolution
  * (resolution / factor, 16 × 16 for every released model); the condition length is that grid's size for VQ
- * condition stages and 1 for SOS/class. Checked against block_size (cond + window − 1 ≤ block_size).
+ * condition stages (their map is given at grid × the condition VQGAN's factor pixels) and 1 for SOS/class. Checked against block_size (cond + window − 1 ≤ block_size).
  */
+import * as os from 'node:os';
 import { readManifest } from '../formats/bundle';
 import type { BundleManifest, VqganArchitecture } from '../formats/bundle';
+import { loadBundle } from '../models/load';
+import type { VqganModel } from '../models/load';
+import type { ProviderName } from '../runtime/session';
 import type { ConditionStage, GeneratorModels } from './generate';
 import type { GridShape } from './window';
 
@@ -48,12 +52,10 @@ export function bundleGeometry(m: BundleManifest): { factor: number; window: Gri
       condLength = 1;
       break;
     case 'vqgan':
-    case 'first-stage': {
-      const cf = m.condStage.kind === 'vqgan' ? vqFactor(m.condStage.architecture) : factor;
-      if (cf !== factor) throw new Error(`${m.name}: condition factor ${cf} differs from the image factor ${factor}; the sliding window needs both on one grid.`);
+    case 'first-stage':
+      // c-tokens on the same token grid as z (the condition map is scaled by the condition stage's own factor).
       condLength = side * side;
       break;
-    }
     case 'coord':
       throw new Error(`${m.name}: coordinate-conditioned models (FacesHQ CoordStage) are not supported for generation.`);
   }
@@ -63,8 +65,81 @@ export function bundleGeometry(m: BundleManifest): { factor: number; window: Gri
   return { factor, window, condLength, mode: m.condStage.kind };
 }
 
-export async function loadBundleGenerator(dir: string, _options: BundleLoadOptions = {}): Promise<BundleGenerator> {
+/** The code an all-grey image encodes to most often (shown for not-yet-sampled tokens in previews). */
+async function greyCode(first: VqganModel, window: GridShape, factor: number): Promise<number> {
+  const h = window.h * factor;
+  const w = window.w * factor;
+  const { indices } = await first.encode(new Float32Array(first.config.inChannels * h * w), 1, h, w); // mid-grey = 0 in [-1, 1]
+  const counts = new Map<number, number>();
+  let best = 0;
+  let bestCount = 0;
+  for (const v of indices) {
+    const c = (counts.get(v) ?? 0) + 1;
+    counts.set(v, c);
+    if (c > bestCount) {
+      best = v;
+      bestCount = c;
+    }
+  }
+  return best;
+}
+
+export async function loadBundleGenerator(dir: string, options: BundleLoadOptions = {}): Promise<BundleGenerator> {
   const manifest = await readManifest(dir);
-  bundleGeometry(manifest);
-  throw new Error(`${manifest.name}: the GPT/VQGAN inference programs are not available in this build yet.`);
+  const { factor, window } = bundleGeometry(manifest);
+  if (manifest.permuter && manifest.permuter.kind !== 'identity') {
+    throw new Error(`${manifest.name}: models with a ${manifest.permuter.kind} permuter cannot be sampled here (every released model uses identity).`);
+  }
+  const provider = (options.provider ?? 'cpu') as ProviderName | 'auto';
+  const loaded = await loadBundle(dir, { runtime: { provider } });
+  if (loaded.kind !== 'cond-transformer') throw new Error(`${manifest.name} is a VQGAN bundle; generation needs a transformer bundle.`);
+  const { firstStage, gpt, condStage: cs } = loaded;
+  let condition: ConditionStage;
+  const vqStage = (mode: 'semantic' | 'edge' | 'depth' | 'pose' | 'superres', model: VqganModel, numClasses?: number): ConditionStage => ({
+    kind: 'vq',
+    mode,
+    channels: model.config.inChannels,
+    factor: model.factor,
+    numClasses,
+    encode: async (input, height, width) => (await model.encode(input, 1, height, width)).indices,
+  });
+  switch (cs.kind) {
+    case 'sos':
+      condition = { kind: 'sos', token: cs.token };
+      break;
+    case 'class':
+      condition = { kind: 'class', numClasses: cs.nClasses };
+      break;
+    case 'first_stage':
+      condition = vqStage('superres', firstStage);
+      break;
+    case 'vq': {
+      const mode = cs.mode === 'segmentation' ? 'semantic' : cs.mode === 'image' ? 'superres' : cs.mode;
+      condition = vqStage(mode, cs.model, cs.mode === 'segmentation' ? (cs.nLabels ?? cs.model.config.inChannels) : undefined);
+      break;
+    }
+    case 'coord':
+      throw new Error(`${manifest.name}: coordinate-conditioned models are not supported for generation.`);
+  }
+  let neutral: Promise<number> | null = null;
+  const models: GeneratorModels = {
+    gpt,
+    window,
+    factor,
+    condition,
+    decode: (tokens, batch, h, w) => firstStage.decode(tokens, batch, h, w),
+    encodeImage: async (image, height, width) => (await firstStage.encode(image, 1, height, width)).indices,
+    neutralCode: () => (neutral ??= greyCode(firstStage, window, factor)),
+  };
+  const cpus = os.cpus();
+  return {
+    models,
+    id: manifest.name,
+    sha256: manifest.weights.sha256,
+    name: manifest.name,
+    executionProvider: provider === 'auto' ? 'auto' : provider,
+    device: provider === 'cpu' ? `CPU (${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'})` : undefined,
+    palette: manifest.palette?.colors.map((c) => [c[0], c[1], c[2]] as const),
+    classNames: manifest.palette?.names,
+  };
 }

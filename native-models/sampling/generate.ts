@@ -55,8 +55,8 @@ export interface GeneratorModels {
   decode(tokens: Int32Array, batch: number, h: number, w: number): Promise<Float32Array>;
   /** Image [1, 3, H, W] in [-1, 1] → z-tokens [h, w] (for completion and masked resampling). */
   encodeImage(image: Float32Array, height: number, width: number): Promise<Int32Array>;
-  /** Code shown for not-yet-sampled tokens in previews. */
-  neutralCode: number;
+  /** Code shown for not-yet-sampled tokens in previews (asked for only when previews are on). */
+  neutralCode(): Promise<number>;
 }
 
 /** A condition given by the caller, already decoded from its file. */
@@ -241,10 +241,13 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
     condition = { kind: 'prefix', tokens: new Int32Array(n).fill(c), length: 1 };
   } else {
     if (req.mode === 'complete') throw new Error(`Completion is available for unconditional and class models; this is a ${stage.mode} model.`);
-    if (stage.factor !== factor) throw new Error(`The condition stage's factor ${stage.factor} differs from the image factor ${factor}.`);
-    const map = prepareConditionMap(stage, req.condition, width, height);
+    // The condition grid must equal the image's token grid; a condition VQGAN with another factor gets its map
+    // at grid × its own factor pixels (e.g. a 16² label map for a 32² image with f4 condition / f8 image stages).
+    const cw = grid.w * stage.factor;
+    const ch = grid.h * stage.factor;
+    const map = prepareConditionMap(stage, req.condition, cw, ch);
     signal?.throwIfAborted();
-    const c = await stage.encode(map, height, width);
+    const c = await stage.encode(map, ch, cw);
     if (c.length !== grid.h * grid.w) {
       throw new Error(`The condition stage returned ${c.length} tokens; the image grid is ${grid.h}×${grid.w}.`);
     }
@@ -276,10 +279,11 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
   const total = targets ? targets.reduce((a, b) => a + b, 0) : grid.h * grid.w;
   const tracker = new ProgressTracker(total);
   const previewEvery = req.previewEvery ?? 0;
+  const neutral = previewEvery > 0 ? await models.neutralCode() : 0;
   const onToken = async (e: TokenEvent): Promise<void> => {
     const info: GenerateProgress = tracker.update(e.done);
     if (previewDue(e.done, e.total, previewEvery)) {
-      const images = await models.decode(previewTokens(e.tokens, e.final, models.neutralCode), n, grid.h, grid.w);
+      const images = await models.decode(previewTokens(e.tokens, e.final, neutral), n, grid.h, grid.w);
       info.preview = { images, width, height };
     }
     await opts.onProgress?.(info);

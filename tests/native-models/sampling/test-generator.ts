@@ -46,7 +46,7 @@ export function testGenerator(kind: 'sos' | 'class' | 'semantic' | 'pose', opts:
     window: { h: win, w: win },
     factor,
     condition: cond,
-    neutralCode: 7,
+    neutralCode: async () => 7,
     async decode(tokens, batch, h, w) {
       const H = h * factor;
       const W = w * factor;
