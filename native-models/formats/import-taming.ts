@@ -4,7 +4,7 @@
 // condition key and the resolution; everything is checked against taming's key tables before writing.
 
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { openTorchCheckpoint } from './torch-checkpoint';
 import type { TorchCheckpoint } from './torch-checkpoint';
 import { writeBundle } from './bundle';
@@ -118,6 +118,17 @@ export function segmentationPalette(nLabels: number): Palette {
   };
 }
 
+/** "…/2020-11-09T13-31-51_sflckr/checkpoints/last.ckpt" -> "2020-11-09T13-31-51_sflckr"; else the file stem. */
+export function defaultBundleName(ckptPath: string): string {
+  const stem = basename(ckptPath).replace(/\.(ckpt|pth|pt|bin)$/i, '');
+  const parent = dirname(ckptPath);
+  if ((stem === 'last' || stem.startsWith('epoch=') || stem === 'model') && basename(parent) === 'checkpoints') {
+    const run = basename(dirname(parent));
+    if (run && run !== '.' && run !== '/') return run;
+  }
+  return stem;
+}
+
 function withResolution(c: Partial<VqganArchitecture>, resolution: number | undefined): Partial<VqganArchitecture> {
   return c.resolution === undefined && resolution !== undefined ? { ...c, resolution } : c;
 }
@@ -172,7 +183,7 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
       ...(ck.globalStep !== undefined ? { globalStep: ck.globalStep } : {}),
       ...(configFile ? { configFile } : {}),
     };
-    const name = options.name ?? basename(ckptPath).replace(/\.(ckpt|pth|pt|bin)$/i, '');
+    const name = options.name ?? defaultBundleName(ckptPath);
     let draft: ManifestDraft;
     let keep: string[];
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ImportError, importTamingCheckpoint } from '../../../native-models/formats/import-taming';
+import { ImportError, defaultBundleName, importTamingCheckpoint } from '../../../native-models/formats/import-taming';
 import { exportTamingCheckpoint } from '../../../native-models/formats/export-taming';
 import { readBundle } from '../../../native-models/formats/bundle';
 import { openTorchCheckpoint } from '../../../native-models/formats/torch-checkpoint';
@@ -100,6 +100,12 @@ describe('importTamingCheckpoint', () => {
     expect(msg).toContain('2 missing key(s): encoder.mid.attn_1.q.weight [16, 16, 1, 1], decoder.up.1.block.0.conv2.bias [8]');
     expect(msg).toContain('post_quant_conv.bias is [5], expected [4]');
     expect(msg).toContain('unexpected key(s): quantize.extra_buffer');
+  });
+
+  it('names bundles after the taming run folder', () => {
+    expect(defaultBundleName('/x/2020-11-09T13-31-51_sflckr/checkpoints/last.ckpt')).toBe('2020-11-09T13-31-51_sflckr');
+    expect(defaultBundleName('/x/vqgan_gumbel_f8/checkpoints/last.ckpt')).toBe('vqgan_gumbel_f8');
+    expect(defaultBundleName('/x/models/my-vqgan.pth')).toBe('my-vqgan');
   });
 
   it('not a taming model / unknown condition: clear errors', async () => {
