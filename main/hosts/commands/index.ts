@@ -6,6 +6,9 @@ import { serveCommand } from './serve';
 import { importCommand } from './import';
 import { exportTamingCommand } from './export-taming';
 import { generateCommand } from './generate';
+import { encodeCommand } from './encode';
+import { decodeCommand } from './decode';
+import { debugCommand } from './debug';
 
 export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
@@ -13,4 +16,7 @@ export const COMMANDS: readonly CliCommand[] = [
   importCommand,
   exportTamingCommand,
   generateCommand,
+  encodeCommand,
+  decodeCommand,
+  debugCommand,
 ];
