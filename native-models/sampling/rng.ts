@@ -98,7 +98,7 @@ export function rngForSeed(seed: number | bigint): Pcg32 {
   return new Pcg32(normalizeSeed(seed), TESSERA_STREAM);
 }
 
-/** A fresh random seed for when the user gave none (recorded with the result so it can be reproduced). */
+/** A fresh random seed (uint32) for when the user gave none (recorded with the result so it can be reproduced). */
 export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32) * 2048 + Math.floor(Math.random() * 2048);
+  return Math.floor(Math.random() * 2 ** 32);
 }
