@@ -301,6 +301,21 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
     return asPyInt(v);
   };
   const call = (callee: PickleValue, args: PickleValue[], opcode: string, how: PyStub['how']): PickleValue => {
+    // pickle protocols < 4 spell a nested global (Outer.Inner) as getattr(Outer, 'Inner'): resolve that to an
+    // inert reference; any other use of getattr (dunders, non-globals) is the classic exploit and is refused
+    if (callee instanceof PyGlobal && (callee.module === 'builtins' || callee.module === '__builtin__') && callee.name === 'getattr') {
+      const [owner, attr] = args;
+      if (
+        args.length === 2 &&
+        owner instanceof PyGlobal &&
+        !isDangerousGlobal(owner.module, owner.name) &&
+        typeof attr === 'string' &&
+        /^[A-Za-z][A-Za-z0-9_]*$/.test(attr)
+      ) {
+        return new PyGlobal(owner.module, `${owner.name}.${attr}`);
+      }
+      throw new UnsafePickleError(callee.qualified, opcode);
+    }
     if (callee instanceof PyGlobal && isDangerousGlobal(callee.module, callee.name)) {
       throw new UnsafePickleError(callee.qualified, opcode);
     }

@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PickleFormatError, PyDict, PyStub, UnsafePickleError, isDangerousGlobal, unpickle } from '../../../native-models/formats/pickle-vm';
-import type { PickleValue, PyGlobal, PyTuple } from '../../../native-models/formats/pickle-vm';
+import { PickleFormatError, PyDict, PyGlobal, PyStub, UnsafePickleError, isDangerousGlobal, unpickle } from '../../../native-models/formats/pickle-vm';
+import type { PickleValue, PyTuple } from '../../../native-models/formats/pickle-vm';
 import { fixture } from './fixtures';
 
 /** Tiny pickle assembler for hand-written test programs. */
@@ -105,6 +105,13 @@ describe('pickle VM: refuses code execution, executing nothing', () => {
     rmSync(marker, { force: true });
     expect(() => unpickle(readFileSync(fixture('malicious.pkl')))).toThrow(/refused to load: the pickle would call posix\.system.*Nothing was executed/s);
     expect(() => readFileSync(marker)).toThrow();
+  });
+
+  it('resolves protocol-2 nested globals spelled getattr(Outer, "Inner") to an inert reference', () => {
+    const v = unpickle(P(0x80, 2, GLOBAL('builtins', 'getattr'), GLOBAL('some.module', 'Outer'), ...binunicode('Inner'), 0x86, 0x52, 0x2e));
+    expect(v).toBeInstanceOf(PyGlobal);
+    expect((v as PyGlobal).qualified).toBe('some.module.Outer.Inner');
+    expect(() => unpickle(P(0x80, 2, GLOBAL('builtins', 'getattr'), GLOBAL('os', 'path'), ...binunicode('join'), 0x86, 0x52, 0x2e))).toThrow(UnsafePickleError);
   });
 
   it('classifies globals', () => {
