@@ -91,7 +91,11 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
     throw new Error(`${manifest.name}: models with a ${manifest.permuter.kind} permuter cannot be sampled here (every released model uses identity).`);
   }
   const provider = (options.provider ?? 'cpu') as ProviderName | 'auto';
-  const loaded = await loadBundle(dir, { runtime: { provider } });
+  // Baked weights are fastest (ORT pre-packs them) but every program shape holds its own copy: bake only models
+  // small enough that the ~25 shapes a sliding-window run compiles stay well inside memory.
+  const t = manifest.transformer!;
+  const gptParams = t.n_layer * 12 * t.n_embd * t.n_embd + (t.vocab_size * 2 + t.block_size) * t.n_embd;
+  const loaded = await loadBundle(dir, { runtime: { provider }, bakeWeights: gptParams <= 30_000_000 });
   if (loaded.kind !== 'cond-transformer') throw new Error(`${manifest.name} is a VQGAN bundle; generation needs a transformer bundle.`);
   const { firstStage, gpt, condStage: cs } = loaded;
   let condition: ConditionStage;
