@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../../native-models/graph/graph';
 import { concat } from '../../../native-models/graph/graph';
 import { releaseSessions } from '../../../native-models/runtime/session';
+import { CONV_GRAD } from '../../../native-models/graph/conv-grad';
 import { fdCheck } from './fd-check';
 import type { FdCase } from './fd-check';
 
@@ -143,5 +144,25 @@ describe('VJP rules vs central finite differences (real ORT sessions)', () => {
       expect(r.failures).toEqual([]);
       expect(r.checked).toBeGreaterThan(0);
     });
+  }
+});
+
+describe('Conv backward lowerings (each combination of CONV_GRAD) vs finite differences', () => {
+  const convCases = Object.entries(cases).filter(([name]) => name.startsWith('Conv ') || name.startsWith('ConvTranspose'));
+  for (const input of ['convTranspose', 'flippedConv'] as const) {
+    for (const weight of ['unfold', 'taps'] as const) {
+      it(`input ${input}, weight ${weight}`, async () => {
+        const saved = { ...CONV_GRAD };
+        try {
+          Object.assign(CONV_GRAD, { input, weight });
+          for (const [name, c] of convCases) {
+            const r = await fdCheck(c, 7);
+            expect(r.failures, name).toEqual([]);
+          }
+        } finally {
+          Object.assign(CONV_GRAD, saved);
+        }
+      });
+    }
   }
 });
