@@ -1,0 +1,24 @@
+// `npm run bench -- <name> [args…]`: dispatches to one benchmark. Benchmarks print numbers and ratios
+// against the PyTorch reference; they never fail because a machine is slow (DESIGN.md §7).
+import { runEngineBench } from './engine';
+
+const benches: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
+  engine: {
+    describe: 'VQGAN res-block and GPT block train step + forward vs PyTorch, at 1 and 2 threads',
+    run: runEngineBench,
+  },
+};
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  const bench = name === undefined ? undefined : benches[name];
+  if (!bench) {
+    const list = Object.entries(benches).map(([k, b]) => `  ${k.padEnd(10)} ${b.describe}`).join('\n');
+    console.error(`${name === undefined ? 'no benchmark named' : `unknown benchmark "${name}"`}; usage: npm run bench -- <name>\n${list}`);
+    process.exitCode = 2;
+    return;
+  }
+  await bench.run(rest);
+}
+
+await main();
