@@ -13,6 +13,7 @@ import { EDITOR_MODES } from './document-types';
 import type { JsonObject } from './migrations';
 import { DEFAULT_GENERATION, LATEST_SCHEMA, migrateDocumentJson } from './migrations';
 import type { EncodedRaster } from './raster-codec';
+import type { Json } from '../../preload/contract';
 import { decodeRaster, encodeRaster } from './raster-codec';
 
 export const EDGE_ON = 255;
@@ -63,7 +64,10 @@ export function createDocument(options: CreateDocumentOptions = {}): TesseraDocu
 
 const round = (v: number) => Math.round(v * 100) / 100;
 
-export function serializeDocument(doc: TesseraDocument): JsonObject {
+/** A document in its JSON form (what autosave, the API and the PNG record carry). */
+export type DocumentJson = { [key: string]: Json };
+
+export function serializeDocument(doc: TesseraDocument): DocumentJson {
   return {
     format: 'tessera.document',
     schema: LATEST_SCHEMA,

@@ -6,13 +6,13 @@
 
 import type { LabelRaster } from '../editor/raster/label-raster';
 
-export interface EncodedRaster {
+export type EncodedRaster = {
   width: number;
   height: number;
   bits: 8 | 16;
   encoding: 'rle-base64';
   data: string;
-}
+};
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = (() => {
