@@ -198,13 +198,17 @@ export function GalleryPage() {
 
   return (
     <div className="gallery">
-      <div className="gallery-head">
-        <GalleryToolbar filters={filters} facets={facets} onChange={(f) => { setFilters(f); setLimit(PAGE); }} />
-        <div className="gallery-head-actions">
-          <button type="button" className="button" onClick={() => void rescan()} disabled={busy} title="Rebuild the index from the PNG files' own metadata">Rescan</button>
-          <button type="button" className="button" onClick={() => void openFolder()} title={libraryPath ?? 'Show the library folder'}>Open folder</button>
-        </div>
-      </div>
+      <GalleryToolbar
+        filters={filters}
+        facets={facets}
+        onChange={(f) => { setFilters(f); setLimit(PAGE); }}
+        actions={(
+          <div className="gallery-head-actions">
+            <button type="button" className="button" onClick={() => void rescan()} disabled={busy} title="Rebuild the index from the PNG files' own metadata">Rescan</button>
+            <button type="button" className="button" onClick={() => void openFolder()} title={libraryPath ?? 'Show the library folder'}>Open folder</button>
+          </div>
+        )}
+      />
       {loadError && <p className="banner banner-error" role="alert">{loadError}</p>}
       {notice && (
         <p className={`banner ${notice.kind === 'error' ? 'banner-error' : notice.kind === 'warning' ? 'banner-warning' : 'banner-ok'}`} role={notice.kind === 'error' ? 'alert' : 'status'}>

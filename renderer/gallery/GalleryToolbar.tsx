@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { ConditionMode, GalleryFacets, GallerySortKey } from '../../preload/contract';
 import { MODE_LABELS, SORTS } from './gallery-format';
 
@@ -17,14 +18,17 @@ interface GalleryToolbarProps {
   filters: GalleryFilters;
   facets: GalleryFacets | null;
   onChange: (next: GalleryFilters) => void;
+  /** Buttons shown at the end of the search row. */
+  actions?: ReactNode;
 }
 
 /** Search box, filters and sort. Every control is labelled for screen readers and tests. */
-export function GalleryToolbar({ filters, facets, onChange }: GalleryToolbarProps) {
+export function GalleryToolbar({ filters, facets, onChange, actions }: GalleryToolbarProps) {
   const set = <K extends keyof GalleryFilters>(key: K, value: GalleryFilters[K]) => onChange({ ...filters, [key]: value });
   const active = JSON.stringify(filters) !== JSON.stringify({ ...NO_FILTERS, sort: filters.sort });
   return (
     <div className="gallery-toolbar" role="search">
+      <div className="gallery-search-row">
       <input
         type="search"
         className="gallery-search"
@@ -33,6 +37,9 @@ export function GalleryToolbar({ filters, facets, onChange }: GalleryToolbarProp
         value={filters.text}
         onChange={(e) => set('text', e.target.value)}
       />
+      {actions}
+      </div>
+      <div className="gallery-filters">
       <label className="gallery-filter">
         <span>Mode</span>
         <select aria-label="Mode filter" value={filters.mode} onChange={(e) => set('mode', e.target.value as ConditionMode | '')}>
@@ -68,6 +75,7 @@ export function GalleryToolbar({ filters, facets, onChange }: GalleryToolbarProp
       {active && (
         <button type="button" className="button subtle" onClick={() => onChange({ ...NO_FILTERS, sort: filters.sort })}>Clear filters</button>
       )}
+      </div>
     </div>
   );
 }

@@ -13,6 +13,8 @@ import { fillRect } from '../../renderer/editor/raster/shapes';
 import { serveTessera } from './web-host-fixture';
 import type { ServedTessera } from './web-host-fixture';
 
+test.use({ viewport: { width: 1440, height: 960 } });
+
 let served: ServedTessera;
 test.beforeAll(async () => {
   served = await serveTessera();
@@ -117,10 +119,10 @@ test('seeded PNGs are indexed, searched, filtered, starred, annotated, exported 
     await expect(params).toContainText(text);
   }
   await expect(details.locator('img.gallery-preview')).toHaveAttribute('src', /^data:image\/png;base64,/);
+  await page.screenshot({ path: 'test-results/gallery-details.png' });
   await details.getByLabel('Notes').fill('golden hour, keep the horizon');
   await details.getByRole('button', { name: 'Save notes' }).click();
   await expect(details.getByText('Notes saved')).toBeVisible();
-  await page.screenshot({ path: 'test-results/gallery-details.png', fullPage: true });
   await search.fill('horizon');
   await expect(await tiles(page)).toHaveCount(1);
   await search.fill('');
