@@ -3,7 +3,7 @@
 // ipc.ts. Bundled to dist/electron/main.cjs by scripts/build-electron.mjs.
 
 import * as path from 'node:path';
-import { BrowserWindow, app, dialog, session } from 'electron';
+import { BrowserWindow, app, dialog, session, shell } from 'electron';
 import type { WebContents } from 'electron';
 import { probeSqlite } from '../services/app-info';
 import { openBackend } from '../services/backend';
@@ -69,7 +69,15 @@ async function start(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
   serveRenderer(RENDERER_DIR);
 
-  backend = await openBackend({ host: 'electron', userDataDir: app.getPath('userData') });
+  backend = await openBackend({
+    host: 'electron',
+    userDataDir: app.getPath('userData'),
+    // gallery.openFolder: show the library's images folder in the OS file manager.
+    revealFolder: async (folder) => {
+      const problem = await shell.openPath(folder);
+      if (problem) throw new Error(`Could not open ${folder}: ${problem}`);
+    },
+  });
   registerApiHandlers(backend.api, createSenderCheck(APP_ORIGIN, appWindows));
   forwardApiEvents(backend.api, appWindows);
   mainWindow = createWindow();
