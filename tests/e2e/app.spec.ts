@@ -36,8 +36,8 @@ test('navigates, shows app.info from the backend and persists the library folder
     await nav.getByRole('link', { name: link, exact: true }).click();
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
     await expect(nav.getByRole('link', { name: link, exact: true })).toHaveAttribute('aria-current', 'page');
+    if (link === 'Studio') await page.screenshot({ path: 'test-results/e2e-studio.png' });
   }
-  await page.screenshot({ path: 'test-results/e2e-navigation.png' });
 
   // app.info() rendered from the real backend (values only the server process can know).
   const info = page.getByTestId('app-info');
