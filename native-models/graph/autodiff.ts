@@ -4,10 +4,10 @@
 // against its input with the op and input named in the error. Gradients are new graph tensors.
 import type { Node, Tensor } from './graph';
 import { GraphError } from './graph';
-import { OPS } from './ops';
+import { OPS, sumTo } from './ops';
 import type { OpDef, OpType, Vjp } from './ops';
 import { isFloat } from './dtype';
-import { formatShape, sameShape, unbroadcastAxes } from './shape';
+import { formatShape, sameShape } from './shape';
 
 export interface GradOptions {
   /** Return zeros for targets the outputs do not depend on, instead of throwing. Default false. */
@@ -19,11 +19,7 @@ function sumAll(parts: readonly Tensor[]): Tensor {
 }
 
 /** Sum `g` back to `shape` after numpy broadcasting. */
-export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
-  if (sameShape(g.shape, shape)) return g;
-  const { axes } = unbroadcastAxes(g.shape, shape);
-  return (axes.length ? g.sum(axes, true) : g).reshape(shape);
-}
+export const unbroadcast = sumTo;
 
 /**
  * Vector-Jacobian product: gradients of sum_i <outputs[i], cotangents[i]> with respect to `wrt`.

@@ -13,7 +13,7 @@ import type { Node, Tensor } from './graph';
 import type { DType } from './dtype';
 import { isFloat, ONNX_DTYPE } from './dtype';
 import type { AttrValue } from '../onnx/proto';
-import { broadcastShapes, convOut, formatShape, sameShape } from './shape';
+import { broadcastShapes, convOut, formatShape, sameShape, unbroadcastAxes } from './shape';
 import { convInputGrad, convWeightGrad, poolInputGrad } from './conv-grad';
 
 export const ONNX_OPSET = 17;
@@ -136,6 +136,12 @@ function indexDtype(v: Tensor): void {
 }
 
 // ---------------------------------------------------------------- gradient helpers
+/** Sum `g` back to `shape` after numpy broadcasting (ReduceSum keepdims + Reshape; identity if equal). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const { axes } = unbroadcastAxes(g.shape, shape);
+  return (axes.length ? g.sum(axes, true) : g).reshape(shape);
+}
 /** mask (0/1, ties 0.5) of where `a` wins a Max (pick = Greater) or Min (pick = Less). */
 function winMask(a: Tensor, b: Tensor, pick: 'greater' | 'less'): Tensor {
   return a[pick](b).cast(a.dtype).add(a.equal(b).cast(a.dtype).mul(0.5));
@@ -161,9 +167,12 @@ const unaryOp = <K extends OpType>(vjp: Vjp<K> | 'nonDifferentiable', infer = un
 export const OPS: { readonly [K in OpType]: OpDef<K> } = {
   // ---------------------------------------------------------------- elementwise binary (broadcasting)
   Add: binaryOp(({ g }) => [() => g, () => g]),
-  Sub: binaryOp(({ g }) => [() => g, () => g.neg()]),
-  Mul: binaryOp(({ g, x: [a, b] }) => [() => g.mul(b as Tensor), () => g.mul(a as Tensor)]),
-  Div: binaryOp(({ g, x: [, b], y: [out] }) => [() => g.div(b as Tensor), () => g.mul(out as Tensor).div(b as Tensor).neg()]),
+  // reduce to the (smaller) broadcast operand's shape first, then negate/divide: fewer full-size ops
+  Sub: binaryOp(({ g, x: [, b] }) => [() => g, () => sumTo(g, (b as Tensor).shape).neg()]),
+  // x * x: one thunk for both uses (2·g·x) instead of two products and an add
+  Mul: binaryOp(({ g, x: [a, b] }) => (a === b ? [() => g.mul(a as Tensor).mul(2), null] : [() => g.mul(b as Tensor), () => g.mul(a as Tensor)])),
+  // d/db (a/b) = -g·out/b, and b is constant along the axes it was broadcast over
+  Div: binaryOp(({ g, x: [, b], y: [out] }) => [() => g.div(b as Tensor), () => sumTo(g.mul(out as Tensor), (b as Tensor).shape).div(b as Tensor).neg()]),
   // d/da a^b = b a^(b-1); d/db = a^b log a (NaN for a <= 0, as in PyTorch)
   Pow: binaryOp(({ g, x: [a, b], y: [out] }) => [
     () => g.mul(b as Tensor).mul((a as Tensor).pow((b as Tensor).sub(1))),

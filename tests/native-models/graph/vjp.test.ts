@@ -21,6 +21,7 @@ const cases: Record<string, FdCase> = {
   Add: { inputs: [rand([2, 3, 4]), rand([3, 1])], build: (x) => first(x).add(second(x)) },
   Sub: { inputs: [rand([3, 1]), rand([2, 3, 4])], build: (x) => first(x).sub(second(x)) },
   Mul: { inputs: [rand([2, 3, 4]), rand([4])], build: (x) => first(x).mul(second(x)) },
+  'Mul same input (x * x)': { inputs: [rand([2, 3])], build: (x) => first(x).mul(first(x)) },
   Div: { inputs: [rand([2, 3, 4]), rand([1, 4], 'positive')], build: (x) => first(x).div(second(x)) },
   Pow: { inputs: [rand([3, 4], 'positive'), rand([4])], build: (x) => first(x).pow(second(x)) },
   'Pow scalar exponent': { inputs: [rand([3, 4], 'positive')], build: (x) => first(x).pow(2.5) },
