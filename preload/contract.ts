@@ -148,6 +148,15 @@ export type {
 } from './gallery-types';
 export type { ConditionMode, GenerationRecord, GenerationTimings, SamplerSettings } from './generation-record';
 
+// ───────────────────────────── domains: models, conditions ─────────────────────────────
+// The studio's model picker (bundles in the library's models folder and the zoo) and condition helpers
+// (photo → edges). Types in preload/studio-types.ts.
+
+import type { ConditionsApi, ModelsApi } from './studio-types';
+export type {
+  ConditionsApi, EdgesFromImageRequest, EdgesFromImageResult, ModelClass, ModelListResult, ModelSummary, ModelsApi,
+} from './studio-types';
+
 // ───────────────────────────── the API: one entry per domain ─────────────────────────────
 
 export interface Api {
@@ -155,6 +164,8 @@ export interface Api {
   settings: SettingsApi;
   jobs: JobsApi;
   gallery: GalleryApi;
+  models: ModelsApi;
+  conditions: ConditionsApi;
 }
 
 export type Domain = keyof Api & string;
@@ -169,6 +180,8 @@ export const API_METHODS = {
   settings: ['get', 'update'],
   jobs: ['generate', 'cancel'],
   gallery: ['query', 'facets', 'get', 'thumbnail', 'setStar', 'setNotes', 'remove', 'exportPng', 'openFolder', 'rescan'],
+  models: ['list'],
+  conditions: ['edgesFromImage'],
 } as const satisfies { [D in Domain]: readonly MethodName<Api[D]>[] };
 
 export const API_EVENTS = {
@@ -176,6 +189,8 @@ export const API_EVENTS = {
   settings: ['onDidChange'],
   jobs: ['onDidJobProgress', 'onDidJobFinish'],
   gallery: ['onDidGalleryChange'],
+  models: [],
+  conditions: [],
 } as const satisfies { [D in Domain]: readonly EventName<Api[D]>[] };
 
 // ───────────────────────────── derived names and helpers ─────────────────────────────

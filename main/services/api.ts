@@ -15,6 +15,8 @@ import type { GenerationJobs } from './generation-jobs';
 import { createGalleryDomain, gallerySchemas } from './gallery/gallery-domain';
 import type { GalleryService } from './gallery/gallery-service';
 import type { SettingsStore } from './settings';
+import { createModelsDomain, modelsSchemas } from './models-domain';
+import { conditionsSchemas, createConditionsDomain } from './conditions-domain';
 import type { Schema } from './validate';
 
 export interface ApiDeps {
@@ -39,6 +41,10 @@ export function createApi(deps: ApiDeps): Api {
     jobs: createJobsDomain(deps.jobs),
     // ── gallery ──
     gallery: createGalleryDomain(deps.gallery),
+    // ── models ──
+    models: createModelsDomain({ libraryFolder: () => deps.settings.snapshot().values.libraryFolder }),
+    // ── conditions ──
+    conditions: createConditionsDomain(),
   };
 }
 
@@ -56,4 +62,8 @@ export const API_SCHEMAS: ApiSchemas = {
   jobs: jobsSchemas,
   // ── gallery ──
   gallery: gallerySchemas,
+  // ── models ──
+  models: modelsSchemas,
+  // ── conditions ──
+  conditions: conditionsSchemas,
 };

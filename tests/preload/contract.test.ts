@@ -9,7 +9,8 @@ describe('preload/contract', () => {
 
   it('derives the v0 method and event paths in order', () => {
     expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update', 'jobs.generate', 'jobs.cancel',
-      'gallery.query', 'gallery.facets', 'gallery.get', 'gallery.thumbnail', 'gallery.setStar', 'gallery.setNotes', 'gallery.remove', 'gallery.exportPng', 'gallery.openFolder', 'gallery.rescan']);
+      'gallery.query', 'gallery.facets', 'gallery.get', 'gallery.thumbnail', 'gallery.setStar', 'gallery.setNotes', 'gallery.remove', 'gallery.exportPng', 'gallery.openFolder', 'gallery.rescan',
+      'models.list', 'conditions.edgesFromImage']);
     expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish', 'gallery.onDidGalleryChange']);
   });
 
@@ -26,7 +27,8 @@ describe('preload/contract', () => {
 
   it('types parameters, results and payloads from the interfaces', () => {
     expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update' | 'jobs.generate' | 'jobs.cancel'
-      | 'gallery.query' | 'gallery.facets' | 'gallery.get' | 'gallery.thumbnail' | 'gallery.setStar' | 'gallery.setNotes' | 'gallery.remove' | 'gallery.exportPng' | 'gallery.openFolder' | 'gallery.rescan'>();
+      | 'gallery.query' | 'gallery.facets' | 'gallery.get' | 'gallery.thumbnail' | 'gallery.setStar' | 'gallery.setNotes' | 'gallery.remove' | 'gallery.exportPng' | 'gallery.openFolder' | 'gallery.rescan'
+      | 'models.list' | 'conditions.edgesFromImage'>();
     expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish' | 'gallery.onDidGalleryChange'>();
     expectTypeOf<ParamsOf<'settings.update'>>().toEqualTypeOf<SettingsPatch>();
     expectTypeOf<ParamsOf<'app.info'>>().toEqualTypeOf<undefined>();

@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PNG } from 'pngjs';
 import { WebSocket } from 'ws';
 import { startWebHost } from '../../../main/hosts/web-host';
 import type { WebHost } from '../../../main/hosts/web-host';
@@ -160,6 +161,15 @@ describe('web host', () => {
     expect(await call('gallery.remove', { id: 'seeded' })).toEqual({ removed: true });
     expect(fs.existsSync(path.join(folder, 'images', 'seeded.png'))).toBe(false);
     expect((await client.call('gallery.get', { id: '../secret' })).error).toMatchObject({ code: 'bad-params' });
+
+    // models + conditions (issue 7, studio): the chosen library has no models folder yet; a 4×4 PNG with a
+    // bright 2×2 block passes through as an edge map.
+    expect(await call('models.list')).toMatchObject({ models: [], libraryModelsFolder: path.join(folder, 'models') });
+    const block = new PNG({ width: 4, height: 4 });
+    for (let i = 0; i < 16; i++) block.data.set(i === 5 || i === 6 || i === 9 || i === 10 ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4);
+    const edges = await call('conditions.edgesFromImage', { pngBase64: PNG.sync.write(block).toString('base64'), low: 0.1, high: 0.2, passThrough: true });
+    expect(edges).toMatchObject({ width: 4, height: 4, edgePixels: 4 });
+    expect((await client.call('conditions.edgesFromImage', { pngBase64: 'AAAA', low: 0.5, high: 0.1 })).error).toMatchObject({ code: 'bad-params' });
 
     expect([...tested].sort()).toEqual(listMethodPaths().sort());
     client.ws.close();
