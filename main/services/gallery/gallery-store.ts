@@ -126,8 +126,11 @@ export function checkGalleryId(id: unknown): string {
 }
 
 function isNotADatabase(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return true;
+  }
+  return false;
 }
 
 /** `20261128-150102-345-s42-a1b2c3` */
