@@ -48,6 +48,12 @@ export class CodebookUsage {
     }
   }
 
+  /** Forget the window (e.g. after restarting codes, so they get a fresh chance). */
+  reset(): void {
+    this.window.length = 0;
+    this.totals.fill(0);
+  }
+
   report(): UsageReport {
     let samples = 0;
     for (const c of this.totals) samples += c;
