@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generate, tokenMask } from '../../../native-models/sampling/generate';
+import { generate, prepareConditionMap, tokenMask } from '../../../native-models/sampling/generate';
 import type { GenerateProgress, GenerateRequest } from '../../../native-models/sampling/generate';
 import { testGenerator } from './test-generator';
 
@@ -102,5 +102,31 @@ describe('generate (with the test models)', () => {
     });
     await expect(run).rejects.toThrow(/abort/i);
     expect(performance.now() - abortedAt).toBeLessThan(25 + 30);
+  });
+});
+
+describe('condition maps per mode', () => {
+  const stage = (mode: 'edge' | 'depth' | 'superres' | 'pose' | 'semantic', channels: number) =>
+    ({ kind: 'vq' as const, mode, channels, factor: 4, numClasses: mode === 'semantic' ? 3 : undefined, encode: async () => new Int32Array(0) });
+
+  it('edge/depth: grey PNG bytes and float maps become one channel in [-1, 1], resized bilinearly', () => {
+    const grey = prepareConditionMap(stage('edge', 1), { kind: 'image', width: 2, height: 1, channels: 1, data: Uint8Array.from([0, 255]) }, 2, 1);
+    expect(Array.from(grey)).toEqual([-1, 1]);
+    const depth = prepareConditionMap(stage('depth', 1), { kind: 'float', width: 2, height: 1, data: Float32Array.from([0, 1]) }, 4, 1);
+    expect(Array.from(depth)).toEqual([-1, -0.5, 0.5, 1]);
+    const rgb = prepareConditionMap(stage('edge', 1), { kind: 'image', width: 1, height: 1, channels: 3, data: Uint8Array.from([255, 0, 0]) }, 1, 1);
+    expect(rgb[0]).toBeCloseTo(85 / 127.5 - 1, 6);
+  });
+
+  it('superres: an RGB image becomes three planes in [-1, 1]; labels are refused for it', () => {
+    const planes = prepareConditionMap(stage('superres', 3), { kind: 'image', width: 1, height: 1, channels: 4, data: Uint8Array.from([255, 0, 51, 255]) }, 1, 1);
+    expect(Array.from(planes)).toEqual([1, -1, Math.fround(51 / 127.5 - 1)]);
+    expect(() => prepareConditionMap(stage('superres', 3), { kind: 'labels', map: { width: 1, height: 1, labels: Int32Array.from([0]) } }, 1, 1)).toThrow(/must be an image/);
+  });
+
+  it('semantic: grey label PNG bytes are label ids; an empty map is refused', () => {
+    const oneHot = prepareConditionMap(stage('semantic', 3), { kind: 'image', width: 2, height: 1, channels: 1, data: Uint8Array.from([2, 0]) }, 2, 1);
+    expect(Array.from(oneHot)).toEqual([0, 1, 0, 0, 1, 0]);
+    expect(() => prepareConditionMap(stage('semantic', 3), { kind: 'image', width: 0, height: 0, channels: 1, data: new Uint8Array(0) }, 2, 1)).toThrow(/empty/);
   });
 });
