@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { GalleryItem } from '../../preload/contract';
+import { ConditionPreview } from './ConditionPreview';
 import { GalleryThumb } from './GalleryThumb';
 import { formatBytes, formatDate, formatDuration, MODE_LABELS } from './gallery-format';
 
@@ -53,7 +54,10 @@ export function GalleryDetails({ item, busy, onToggleStar, onSaveNotes, onDelete
         <h2>{r.model.name ?? r.model.id} · #{r.seed}</h2>
         <button type="button" className="button subtle" aria-label="Close details" onClick={onClose}>✕</button>
       </div>
-      <GalleryThumb id={item.id} size={1024} alt={`Result ${item.id}`} className="gallery-preview" />
+      <div className={r.condition !== null ? 'gallery-pair' : undefined}>
+        <GalleryThumb id={item.id} size={1024} alt={`Result ${item.id}`} className="gallery-preview" />
+        {r.condition !== null && <ConditionPreview condition={r.condition} />}
+      </div>
       <div className="form-row gallery-actions">
         <button type="button" className={item.starred ? 'button star on' : 'button star'} aria-pressed={item.starred} onClick={onToggleStar} disabled={busy}>
           {item.starred ? '★ Starred' : '☆ Star'}

@@ -119,6 +119,15 @@ test('seeded PNGs are indexed, searched, filtered, starred, annotated, exported 
     await expect(params).toContainText(text);
   }
   await expect(details.locator('img.gallery-preview')).toHaveAttribute('src', /^data:image\/png;base64,/);
+  // The condition is drawn from the stored document: sky / sea / sand bands in palette colours.
+  const condition = details.getByRole('img', { name: 'Condition (semantic)' });
+  await expect(condition).toBeVisible();
+  type Canvas2d = { getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  const pixels = await condition.evaluate((el) => {
+    const c = (el as unknown as Canvas2d).getContext('2d');
+    return [10, 70, 110].map((y) => [...c.getImageData(5, y, 1, 1).data.slice(0, 3)]);
+  });
+  expect(pixels).toEqual([[120, 180, 255], [40, 90, 200], [220, 200, 140]]);
   await page.screenshot({ path: 'test-results/gallery-details.png' });
   await details.getByLabel('Notes').fill('golden hour, keep the horizon');
   await details.getByRole('button', { name: 'Save notes' }).click();
@@ -127,6 +136,18 @@ test('seeded PNGs are indexed, searched, filtered, starred, annotated, exported 
   await expect(await tiles(page)).toHaveCount(1);
   await search.fill('');
   await expect(await tiles(page)).toHaveCount(3);
+
+  // Reuse hands the document and settings to the studio.
+  await details.getByRole('button', { name: 'Reuse' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Studio');
+  type Storage = { sessionStorage: { getItem(key: string): string | null } };
+  const stashed = await page.evaluate(() => (globalThis as unknown as Storage).sessionStorage.getItem('tessera.reuse'));
+  const reused = JSON.parse(stashed ?? 'null') as { sourceId: string; seed: number; document: { schema: string } } | null;
+  expect(reused).toMatchObject({ sourceId: 'beach', seed: 11, document: { schema: '0002-generation-settings' } });
+  await page.goBack();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gallery');
+  await page.getByRole('button', { name: 'S-FLCKR tiny, seed 11, Semantic', exact: true }).click();
+  await expect(details).toBeVisible();
 
   // Export without metadata: a real download whose PNG carries no record.
   const [download] = await Promise.all([

@@ -10,7 +10,7 @@ import type { LabelRaster } from './label-raster';
 import { createLabelRaster } from './label-raster';
 
 /** RGBA pixels (Uint8ClampedArray for ImageData) of the label raster; unknown ids are magenta. */
-export function labelsToRgba(r: LabelRaster, palette: readonly PaletteEntry[], alpha = 255): Uint8ClampedArray {
+export function labelsToRgba(r: LabelRaster, palette: readonly PaletteEntry[], alpha = 255): Uint8ClampedArray<ArrayBuffer> {
   const lut = new Map(palette.map((p) => [p.id, p.color] as const));
   const out = new Uint8ClampedArray(r.width * r.height * 4);
   for (let i = 0; i < r.data.length; i++) {
