@@ -1,11 +1,21 @@
 // `npm run bench -- <name> [args…]`: dispatches to one benchmark. Benchmarks print numbers and ratios
 // against the PyTorch reference; they never fail because a machine is slow (DESIGN.md §7).
 import { runEngineBench } from './engine';
+import { runSamplingBench } from './sampling';
+import { runModelsBench } from './models';
 
 const benches: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
   engine: {
     describe: 'VQGAN res-block and GPT block train step + forward vs PyTorch, at 1 and 2 threads',
     run: runEngineBench,
+  },
+  models: {
+    describe: 'taming f16 VQGAN encode+decode at 256² and a scaled-down GPT forward vs PyTorch, same weights',
+    run: runModelsBench,
+  },
+  sampling: {
+    describe: 'KV-cache loop and sliding window vs PyTorch sample_with_past / sample() / window loop (same weights)',
+    run: runSamplingBench,
   },
 };
 
