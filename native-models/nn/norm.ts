@@ -4,18 +4,23 @@
 import type { Scope, Tensor } from '../graph/graph';
 import { buffer, param } from './state';
 
-/** (x − mean) / √(var + eps) over `axes` (biased variance), keeping dims. */
-function standardize(x: Tensor, axes: number[], eps: number): Tensor {
+/**
+ * Centred x and 1/√(var + eps) over `axes` (biased variance), keeping dims. Callers multiply by the
+ * small rstd (folded with the affine weight where shapes allow) instead of dividing by the std: a Mul
+ * by a small tensor has a cheaper gradient than a Div (fewer full-size passes in the backward).
+ */
+function moments(x: Tensor, axes: number[], eps: number): { xc: Tensor; rstd: Tensor } {
   const xc = x.sub(x.mean(axes, true)); // [...x]
   const variance = xc.mul(xc).mean(axes, true); // [...x with axes = 1]
-  return xc.div(variance.add(eps).sqrt()); // [...x]
+  return { xc, rstd: x.graph.scalar(1, x.dtype).div(variance.add(eps).sqrt()) }; // rstd: [...x with axes = 1]
 }
 
 /** nn.LayerNorm(dim) over the last axis of x [..., dim]; eps default 1e-5 (PyTorch). */
 export function layerNorm(s: Scope, x: Tensor, dim: number, eps = 1e-5): Tensor {
   const w = param(s, 'weight', [dim], x.dtype); // [dim]
   const b = param(s, 'bias', [dim], x.dtype); // [dim]
-  return standardize(x, [x.rank - 1], eps).mul(w).add(b); // [..., dim]
+  const { xc, rstd } = moments(x, [x.rank - 1], eps); // xc [..., dim], rstd [..., 1]
+  return xc.mul(rstd).mul(w).add(b); // [..., dim]
 }
 
 export interface GroupNormOptions {
@@ -33,10 +38,12 @@ export function groupNorm(s: Scope, x: Tensor, channels: number, o: GroupNormOpt
   const n = x.shape[0] as number;
   const w = param(s, 'weight', [channels], x.dtype); // [C]
   const b = param(s, 'bias', [channels], x.dtype); // [C]
-  const perChannel = [1, channels, ...x.shape.slice(2).map(() => 1)]; // [1, C, 1, 1]
-  const y = standardize(x.reshape([n, groups, -1]), [2], o.eps ?? 1e-6) // [N, G, C/G·H·W]
+  const cg = channels / groups;
+  const { xc, rstd } = moments(x.reshape([n, groups, -1]), [2], o.eps ?? 1e-6); // xc [N, G, Cg·H·W], rstd [N, G, 1]
+  const scale = rstd.reshape([n, groups, 1, 1]).mul(w.reshape([1, groups, cg, 1])); // [N, G, Cg, 1]
+  return xc.reshape([n, groups, cg, -1]) // [N, G, Cg, H·W]
+    .mul(scale).add(b.reshape([1, groups, cg, 1])) // [N, G, Cg, H·W]
     .reshape(x.shape); // [N, C, H, W]
-  return y.mul(w.reshape(perChannel)).add(b.reshape(perChannel)); // [N, C, H, W]
 }
 
 export interface BatchNormOptions {
@@ -61,21 +68,23 @@ export interface BatchNormResult {
  */
 export function batchNorm(s: Scope, x: Tensor, channels: number, o: BatchNormOptions): BatchNormResult {
   const eps = o.eps ?? 1e-5;
-  const w = param(s, 'weight', [channels], x.dtype).reshape([1, channels, 1, 1]); // [1, C, 1, 1]
-  const b = param(s, 'bias', [channels], x.dtype).reshape([1, channels, 1, 1]); // [1, C, 1, 1]
+  const perChannel = [1, channels, 1, 1];
+  const w = param(s, 'weight', [channels], x.dtype).reshape(perChannel); // [1, C, 1, 1]
+  const b = param(s, 'bias', [channels], x.dtype).reshape(perChannel); // [1, C, 1, 1]
   const runningMean = buffer(s, 'running_mean', [channels], x.dtype); // [C]
   const runningVar = buffer(s, 'running_var', [channels], x.dtype); // [C]
+  const one = x.graph.scalar(1, x.dtype);
   if (!o.training) {
-    const y = x.sub(runningMean.reshape([1, channels, 1, 1])) // [N, C, H, W]
-      .div(runningVar.reshape([1, channels, 1, 1]).add(eps).sqrt()); // [N, C, H, W]
-    return { y: y.mul(w).add(b), updates: {} };
+    const scale = one.div(runningVar.reshape(perChannel).add(eps).sqrt()).mul(w); // [1, C, 1, 1]
+    const shift = b.sub(runningMean.reshape(perChannel).mul(scale)); // [1, C, 1, 1]
+    return { y: x.mul(scale).add(shift), updates: {} }; // [N, C, H, W]
   }
   const axes = [0, 2, 3];
   const count = x.size / channels; // N·H·W
   const mean = x.mean(axes, true); // [1, C, 1, 1]
   const xc = x.sub(mean); // [N, C, H, W]
   const variance = xc.mul(xc).mean(axes, true); // [1, C, 1, 1]
-  const y = xc.div(variance.add(eps).sqrt()).mul(w).add(b); // [N, C, H, W]
+  const y = xc.mul(one.div(variance.add(eps).sqrt()).mul(w)).add(b); // [N, C, H, W]
   const m = o.momentum ?? 0.1;
   const newMean = runningMean.mul(1 - m).add(mean.stopGradient().reshape([channels]).mul(m)); // [C]
   const unbiased = variance.stopGradient().reshape([channels]).mul(count / Math.max(1, count - 1)); // [C]
