@@ -80,6 +80,16 @@ export class ImageSet {
     return new ImageSet(report, train, heldOut, prep, opts.size, opts.cacheDir ? new DataCache(opts.cacheDir) : null, opts.memoryBytes ?? 256 * 1024 * 1024);
   }
 
+  /** The condition mode the set was opened in. */
+  get mode(): ConditionMode {
+    return this.prep.mode;
+  }
+
+  /** Shorter side after resizing. */
+  get resize(): number {
+    return this.prep.resize;
+  }
+
   get cacheStats(): { hits: number; misses: number; writes: number } | null {
     return this.cache ? { ...this.cache.stats } : null;
   }
