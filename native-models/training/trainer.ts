@@ -2,10 +2,15 @@
 // gradient accumulators live in two preallocated host buffers each ("front" holds the current value,
 // "back" receives the next): a step feeds the fronts, onnxruntime writes its outputs straight into the
 // backs (preallocated fetches), then the two swap. No per-step allocation or copy of model-sized arrays.
+//
+// Device-resident mode: when the step program runs on WebGPU with `keepOutputsOnDevice` (the one provider
+// whose Node binding can hand outputs back as GPU buffers), the state tensors are fed back to the next step
+// as they come out, never downloaded; only the scalar outputs are read each step. `sync()` downloads the
+// state into the host buffers (before get()/snapshot()). Every other provider uses the host mode above.
 import type { DType, TypedArray } from '../graph/dtype';
 import { allocate, sizeOf } from '../graph/dtype';
 import { compile } from '../runtime/program';
-import type { CompileOptions, Program } from '../runtime/program';
+import type { CompileOptions, Feed, Program } from '../runtime/program';
 import type { Tensor } from '../graph/graph';
 import { stateNames } from './optim/train-step';
 import type { TrainStepGraph } from './optim/train-step';
@@ -48,14 +53,20 @@ export class Trainer {
   private micro = 0;
   private steps: number;
   private readonly times: number[] = [];
+  /** device mode: the current state tensors by name (GPU buffers after the first step); null in host mode */
+  private readonly onDevice: Map<string, Feed> | null;
+  /** device mode: the host buffers are older than the device state until sync() */
+  private hostStale = false;
 
   private constructor(
     readonly spec: TrainStepGraph,
     private readonly stepProgram: Program,
     private readonly accumulateProgram: Program | null,
     state: TrainerState,
+    deviceResident: boolean,
   ) {
     this.steps = state.step;
+    this.onDevice = deviceResident ? new Map() : null;
     const slot = (name: string, dtype: DType, shape: readonly number[], init?: Float32Array): void => {
       const n = sizeOf(shape);
       if (init && init.length !== n) throw new Error(`Trainer: "${name}" has ${init.length} values, the model needs [${shape.join(', ')}] = ${n}`);
@@ -93,8 +104,12 @@ export class Trainer {
       : { step: 0, params: init as Record<string, Float32Array>, moments: {} };
     const step = await compile(spec.graph, spec.stepOutputs, { ...opts, name: 'train-step' });
     const acc = spec.accumulateOutputs ? await compile(spec.graph, spec.accumulateOutputs, { ...opts, name: 'accumulate' }) : null;
-    return new Trainer(spec, step, acc, state);
+    const device = opts.keepOutputsOnDevice === true && step.provider === 'webgpu' && (!acc || acc.provider === 'webgpu');
+    return new Trainer(spec, step, acc, state, device);
   }
+
+  /** True when params and optimizer state stay on the device between steps (WebGPU + keepOutputsOnDevice). */
+  get deviceResident(): boolean { return this.onDevice !== null; }
 
   /** Optimizer steps taken. */
   get step(): number { return this.steps; }
@@ -110,20 +125,35 @@ export class Trainer {
     const apply = this.micro === this.spec.accumulationSteps - 1;
     const program = apply ? this.stepProgram : (this.accumulateProgram as Program);
     if (this.spec.accumulationSteps > 1 && this.micro === 0) {
-      for (const p of this.spec.trainable) this.slot(stateNames.acc(p.name)).front.fill(0 as never);
+      for (const p of this.spec.trainable) {
+        const name = stateNames.acc(p.name);
+        this.slot(name).front.fill(0 as never);
+        this.replaceOnDevice(name, undefined);
+      }
     }
     this.stepScalar[0] = this.steps + 1;
     this.lrScalar[0] = lr;
-    const feeds: Record<string, TypedArray> = {};
+    const feeds: Record<string, Feed> = {};
     for (const io of program.inputs) {
       const name = io.name;
       if (name === stateNames.step) feeds[name] = this.stepScalar;
       else if (name === stateNames.lr) feeds[name] = this.lrScalar;
-      else if (this.slots.has(name)) feeds[name] = this.slot(name).front;
+      else if (this.slots.has(name)) feeds[name] = this.onDevice?.get(name) ?? this.slot(name).front;
       else if (this.fixed.has(name)) feeds[name] = this.fixed.get(name) as TypedArray;
       else if (batch[name]) feeds[name] = batch[name] as TypedArray;
       else throw new Error(`Trainer.trainStep: missing batch input "${name}" (batch inputs: ${this.spec.batch.map((b) => b.name).join(', ')})`);
     }
+    const t0 = performance.now();
+    const scalars = this.onDevice ? await this.runOnDevice(program, feeds) : await this.runOnHost(program, feeds);
+    const ms = performance.now() - t0;
+    this.times.push(ms);
+    if (this.times.length > 1000) this.times.shift();
+    this.micro = apply ? 0 : this.micro + 1;
+    if (apply) this.steps++;
+    return { step: this.steps, applied: apply, scalars, ms };
+  }
+
+  private async runOnHost(program: Program, feeds: Record<string, Feed>): Promise<Record<string, number>> {
     const pre: Record<string, TypedArray> = {};
     const swaps: Slot[] = [];
     for (const io of program.outputs) {
@@ -132,29 +162,60 @@ export class Trainer {
         pre[io.name] = scalar;
         continue;
       }
-      const target = io.name.slice(stateNames.next('').length);
-      const s = this.slot(target);
+      const s = this.slot(io.name.slice(stateNames.next('').length));
       pre[io.name] = s.back;
       swaps.push(s);
     }
-    const t0 = performance.now();
     await program.run(feeds, undefined, pre);
-    const ms = performance.now() - t0;
     for (const s of swaps) [s.front, s.back] = [s.back, s.front];
-    this.times.push(ms);
-    if (this.times.length > 1000) this.times.shift();
     const scalars: Record<string, number> = {};
     for (const io of program.outputs) {
       const v = this.scalarsOut.get(io.name);
       if (v) scalars[io.name] = v[0] as number;
     }
-    this.micro = apply ? 0 : this.micro + 1;
-    if (apply) this.steps++;
-    return { step: this.steps, applied: apply, scalars, ms };
+    return scalars;
+  }
+
+  private async runOnDevice(program: Program, feeds: Record<string, Feed>): Promise<Record<string, number>> {
+    const res = await program.runTensors(feeds);
+    const scalars: Record<string, number> = {};
+    for (const io of program.outputs) {
+      const t = res[io.name];
+      if (!t) throw new Error(`Trainer: the program returned no "${io.name}"`);
+      if (this.scalarsOut.has(io.name)) scalars[io.name] = Number((await t.getData())[0]);
+      else this.replaceOnDevice(io.name.slice(stateNames.next('').length), t);
+    }
+    this.hostStale = true;
+    return scalars;
+  }
+
+  /** Device mode: make `value` the current state of `name` (undefined: the host buffer), freeing the old GPU buffer. */
+  private replaceOnDevice(name: string, value: Feed | undefined): void {
+    if (!this.onDevice) return;
+    this.slot(name); // throws for an unknown state name
+    const old = this.onDevice.get(name);
+    if (value === undefined) this.onDevice.delete(name);
+    else this.onDevice.set(name, value);
+    if (old && old !== value && 'dispose' in old && old.location === 'gpu-buffer') old.dispose();
+  }
+
+  /**
+   * Device mode: download the device state into the host buffers and release the device copies, so that
+   * get()/snapshot() see it and host edits (e.g. resetting rows of a moment) are uploaded by the next step.
+   * A no-op in host mode.
+   */
+  async sync(): Promise<void> {
+    if (!this.onDevice) return;
+    for (const [name, t] of [...this.onDevice]) {
+      if ('getData' in t) this.slot(name).front.set((await t.getData()) as never);
+      this.replaceOnDevice(name, undefined);
+    }
+    this.hostStale = false;
   }
 
   /** Current value of a param, buffer or moment (a live view: copy it to keep it past the next step). */
   get(name: string): Float32Array {
+    if (this.hostStale) throw new Error(`Trainer.get("${name}"): the state is on the device; await trainer.sync() first`);
     const v = this.slots.get(name)?.front ?? this.fixed.get(name);
     if (!v) throw new Error(`Trainer.get: no param or state named "${name}"`);
     return v as Float32Array;

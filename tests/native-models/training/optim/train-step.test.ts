@@ -101,3 +101,17 @@ describe('buildTrainStep + Trainer', () => {
     await expect(trainer.trainStep({ x: new Float32Array(20) }, 0.1)).rejects.toThrow(/missing batch input "y"/);
   });
 });
+
+describe('Trainer on a device provider', () => {
+  it('asks for WebGPU with device-resident state; follows the same AdamW trajectory whichever provider it gets', async () => {
+    const c = fixture('adamw_clip');
+    const spec = regression('adamw', [0.9, 0.95], 0.5, 1);
+    const trainer = await Trainer.create(spec, { weight: c.params.weight!.f32, bias: c.params.bias!.f32 }, { provider: 'webgpu', keepOutputsOnDevice: true });
+    // device-resident exactly when WebGPU really runs (here: no adapter without a GPU/Vulkan -> CPU, host mode)
+    expect(trainer.deviceResident).toBe(trainer.provider === 'webgpu');
+    for (let t = 0; t < 3; t++) await trainer.trainStep({ x: microBatch(c.inputs.x!, t, 0), y: microBatch(c.inputs.y!, t, 0) }, 0.05);
+    await trainer.sync();
+    expect(relL2(trainer.get('weight'), c.outputs['step3.weight']!.f64)).toBeLessThan(trainer.deviceResident ? 1e-4 : 1e-5);
+    expect(relL2(trainer.snapshot().params.bias!, c.outputs['step3.bias']!.f64)).toBeLessThan(trainer.deviceResident ? 1e-4 : 1e-5);
+  });
+});
