@@ -14,6 +14,7 @@ interface TamingVq {
 interface ParityJson {
   models: {
     'gumbel-f8': { config: TamingVq; discriminator: { in_channels: number; ndf: number; n_layers: number } };
+    'disc-actnorm': { discriminator: { in_channels: number; ndf: number; n_layers: number } };
     'net2net-seg': {
       first_stage: { config: TamingVq }; cond_stage: { config: TamingVq }; n_labels: number;
       transformer: { vocab_size: number; block_size: number; n_layer: number; n_head: number; n_embd: number };

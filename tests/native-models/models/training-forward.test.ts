@@ -4,7 +4,7 @@ import { grad } from '../../../native-models/graph/autodiff';
 import { Graph, type Tensor } from '../../../native-models/graph/graph';
 import { discriminatorForward, discriminatorParameters, type DiscriminatorConfig } from '../../../native-models/models/discriminator';
 import { checkWeights } from '../../../native-models/models/param-spec';
-import { vqganTrainingForward } from '../../../native-models/models/vqgan';
+import { gumbelTrainingForward, vqganTrainingForward } from '../../../native-models/models/vqgan';
 import { checkpointWeights } from '../../../native-models/models/weights';
 import { compile } from '../../../native-models/runtime/program';
 import { releaseSessions } from '../../../native-models/runtime/session';
@@ -69,5 +69,40 @@ describe('training forwards against PyTorch autograd', () => {
       expect(out.logits!.dims).toEqual(r.shape);
       expect(maxAbsDiff(out.logits!.data as Float32Array, r.data)).toBeLessThanOrEqual(1e-4);
     }
+  });
+
+  it('GumbelVQ: straight-through hard one-hot with given noise, KL term and gradients', async () => {
+    const cfg = vqConfig(parity.models['gumbel-f8'].config, 'gumbel');
+    const weights = await checkpointWeights(join(FIXTURES, 'gumbel-f8.ckpt'));
+    const x = npy('gumbel-f8.input.npy');
+    const noise = npy('gumbel-f8.train-noise.npy');
+    const g = new Graph();
+    const input = g.input('x', 'float32', x.shape); // [B, 3, H, W]
+    const gumbel = g.input('noise', 'float32', noise.shape); // [B, K, h, w]
+    const r = gumbelTrainingForward(g.scope(), input, gumbel, cfg, { temperature: 0.9, klWeight: 5e-4 });
+    const loss = input.sub(r.xrec).abs().mean().add(r.qLoss); // []
+    const [gIn, gProj] = grad(loss, [g.get('encoder.conv_in.weight') as Tensor, g.get('quantize.proj.weight') as Tensor]);
+    const program = await compile(g, { xrec: r.xrec, kl: r.qLoss, loss, gIn: gIn!, gProj: gProj! });
+    const feeds: Record<string, Float32Array> = { x: f32(x), noise: f32(noise) };
+    for (const io of program.inputs) if (!(io.name in feeds)) feeds[io.name] = weights.get(io.name)!.data;
+    const out = await program.run(feeds);
+    expect(maxAbsDiff(out.xrec!.data as Float32Array, npy('gumbel-f8.train-xrec.npy').data)).toBeLessThanOrEqual(1e-4);
+    const scalars = npy('gumbel-f8.train-scalars.npy').data; // kl, loss
+    expect(relErr([(out.kl!.data as Float32Array)[0]!, (out.loss!.data as Float32Array)[0]!], scalars)).toBeLessThanOrEqual(1e-5);
+    expect(relErr(out.gIn!.data as Float32Array, npy('gumbel-f8.grad-encoder.conv_in.weight.npy').data)).toBeLessThanOrEqual(1e-4);
+    expect(relErr(out.gProj!.data as Float32Array, npy('gumbel-f8.grad-quantize.proj.weight.npy').data)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('NLayerDiscriminator with ActNorm (use_actnorm=True): logits ≤ 1e-4', async () => {
+    const cfg: DiscriminatorConfig = { inChannels: 3, ndf: 8, nLayers: 2, norm: 'actnorm' };
+    const weights = await checkpointWeights(join(FIXTURES, 'disc-actnorm.ckpt'));
+    checkWeights(discriminatorParameters(cfg), weights, 'discriminator');
+    const x = npy('disc-actnorm.input.npy');
+    const g = new Graph();
+    const { logits } = discriminatorForward(g.scope(), g.input('x', 'float32', x.shape), cfg, { training: true });
+    const baked: Record<string, Float32Array> = {};
+    for (const p of g.params) baked[p.name] = weights.get(p.name)!.data;
+    const out = await (await compile(g, { logits }, { weights: baked })).run({ x: f32(x) });
+    expect(maxAbsDiff(out.logits!.data as Float32Array, npy('disc-actnorm.logits.npy').data)).toBeLessThanOrEqual(1e-4);
   });
 });
