@@ -1,0 +1,74 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readManifest, writeBundle, type VqganArchitecture } from '../../../native-models/formats/bundle';
+import { gptParameters, type GptConfig } from '../../../native-models/models/gpt';
+import { loadBundle } from '../../../native-models/models/load';
+import { vqganParameters, type VqganConfig } from '../../../native-models/models/vqgan';
+import { finetune } from '../../../native-models/training/finetune';
+import { initParams } from '../../../native-models/training/init';
+import { TrainRng } from '../../../native-models/training/rng';
+import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+
+// A tiny unconditional (SOS) base bundle: first stage f = 2, GPT over 8×8 = 64 z-tokens (16-pixel crops).
+const vq: VqganConfig = { ch: 32, chMult: [1, 2], numResBlocks: 1, attnResolutions: [], resolution: 16, zChannels: 8, inChannels: 3, outCh: 3, embedDim: 8, nEmbed: 32, resampWithConv: true, quantizer: 'vq2' };
+const arch: VqganArchitecture = {
+  ch: 32, ch_mult: [1, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 8, resolution: 16, in_channels: 3, out_ch: 3,
+  double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 32, embed_dim: 8, quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
+const gpt: GptConfig = { vocabSize: 32, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 32 };
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'tessera-finetune-'));
+  const vw = initParams('vqgan', vqganParameters(vq), new TrainRng(1));
+  const gw = initParams('gpt', gptParameters(gpt), new TrainRng(2));
+  const specs = [
+    ...vqganParameters(vq).map((p) => ({ name: `first_stage_model.${p.name}`, shape: p.shape, data: vw[p.name]! })),
+    ...gptParameters(gpt).filter((p) => !p.buffer).map((p) => ({ name: `transformer.${p.name}`, shape: p.shape, data: gw[p.name]! })),
+  ];
+  await writeBundle(join(root, 'base'), {
+    name: 'tiny-base', kind: 'cond-transformer', firstStage: arch,
+    transformer: { vocab_size: 32, block_size: 64, n_layer: 1, n_head: 2, n_embd: 32, n_unmasked: 0 },
+    condStage: { kind: 'sos' }, condition: { mode: 'unconditional', key: 'none' }, sosToken: 0,
+    provenance: { source: 'test', importedAt: new Date(0).toISOString(), tool: 'finetune.test' },
+  }, specs.map((s) => ({ name: s.name, dtype: 'float32' as const, shape: s.shape, data: new Uint8Array(s.data.buffer) })));
+  await writeLandscapeDataset({ outDir: join(root, 'images'), count: 12, seed: 6, width: 24, height: 16 });
+});
+afterAll(async () => { await rm(root, { recursive: true, force: true }); });
+
+describe('finetune', () => {
+  it('trains both stages on a folder and writes a loadable bundle that records base, data, steps and losses', async () => {
+    const logs: string[] = [];
+    const res = await finetune({
+      model: join(root, 'base'), images: join(root, 'images'), stage: 'both', steps: 4, out: join(root, 'out', 'tiny-tuned'),
+      runsDir: join(root, 'runs'), batch: 2, lr: 1e-3, every: 2, seed: 3, cacheDir: join(root, 'cache'), onLog: (l) => logs.push(l),
+    });
+    expect(res.bundleDir).toBe(join(root, 'out', 'tiny-tuned'));
+    expect(res.dataset).toMatchObject({ usable: 12, train: 11, heldOut: 1, mode: 'none' });
+    expect(res.stages.map((s) => [s.stage, s.steps, s.stopped])).toEqual([['vqgan', 4, false], ['transformer', 4, false]]);
+    expect(res.stages.every((s) => typeof s.before === 'number' && typeof s.after === 'number')).toBe(true);
+    expect(logs[0]).toMatch(/12 usable of 14 files \(2 skipped\).*crop 16/);
+    const manifest = await readManifest(res.bundleDir!);
+    const baseManifest = await readManifest(join(root, 'base'));
+    expect(manifest.name).toBe('tiny-tuned');
+    expect(manifest.provenance.tool).toBe('tessera finetune');
+    expect(manifest.provenance.globalStep).toBe(8);
+    expect(manifest.provenance.notes!.join('\n')).toContain(baseManifest.weights.sha256);
+    expect(manifest.provenance.notes!.join('\n')).toMatch(/vqgan: 4 steps, heldOutL1 .* -> .*\ntransformer: 4 steps, heldOutNll/);
+    expect(manifest.weights.sha256).not.toBe(baseManifest.weights.sha256);
+    const loaded = await loadBundle(res.bundleDir!);
+    expect(loaded.kind).toBe('cond-transformer');
+    expect(JSON.parse(await readFile(join(res.bundleDir!, 'finetune.json'), 'utf8')).stages.length).toBe(2);
+    const runs = (await readdir(join(root, 'runs'))).sort();
+    expect(runs.length).toBe(2);
+    const second = JSON.parse(await readFile(join(root, 'runs', runs.find((r) => r.includes('transformer'))!, 'config.json'), 'utf8')) as { firstStageRun: string };
+    expect(second.firstStageRun).toBe(res.stages[0]!.runDir);
+  });
+
+  it('refuses models whose condition is not in the images, and VQGAN-only stages on the wrong bundle kind', async () => {
+    await expect(finetune({ model: join(root, 'nope'), images: join(root, 'images'), stage: 'vqgan', steps: 1, out: join(root, 'x'), runsDir: join(root, 'runs2') })).rejects.toThrow();
+    await expect(finetune({ model: join(root, 'base'), images: join(root, 'images'), stage: 'vqgan', steps: 0, out: join(root, 'x'), runsDir: join(root, 'runs2') })).rejects.toThrow(/steps must be a positive integer/);
+  });
+});
