@@ -1,4 +1,4 @@
-// `npm run bench -- models [--iters N] [--warmup N] [--threads 2] [--size S] [--gpt LxD] [--inputs]`: Tessera's taming models
+// `npm run bench -- models [--iters N] [--warmup N] [--threads 2] [--size S] [--gpt LxD] [--compare-weights]`: Tessera's taming models
 // against PyTorch with the same random weights in the same run (PyTorch via bench/reference/models_bench.py):
 //   vqgan  taming's ImageNet f16 VQGAN config (ch 128, ch_mult 1,1,2,2,4, 2 res blocks, attention at 16, 1024 codes;
 //          72.1M parameters), encode + decode of one S×S image (default 256)
@@ -6,7 +6,8 @@
 //          default here is scaled down to 8 layers × 512 (16 heads ÷ 2 = 8, vocab 1024, block 512) for 2 cores.
 // Tessera also reports its KV-cache step (one token after a 256-token prefill) and the window program (logits of one
 // position of 511 tokens), which the sampler uses. Times are medians; ratio = Tessera / PyTorch (target ≤ 0.9).
-// --inputs also times the programs with the weights fed as inputs instead of baked in as initializers.
+// Default weights handling (models/load.ts): VQGAN baked in as initializers, GPT fed as inputs; --compare-weights
+// also times both models with all weights baked and with all weights fed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,7 +87,7 @@ export async function runModelsBench(args: string[]): Promise<void> {
   const iters = Number(flag(args, 'iters', '3'));
   const warmup = Number(flag(args, 'warmup', '1'));
   const threads = flag(args, 'threads', '2').split(',').map(Number);
-  const variants = args.includes('--inputs') ? [true, false] : [true];
+  const variants: (boolean | undefined)[] = args.includes('--compare-weights') ? [undefined, true, false] : [undefined];
   const size = Number(flag(args, 'size', '256'));
   const [layers, width] = flag(args, 'gpt', '8x512').split('x').map(Number) as [number, number];
   const vq: VqganConfig = {
@@ -144,7 +145,7 @@ export async function runModelsBench(args: string[]): Promise<void> {
       const tVq = ref?.results.find((r) => r.workload === 'vqgan' && r.threads === n)?.ms;
       const tGpt = ref?.results.find((r) => r.workload === 'gpt' && r.threads === n)?.ms;
       let extra = '';
-      if (bake) {
+      if (bake === undefined) {
         const windowMs = await median(() => gpt.logitsAt(tokens, 1, T, T - 1), iters, warmup);
         const { cache } = await gpt.prefill(tokens.subarray(0, 256), 1, 256);
         let k = 256;
@@ -158,13 +159,13 @@ export async function runModelsBench(args: string[]): Promise<void> {
           extra += `   (same codes as PyTorch: ${sameCodes}; Σ|logits| rel. diff ${(Math.abs(abs - r.logits_abs_sum) / r.logits_abs_sum).toExponential(1)})`;
         }
       }
-      rows.push(`${String(n).padStart(3)}  ${bake ? 'baked ' : 'inputs'}  ${fmt(vqMs, 10)} ${fmt(tVq, 10)} ${fmt(tVq && vqMs / tVq, 6, 2)}   ` +
+      rows.push(`${String(n).padStart(3)}  ${bake === undefined ? 'default' : bake ? 'baked  ' : 'inputs '}  ${fmt(vqMs, 10)} ${fmt(tVq, 10)} ${fmt(tVq && vqMs / tVq, 6, 2)}   ` +
         `${fmt(gptMs, 9)} ${fmt(tGpt, 9)} ${fmt(tGpt && gptMs / tGpt, 6, 2)}${extra}`);
       console.log(rows[rows.length - 1]);
       await releaseSessions();
     }
   }
-  console.log(`\nthr  weights  ${'vqgan ms'.padStart(10)} ${'torch ms'.padStart(10)} ${'ratio'.padStart(6)}   ${'gpt ms'.padStart(9)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}`);
+  console.log(`\nthr  weights   ${'vqgan ms'.padStart(10)} ${'torch ms'.padStart(10)} ${'ratio'.padStart(6)}   ${'gpt ms'.padStart(9)} ${'torch ms'.padStart(9)} ${'ratio'.padStart(6)}`);
   console.log(rows.join('\n'));
-  console.log('(ratio = Tessera / PyTorch, target ≤ 0.9; "baked" = weights as initializers, the default for inference)');
+  console.log('(ratio = Tessera / PyTorch, target ≤ 0.9; default = VQGAN weights baked in as initializers, GPT weights fed as inputs)');
 }
