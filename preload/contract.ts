@@ -89,6 +89,13 @@ export interface AppApi {
 export interface Settings {
   /** Absolute folder where generated images and fine-tuned models are written. */
   libraryFolder: string;
+  /** Execution provider for generation and training: 'auto' or a provider name ('cpu', 'cuda', …), never a GPU id. */
+  device: DeviceSettings;
+}
+
+export interface DeviceSettings {
+  /** 'auto' (the first provider whose self-test passes, else cpu) or a provider name from device.list(). */
+  preferred: string;
 }
 
 export type SettingsPatch = Partial<Settings>;
@@ -152,7 +159,12 @@ export type { ConditionMode, GenerationRecord, GenerationTimings, SamplerSetting
 // The studio's model picker (bundles in the library's models folder and the zoo) and condition helpers
 // (photo → edges). Types in preload/studio-types.ts.
 
-import type { ConditionsApi, ModelsApi } from './studio-types';
+import type { ConditionsApi } from './studio-types';
+import type { DeviceApi, ModelManagerApi } from './model-manager-types';
+export type {
+  DeviceApi, DeviceProvider, DeviceStatus, ModelEntry, ModelImportPhase, ModelImportProgress, ModelImportRequest, ModelManagerApi, ModelOrigin,
+  ModelPaletteSummary, ModelRegistryResult, ModelsChange, ModelsChangeReason, ModelUploadBegin, ModelUploadChunk, ProviderSelfTest,
+} from './model-manager-types';
 export type {
   ConditionsApi, EdgesFromImageRequest, EdgesFromImageResult, ModelClass, ModelListResult, ModelSummary, ModelsApi,
 } from './studio-types';
@@ -164,8 +176,10 @@ export interface Api {
   settings: SettingsApi;
   jobs: JobsApi;
   gallery: GalleryApi;
-  models: ModelsApi;
+  /** The studio's `list` plus the model manager (model-manager-types.ts). */
+  models: ModelManagerApi;
   conditions: ConditionsApi;
+  device: DeviceApi;
 }
 
 export type Domain = keyof Api & string;
@@ -180,8 +194,9 @@ export const API_METHODS = {
   settings: ['get', 'update'],
   jobs: ['generate', 'cancel'],
   gallery: ['query', 'facets', 'get', 'thumbnail', 'setStar', 'setNotes', 'remove', 'exportPng', 'openFolder', 'rescan'],
-  models: ['list'],
+  models: ['list', 'registry', 'import', 'cancelImport', 'uploadBegin', 'uploadChunk', 'uploadFinish', 'uploadAbort', 'rename', 'remove', 'exportTaming'],
   conditions: ['edgesFromImage'],
+  device: ['list'],
 } as const satisfies { [D in Domain]: readonly MethodName<Api[D]>[] };
 
 export const API_EVENTS = {
@@ -189,8 +204,9 @@ export const API_EVENTS = {
   settings: ['onDidChange'],
   jobs: ['onDidJobProgress', 'onDidJobFinish'],
   gallery: ['onDidGalleryChange'],
-  models: [],
+  models: ['onDidModelsChange', 'onDidImportProgress'],
   conditions: [],
+  device: [],
 } as const satisfies { [D in Domain]: readonly EventName<Api[D]>[] };
 
 // ───────────────────────────── derived names and helpers ─────────────────────────────

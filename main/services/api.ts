@@ -17,6 +17,9 @@ import type { GalleryService } from './gallery/gallery-service';
 import type { SettingsStore } from './settings';
 import { createModelsDomain, modelsSchemas } from './models-domain';
 import { conditionsSchemas, createConditionsDomain } from './conditions-domain';
+import type { ModelManager } from './models/model-manager';
+import { createDeviceDomain, deviceSchemas } from './device';
+import type { DeviceService } from './device';
 import type { Schema } from './validate';
 
 export interface ApiDeps {
@@ -29,6 +32,10 @@ export interface ApiDeps {
   jobs: GenerationJobs;
   /** The gallery of saved results (SQLite index over the library's PNGs). */
   gallery: GalleryService;
+  /** The model manager: registry, imports, rename, delete, export (main/services/models). */
+  models: ModelManager;
+  /** Execution providers, their self-tests and the preferred one (main/services/device.ts). */
+  device: DeviceService;
 }
 
 export function createApi(deps: ApiDeps): Api {
@@ -42,9 +49,11 @@ export function createApi(deps: ApiDeps): Api {
     // ── gallery ──
     gallery: createGalleryDomain(deps.gallery),
     // ── models ──
-    models: createModelsDomain({ libraryFolder: () => deps.settings.snapshot().values.libraryFolder }),
+    models: createModelsDomain({ libraryFolder: () => deps.settings.snapshot().values.libraryFolder, manager: deps.models }),
     // ── conditions ──
     conditions: createConditionsDomain(),
+    // ── device ──
+    device: createDeviceDomain(deps.device),
   };
 }
 
@@ -66,4 +75,6 @@ export const API_SCHEMAS: ApiSchemas = {
   models: modelsSchemas,
   // ── conditions ──
   conditions: conditionsSchemas,
+  // ── device ──
+  device: deviceSchemas,
 };

@@ -13,6 +13,9 @@ import { saveToLibrary, BUNDLE_LOADER_MODULE } from './generation-save';
 import { APP_VERSION } from './app-info';
 import { GalleryService } from './gallery/gallery-service';
 import { GalleryUnavailableError } from './gallery/sqlite-loader';
+import * as path from 'node:path';
+import { ModelManager } from './models/model-manager';
+import { DeviceService } from './device';
 
 export interface BackendOptions {
   host: HostKind;
@@ -48,12 +51,15 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
       return item ? { path: item.filePath, galleryId: item.id } : saveToLibrary(settings.snapshot().values.libraryFolder, image, record);
     },
   });
-  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs, gallery };
+  const models = new ModelManager({ libraryFolder: () => settings.snapshot().values.libraryFolder, uploadsDir: path.join(options.userDataDir, 'uploads') });
+  const device = new DeviceService({ settings: () => settings.snapshot().values.device });
+  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs, gallery, models, device };
   return {
     api: createApi(deps),
     deps,
     close: async () => {
       await jobs.close();
+      await models.close();
       gallery.close();
     },
   };

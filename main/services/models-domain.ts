@@ -9,7 +9,9 @@ import { MANIFEST_FILE, readManifest } from '../../native-models/formats/bundle'
 import type { BundleManifest } from '../../native-models/formats/bundle';
 import type { ConditionMode } from '../../preload/generation-record';
 import type { ModelListResult, ModelSummary, ModelsApi } from '../../preload/studio-types';
-import { none } from './validate';
+import { none, number, object, optional, string } from './validate';
+import type { ModelManagerApi } from '../../preload/model-manager-types';
+import type { ModelManager } from './models/model-manager';
 
 export const DEFAULT_ZOO_DIR = fileURLToPath(new URL('../../native-models/zoo/', import.meta.url));
 
@@ -91,12 +93,47 @@ export async function listModels(options: { libraryFolder: string; zooDir?: stri
   return { models, problems, libraryModelsFolder: modelsFolder };
 }
 
-export function createModelsDomain(options: { libraryFolder: () => string; zooDir?: string }): ModelsApi {
+/** The studio's `list` plus the model manager (main/services/models/model-manager.ts) when one is given. */
+export function createModelsDomain(options: { libraryFolder: () => string; zooDir?: string }): ModelsApi;
+export function createModelsDomain(options: { libraryFolder: () => string; zooDir?: string; manager: ModelManager }): ModelManagerApi;
+export function createModelsDomain(options: { libraryFolder: () => string; zooDir?: string; manager?: ModelManager }): ModelsApi | ModelManagerApi {
+  const list = () => listModels({ libraryFolder: options.libraryFolder(), zooDir: options.zooDir });
+  const m = options.manager;
+  if (!m) return { list };
   return {
-    list: () => listModels({ libraryFolder: options.libraryFolder(), zooDir: options.zooDir }),
+    list,
+    registry: () => m.registry(),
+    import: (request) => m.import(request),
+    cancelImport: async ({ importId }) => m.cancelImport(importId),
+    uploadBegin: async ({ fileName, bytes }) => m.uploads.begin(fileName, bytes),
+    uploadChunk: async ({ uploadId, offset, base64 }) => m.uploads.chunk(uploadId, offset, base64),
+    uploadFinish: async ({ uploadId }) => m.uploads.finish(uploadId),
+    uploadAbort: async ({ uploadId }) => ({ aborted: await m.uploads.remove(uploadId) }),
+    rename: ({ id, name }) => m.rename(id, name),
+    remove: ({ id }) => m.remove(id),
+    exportTaming: ({ id, outDir }) => m.exportTaming(id, outDir),
+    onDidModelsChange: (listener) => m.onDidModelsChange(listener),
+    onDidImportProgress: (listener) => m.onDidImportProgress(listener),
   };
 }
 
+const pathText = string({ minLength: 1, maxLength: 4096 });
+const uploadId = string({ minLength: 1, maxLength: 64, check: (v) => (/^[0-9a-f-]+$/.test(v) ? null : 'an upload id from uploadBegin') });
+
 export const modelsSchemas = {
   list: none(),
+  registry: none(),
+  import: object({ source: pathText, config: optional(pathText), name: optional(string({ minLength: 1, maxLength: 200 })) }),
+  cancelImport: object({ importId: string({ minLength: 1, maxLength: 64 }) }),
+  uploadBegin: object({ fileName: string({ minLength: 1, maxLength: 1024 }), bytes: number({ integer: true, min: 0 }) }),
+  uploadChunk: object({
+    uploadId,
+    offset: number({ integer: true, min: 0 }),
+    base64: string({ maxLength: 12 * 1024 * 1024, check: (v) => (/^[A-Za-z0-9+/=]*$/.test(v) ? null : 'base64 text') }),
+  }),
+  uploadFinish: object({ uploadId }),
+  uploadAbort: object({ uploadId }),
+  rename: object({ id: pathText, name: string({ minLength: 1, maxLength: 200 }) }),
+  remove: object({ id: pathText }),
+  exportTaming: object({ id: pathText, outDir: pathText }),
 };

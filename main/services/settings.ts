@@ -30,9 +30,19 @@ interface FieldSpec<T> {
   defaultValue(userDataDir: string): T;
 }
 
+/** The preferred execution provider: 'auto' or a provider name (letters first); a bare GPU id like "0" or "cuda:1" is refused. */
+const deviceSettings = object({
+  preferred: string({
+    minLength: 1,
+    maxLength: 40,
+    check: (value) => (/^[a-z][a-z0-9_-]*$/.test(value) ? null : '"auto" or an execution provider name such as "cpu" or "cuda" (not a GPU id)'),
+  }),
+});
+
 /** One entry per setting: how to check it and its default. */
 export const SETTINGS_FIELDS: { [K in keyof Settings]: FieldSpec<Settings[K]> } = {
   libraryFolder: { schema: absolutePath, defaultValue: (userDataDir) => path.join(userDataDir, 'library') },
+  device: { schema: deviceSettings, defaultValue: () => ({ preferred: 'auto' }) },
 };
 
 const FIELD_NAMES = Object.keys(SETTINGS_FIELDS) as (keyof Settings)[];
@@ -137,7 +147,7 @@ export class SettingsStore {
     const next: Settings = { ...this.values };
     for (const key of FIELD_NAMES) {
       const value = checked[key];
-      if (value !== undefined) next[key] = value;
+      if (value !== undefined) (next as Record<keyof Settings, unknown>)[key] = value;
     }
     if (checked.libraryFolder !== undefined) next.libraryFolder = prepareLibraryFolder(checked.libraryFolder);
     const content: SettingsFileContent = { version: SETTINGS_FORMAT_VERSION, values: { ...this.extra, ...next } };

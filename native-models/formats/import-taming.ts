@@ -18,6 +18,7 @@ import type { YamlValue } from './yaml-subset';
 import { COCO_STUFF_182_COLORS, COCO_STUFF_182_NAMES } from './coco-stuff-palette';
 import type { Rgb } from './coco-stuff-palette';
 import type { TensorSource } from './safetensors';
+import { DTYPE_BYTES, numel } from './dtype';
 
 export class ImportError extends Error {
   constructor(message: string) {
@@ -39,6 +40,10 @@ export interface ImportOptions {
   resolution?: number;
   /** Fixed timestamp for reproducible manifests (tests). */
   now?: Date;
+  /** Called after each tensor is read: bytes of tensor data read so far and in all (multi-GB imports). */
+  onProgress?: (bytesRead: number, bytesTotal: number) => void;
+  /** Aborting stops the import before the next tensor is read (the partly written bundle is left for the caller to remove). */
+  signal?: AbortSignal;
 }
 
 export interface ImportResult {
@@ -153,13 +158,28 @@ function shapeMap(ck: TorchCheckpoint): Map<string, readonly number[]> {
   return new Map([...ck.tensors].map(([k, t]) => [k, t.shape]));
 }
 
-function tensorSources(ck: TorchCheckpoint, names: readonly string[]): TensorSource[] {
-  return names.map((name) => {
+function tensorSources(ck: TorchCheckpoint, names: readonly string[], options: Pick<ImportOptions, 'onProgress' | 'signal'> = {}): TensorSource[] {
+  const infos = names.map((name) => {
     const t = ck.tensors.get(name);
     if (!t) throw new ImportError(`internal: tensor ${name} vanished`);
-    return { name, dtype: t.dtype, shape: t.shape, data: () => t.read() };
+    return t;
   });
+  const total = infos.reduce((n, t) => n + numel(t.shape) * DTYPE_BYTES[t.dtype], 0);
+  let done = 0;
+  return infos.map((t) => ({
+    name: t.name,
+    dtype: t.dtype,
+    shape: t.shape,
+    data: async () => {
+      options.signal?.throwIfAborted();
+      const bytes = await t.read();
+      done += bytes.byteLength;
+      options.onProgress?.(done, total);
+      return bytes;
+    },
+  }));
 }
+
 
 /** Import a taming checkpoint into a bundle folder. */
 export async function importTamingCheckpoint(ckptPath: string, options: ImportOptions): Promise<ImportResult> {
@@ -330,7 +350,8 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
     if (problems.length) {
       throw new ImportError(`${ckptPath} does not match taming's layout for the inferred architecture:\n  - ${problems.join('\n  - ')}`);
     }
-    const manifest = await writeBundle(options.out, draft, tensorSources(ck, keep));
+    options.signal?.throwIfAborted();
+    const manifest = await writeBundle(options.out, draft, tensorSources(ck, keep, options));
     return { dir: options.out, manifest, skipped: ck.skipped, notes };
   } catch (e) {
     if (e instanceof ArchitectureError) throw new ImportError(`${ckptPath}: ${e.message}`);

@@ -10,8 +10,10 @@ describe('preload/contract', () => {
   it('derives the v0 method and event paths in order', () => {
     expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update', 'jobs.generate', 'jobs.cancel',
       'gallery.query', 'gallery.facets', 'gallery.get', 'gallery.thumbnail', 'gallery.setStar', 'gallery.setNotes', 'gallery.remove', 'gallery.exportPng', 'gallery.openFolder', 'gallery.rescan',
-      'models.list', 'conditions.edgesFromImage']);
-    expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish', 'gallery.onDidGalleryChange']);
+      'models.list', 'models.registry', 'models.import', 'models.cancelImport', 'models.uploadBegin', 'models.uploadChunk', 'models.uploadFinish',
+      'models.uploadAbort', 'models.rename', 'models.remove', 'models.exportTaming', 'conditions.edgesFromImage', 'device.list']);
+    expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish', 'gallery.onDidGalleryChange',
+      'models.onDidModelsChange', 'models.onDidImportProgress']);
   });
 
   it('names every event onDidX and no method onDidX', () => {
@@ -28,8 +30,11 @@ describe('preload/contract', () => {
   it('types parameters, results and payloads from the interfaces', () => {
     expectTypeOf<MethodPath>().toEqualTypeOf<'app.info' | 'settings.get' | 'settings.update' | 'jobs.generate' | 'jobs.cancel'
       | 'gallery.query' | 'gallery.facets' | 'gallery.get' | 'gallery.thumbnail' | 'gallery.setStar' | 'gallery.setNotes' | 'gallery.remove' | 'gallery.exportPng' | 'gallery.openFolder' | 'gallery.rescan'
-      | 'models.list' | 'conditions.edgesFromImage'>();
-    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish' | 'gallery.onDidGalleryChange'>();
+      | 'models.list' | 'conditions.edgesFromImage'
+      | 'models.registry' | 'models.import' | 'models.cancelImport' | 'models.uploadBegin' | 'models.uploadChunk' | 'models.uploadFinish' | 'models.uploadAbort'
+      | 'models.rename' | 'models.remove' | 'models.exportTaming' | 'device.list'>();
+    expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish' | 'gallery.onDidGalleryChange'
+      | 'models.onDidModelsChange' | 'models.onDidImportProgress'>();
     expectTypeOf<ParamsOf<'settings.update'>>().toEqualTypeOf<SettingsPatch>();
     expectTypeOf<ParamsOf<'app.info'>>().toEqualTypeOf<undefined>();
     expectTypeOf<ResultOf<'app.info'>>().toEqualTypeOf<AppInfo>();

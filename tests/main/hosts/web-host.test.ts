@@ -171,6 +171,30 @@ describe('web host', () => {
     expect(edges).toMatchObject({ width: 4, height: 4, edgePixels: 4 });
     expect((await client.call('conditions.edgesFromImage', { pngBase64: 'AAAA', low: 0.5, high: 0.1 })).error).toMatchObject({ code: 'bad-params' });
 
+    // model manager + device (issue 8): upload a fixture checkpoint in chunks, import it, rename, export, delete.
+    const ckpt = fs.readFileSync(path.join(import.meta.dirname, '../../fixtures/taming/vqgan-f4-attn.ckpt'));
+    const up = await call('models.uploadBegin', { fileName: 'vqgan-f4-attn.ckpt', bytes: ckpt.length });
+    const half = Math.floor(ckpt.length / 2);
+    await call('models.uploadChunk', { uploadId: up.uploadId, offset: 0, base64: ckpt.subarray(0, half).toString('base64') });
+    await call('models.uploadChunk', { uploadId: up.uploadId, offset: half, base64: ckpt.subarray(half).toString('base64') });
+    const { source } = await call('models.uploadFinish', { uploadId: up.uploadId });
+    const started = await call('models.import', { source });
+    const doneFrame = await client.waitFor((f) => f.event === 'models.onDidImportProgress' && (f.payload as { phase: string; importId: string }).importId === started.importId && ['done', 'failed'].includes((f.payload as { phase: string }).phase));
+    const imported = (doneFrame.payload as { phase: string; model: { id: string; kind: string } | null; error: string | null });
+    expect(imported).toMatchObject({ phase: 'done', error: null, model: { kind: 'vqgan', name: 'vqgan-f4-attn' } });
+    expect((await client.waitFor((f) => f.event === 'models.onDidModelsChange')).payload).toMatchObject({ reason: 'imported' });
+    const registry = await call('models.registry');
+    expect((registry.models as { id: string }[]).map((m) => m.id)).toEqual([imported.model!.id]);
+    expect(await call('models.rename', { id: imported.model!.id, name: 'Renamed VQGAN' })).toMatchObject({ name: 'Renamed VQGAN' });
+    expect(await call('models.exportTaming', { id: imported.model!.id, outDir: path.join(dir, 'exported') })).toMatchObject({ checkpoint: path.join(dir, 'exported', 'last.ckpt') });
+    expect(await call('models.cancelImport', { importId: started.importId })).toEqual({ cancelled: false });
+    const spare = await call('models.uploadBegin', { fileName: 'x.ckpt', bytes: 4 });
+    expect(await call('models.uploadAbort', { uploadId: spare.uploadId })).toEqual({ aborted: true });
+    expect(await call('models.remove', { id: imported.model!.id })).toEqual({ removed: imported.model!.id });
+    expect((await client.call('models.remove', { id: `${folder}/models/../settings.json` })).error?.message).toMatch(/contains "\.\."/);
+    const device = await call('device.list');
+    expect((device.providers as { name: string; selfTest: { ok: boolean } }[]).find((p) => p.name === 'cpu')?.selfTest.ok).toBe(true);
+
     expect([...tested].sort()).toEqual(listMethodPaths().sort());
     client.ws.close();
   });

@@ -49,8 +49,8 @@ describe('dispatchApiCall', () => {
       ['settings.get', 'x', 'settings.get: params must be absent (this method takes no argument), got the string "x".'],
       ['settings.update', { libraryFolder: 7 }, 'settings.update: params.libraryFolder must be a non-empty string, got number 7.'],
       ['settings.update', { libraryFolder: 'rel' }, 'settings.update: params.libraryFolder must be an absolute folder path, got the string "rel".'],
-      ['settings.update', { libraryFoldr: '/tmp' }, 'settings.update: params.libraryFoldr must be absent (unknown field; allowed: libraryFolder), got the string "/tmp".'],
-      ['settings.update', null, 'settings.update: params must be an object with fields libraryFolder, got null.'],
+      ['settings.update', { libraryFoldr: '/tmp' }, 'settings.update: params.libraryFoldr must be absent (unknown field; allowed: libraryFolder, device), got the string "/tmp".'],
+      ['settings.update', null, 'settings.update: params must be an object with fields libraryFolder, device, got null.'],
     ];
     for (const [method, params, message] of cases) {
       expect(await dispatchApiCall(backend.api, method, params)).toEqual({ ok: false, error: { code: 'bad-params', message } });

@@ -20,14 +20,14 @@ const fixedNow = () => new Date('2026-11-28T15:04:05.123Z');
 describe('SettingsStore', () => {
   it('starts from defaults without writing anything', () => {
     const store = SettingsStore.open({ userDataDir: dir });
-    expect(store.snapshot()).toEqual({ values: { libraryFolder: path.join(dir, 'library') }, file: file(), recovered: null });
+    expect(store.snapshot()).toEqual({ values: { libraryFolder: path.join(dir, 'library'), device: { preferred: 'auto' } }, file: file(), recovered: null });
     expect(fs.existsSync(file())).toBe(false);
   });
 
   it('persists an update and reads it back in a new store', () => {
     const library = path.join(dir, 'my library');
     SettingsStore.open({ userDataDir: dir }).update({ libraryFolder: library });
-    expect(JSON.parse(fs.readFileSync(file(), 'utf8'))).toEqual({ version: 1, values: { libraryFolder: library } });
+    expect(JSON.parse(fs.readFileSync(file(), 'utf8'))).toEqual({ version: 1, values: { libraryFolder: library, device: { preferred: 'auto' } } });
     expect(fs.statSync(library).isDirectory()).toBe(true);
     expect(SettingsStore.open({ userDataDir: dir }).snapshot().values.libraryFolder).toBe(library);
   });
@@ -94,7 +94,7 @@ describe('SettingsStore', () => {
     const store = SettingsStore.open({ userDataDir: dir });
     expect(store.snapshot().recovered).toBeNull();
     store.update({ libraryFolder: path.join(dir, 'lib') });
-    expect(JSON.parse(fs.readFileSync(file(), 'utf8')).values).toEqual({ futureSetting: { a: 1 }, libraryFolder: path.join(dir, 'lib') });
+    expect(JSON.parse(fs.readFileSync(file(), 'utf8')).values).toEqual({ futureSetting: { a: 1 }, libraryFolder: path.join(dir, 'lib'), device: { preferred: 'auto' } });
   });
 
   it('refuses bad patches with clear errors and changes nothing', () => {
@@ -102,6 +102,8 @@ describe('SettingsStore', () => {
     expect(() => store.update({ libraryFolder: 'not/absolute' })).toThrow('settings.libraryFolder must be an absolute folder path, got the string "not/absolute"');
     expect(() => store.update({ theme: 'dark' })).toThrow(PayloadError);
     expect(() => store.update('x')).toThrow(/settings must be an object with fields libraryFolder/);
+    expect(() => store.update({ device: { preferred: '0' } })).toThrow(/settings\.device\.preferred must be "auto" or an execution provider name .*not a GPU id/);
+    expect(() => store.update({ device: { preferred: 'cuda:1' } })).toThrow(/not a GPU id/);
     fs.writeFileSync(path.join(dir, 'a-file'), '');
     expect(() => store.update({ libraryFolder: path.join(dir, 'a-file') })).toThrow(/Cannot use .*a-file as the library folder/);
     expect(fs.existsSync(file())).toBe(false);
