@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useSyncExternalStore } from 'react';
 import { connectionState, onConnectionChange } from '../api/client';
 import type { ConnectionState } from '../api/client';
 
@@ -11,8 +11,8 @@ const LABELS: Record<ConnectionState, string> = {
 
 /** Shows how the UI reaches the backend (Electron bridge or the web host's WebSocket). */
 export function ConnectionBadge() {
-  const [state, setState] = useState<ConnectionState>(connectionState);
-  useEffect(() => onConnectionChange(setState), []);
+  // useSyncExternalStore: a change that happens between render and subscription is not missed.
+  const state = useSyncExternalStore(onConnectionChange, connectionState);
   return (
     <span className={`connection connection-${state}`} role="status">
       <span className="dot" aria-hidden="true" />

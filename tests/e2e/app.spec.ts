@@ -2,9 +2,12 @@
 // change the library folder, reload, see it persisted.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect as baseExpect, test } from '@playwright/test';
 import { serveTessera } from './web-host-fixture';
 import type { ServedTessera } from './web-host-fixture';
+
+// CI machines are shared and slow: give UI assertions more than the default 5 s.
+const expect = baseExpect.configure({ timeout: 15_000 });
 
 let served: ServedTessera;
 test.beforeAll(async () => {
