@@ -119,6 +119,13 @@ export interface RecordContext {
   classNames?: readonly string[];
 }
 
+/** Names of the classes present in a label map, most pixels first (the gallery searches them). */
+export function classesInLabels(labels: ArrayLike<number>, classNames: readonly string[]): string[] {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < labels.length; i++) counts.set(labels[i]!, (counts.get(labels[i]!) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([id]) => classNames[id] ?? `class ${id}`);
+}
+
 /** The generation record of image k of a result. */
 export function buildRecord(req: GenerateRequest, result: GenerateResult, k: number, ctx: RecordContext): GenerationRecord {
   const s = req.sampler;
@@ -141,6 +148,9 @@ export function buildRecord(req: GenerateRequest, result: GenerateResult, k: num
   if (req.classIndex !== undefined && req.mode === 'class') record.classIndex = req.classIndex;
   if (req.mode === 'class' && ctx.classNames && req.classIndex !== undefined && ctx.classNames[req.classIndex]) {
     record.classesUsed = [ctx.classNames[req.classIndex]!];
+  }
+  if (req.mode === 'semantic' && req.condition?.kind === 'labels' && ctx.classNames) {
+    record.classesUsed = classesInLabels(req.condition.map.labels, ctx.classNames);
   }
   return record;
 }

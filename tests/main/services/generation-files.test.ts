@@ -7,7 +7,7 @@ import { generate } from '../../../native-models/sampling/generate';
 import type { GenerateRequest } from '../../../native-models/sampling/generate';
 import { readNpy, writeNpyFloat32, writeNpyInt64 } from '../../../native-models/sampling/npy';
 import {
-  outputPaths, readConditionFile, readMaskFile, writeGenerationOutputs,
+  buildRecord, classesInLabels, outputPaths, readConditionFile, readMaskFile, writeGenerationOutputs,
 } from '../../../main/services/generation-files';
 import type { RecordContext } from '../../../main/services/generation-files';
 import { readGenerationRecord, stripPngMetadata } from '../../../main/services/png-record';
@@ -106,5 +106,23 @@ describe('outputs', () => {
     expect(stripPngMetadata(files[0]!).equals(stripPngMetadata(files[2]!))).toBe(false);
     const [ra, rb] = [readGenerationRecord(files[0]!)!, readGenerationRecord(files[1]!)!];
     expect({ ...ra, createdAt: 0, timings: 0 }).toEqual({ ...rb, createdAt: 0, timings: 0 });
+  });
+});
+
+describe('classes used (for gallery search)', () => {
+  it('names the classes of a semantic condition, most pixels first', () => {
+    expect(classesInLabels(Int32Array.from([2, 2, 0, 2, 7]), ['sky', 'sea', 'sand'])).toEqual(['sand', 'sky', 'class 7']);
+    const req = {
+      mode: 'semantic', width: 2, height: 2, seed: 5, n: 1, sampler: { temperature: 1, topK: 100, topP: null, greedy: false },
+      condition: { kind: 'labels', map: { width: 2, height: 2, labels: Int32Array.from([1, 1, 1, 0]) } },
+    } as GenerateRequest;
+    const result = {
+      images: [new Uint8Array(12)], width: 2, height: 2, tokens: new Int32Array(1), grid: { h: 1, w: 1 }, seeds: [5],
+      timings: { totalMs: 1, encodeMs: 0, sampleMs: 1, decodeMs: 0 },
+    } as unknown as Parameters<typeof buildRecord>[1];
+    const record = buildRecord(req, result, 0, {
+      appVersion: '0.1.0', model: { id: 'm', sha256: 'ab'.repeat(32) }, executionProvider: 'cpu', condition: null, classNames: ['sky', 'sea'],
+    });
+    expect(record.classesUsed).toEqual(['sea', 'sky']);
   });
 });
