@@ -214,7 +214,11 @@ async function inspectImage(path: string, relPath: string, minSide: number, maxP
     width = swap ? meta.height : meta.width;
     height = swap ? meta.width : meta.height;
   } catch (e) {
-    return skip('unreadable', `corrupt ${fmt.toUpperCase()} header: ${firstLine(e)}`);
+    const msg = firstLine(e);
+    if (/premature|truncat|unexpected end|end of (file|data)|short read/i.test(msg)) {
+      return skip('truncated', `the ${fmt.toUpperCase()} file is cut short: ${msg}`);
+    }
+    return skip('unreadable', `corrupt ${fmt.toUpperCase()} header: ${msg}`);
   }
   if (width * height > maxPixels) {
     return skip('too-large', `${width}×${height} = ${(width * height / 1e6).toFixed(1)} MP exceeds the limit of ${(maxPixels / 1e6).toFixed(1)} MP; downscale it first`);

@@ -1,4 +1,6 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +37,34 @@ beforeAll(async () => {
     provenance: { source: 'test', importedAt: new Date(0).toISOString(), tool: 'finetune.test' },
   }, specs.map((s) => ({ name: s.name, dtype: 'float32' as const, shape: s.shape, data: new Uint8Array(s.data.buffer) })));
   await writeLandscapeDataset({ outDir: join(root, 'images'), count: 12, seed: 6, width: 24, height: 16 });
+  // Bad files among the good ones: they are listed and skipped, and training goes on.
+  const dir = join(root, 'images');
+  await writeFile(join(dir, 'empty.png'), Buffer.alloc(0));
+  await writeFile(join(dir, 'readme.txt'), 'not an image');
+  await writeFile(join(dir, 'corrupt.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('garbage')]));
+  const jpg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3080c0' } }).jpeg().toBuffer();
+  await writeFile(join(dir, 'truncated.jpg'), jpg.subarray(0, jpg.length >> 1));
+  await writeFile(join(dir, 'huge.png'), bombPng(12000, 12000));
 });
+
+/** A valid 1-bit PNG of w×h (all black): small on disk, 144 MP when decoded. */
+function bombPng(w: number, h: number): Buffer {
+  const crc32 = (buf: Buffer): number => {
+    let c = ~0;
+    for (const byte of buf) { c ^= byte; for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1; }
+    return ~c >>> 0;
+  };
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 1; ihdr[9] = 0;
+  const idat = deflateSync(Buffer.alloc((1 + Math.ceil(w / 8)) * h), { level: 9 });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+}
 afterAll(async () => { await rm(root, { recursive: true, force: true }); });
 
 describe('finetune', () => {
@@ -49,7 +78,11 @@ describe('finetune', () => {
     expect(res.dataset).toMatchObject({ usable: 12, train: 11, heldOut: 1, mode: 'none' });
     expect(res.stages.map((s) => [s.stage, s.steps, s.stopped])).toEqual([['vqgan', 4, false], ['transformer', 4, false]]);
     expect(res.stages.every((s) => typeof s.before === 'number' && typeof s.after === 'number')).toBe(true);
-    expect(logs[0]).toMatch(/12 usable of 14 files \(2 skipped\).*crop 16/);
+    expect(logs[0]).toMatch(/12 usable of 19 files \(7 skipped\).*crop 16/);
+    const skipped = logs.filter((l) => l.startsWith('  skipped ')).join('\n');
+    for (const [file, reason] of [['corrupt.png', 'unreadable'], ['empty.png', 'empty'], ['huge.png', 'too-large'], ['readme.txt', 'not-an-image'], ['truncated.jpg', 'truncated']]) {
+      expect(skipped).toContain(`skipped ${file}: ${reason}`);
+    }
     const manifest = await readManifest(res.bundleDir!);
     const baseManifest = await readManifest(join(root, 'base'));
     expect(manifest.name).toBe('tiny-tuned');
