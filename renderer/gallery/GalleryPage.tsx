@@ -103,6 +103,22 @@ export function GalleryPage() {
     });
   }, [loadItem]);
 
+  // Keyboard: Delete asks to delete the selected image, Escape closes the details.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (confirmDelete || !selected || target?.closest('input, textarea, select')) return;
+      if (e.key === 'Delete') {
+        e.preventDefault();
+        setConfirmDelete(true);
+      } else if (e.key === 'Escape') {
+        setSelected(null);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [confirmDelete, selected]);
+
   async function toggleStar(item: { id: string; starred: boolean }) {
     try {
       const updated = await api.gallery.setStar({ id: item.id, starred: !item.starred });

@@ -168,7 +168,8 @@ test('seeded PNGs are indexed, searched, filtered, starred, annotated, exported 
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toBeHidden();
   expect(fs.existsSync(beachFile)).toBe(true);
-  await details.getByRole('button', { name: 'Delete…' }).click();
+  await page.keyboard.press('Delete'); // the keyboard path to the same confirmation
+  await expect(dialog).toBeVisible();
   await dialog.getByRole('button', { name: 'Delete' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Deleted beach.png' })).toBeVisible();
   await expect(await tiles(page)).toHaveCount(2);
