@@ -18,6 +18,16 @@ export const RECORD_KEYWORD = 'tessera';
 export const PARAMETERS_KEYWORD = 'parameters';
 /** iTXt text longer than this (bytes of UTF-8) is stored zlib-compressed. */
 const COMPRESS_ITXT_OVER = 1024;
+/** A compressed text chunk may not inflate to more than this (guards against zip bombs). */
+const MAX_TEXT_BYTES = 64 * 1024 * 1024;
+
+function inflateText(body: Uint8Array, keyword: string): Buffer {
+  try {
+    return zlib.inflateSync(body, { maxOutputLength: MAX_TEXT_BYTES });
+  } catch (err) {
+    throw new PngFormatError(`Corrupt or oversized compressed text chunk "${keyword}": ${(err as Error).message}`);
+  }
+}
 
 /** Interleaved 8-bit pixels, row-major, no padding: data.length = width * height * channels. */
 export interface RgbImage {
@@ -141,7 +151,7 @@ function decodeTextChunk(chunk: PngChunk): TextChunk | null {
   if (nul < 1) return null;
   const keyword = data.toString('latin1', 0, nul);
   if (chunk.type === 'tEXt') return { keyword, text: data.toString('latin1', nul + 1) };
-  if (chunk.type === 'zTXt') return { keyword, text: zlib.inflateSync(data.subarray(nul + 2)).toString('latin1') };
+  if (chunk.type === 'zTXt') return { keyword, text: inflateText(data.subarray(nul + 2), keyword).toString('latin1') };
   if (chunk.type === 'iTXt') {
     const compressed = data[nul + 1] === 1;
     const langEnd = data.indexOf(0, nul + 3);
@@ -149,7 +159,7 @@ function decodeTextChunk(chunk: PngChunk): TextChunk | null {
     const transEnd = data.indexOf(0, langEnd + 1);
     if (transEnd < 0) throw new PngFormatError(`Corrupt iTXt chunk "${keyword}": no translated keyword terminator.`);
     const body = data.subarray(transEnd + 1);
-    return { keyword, text: (compressed ? zlib.inflateSync(body) : body).toString('utf8') };
+    return { keyword, text: (compressed ? inflateText(body, keyword) : body).toString('utf8') };
   }
   return null;
 }

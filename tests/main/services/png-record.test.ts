@@ -4,9 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
+import * as zlib from 'node:zlib';
 import type { GenerationRecord } from '../../../preload/generation-record';
 import {
-  crc32, encodePng, formatParameters, GenerationRecordError, parseGenerationRecord, parsePngChunks, PngFormatError,
+  buildPng, crc32, encodePng, formatParameters, GenerationRecordError, parseGenerationRecord, parsePngChunks, PngFormatError,
   pngSize, readGenerationRecord, readPngText, stripPngMetadata, withGenerationRecord, writePngFile,
 } from '../../../main/services/png-record';
 
@@ -130,6 +131,13 @@ describe('chunk reader', () => {
     const idat = bad.indexOf(Buffer.from('IDAT'));
     bad[idat + 6] ^= 0x01;
     expect(() => parsePngChunks(bad)).toThrow(/CRC mismatch in chunk IDAT/);
+  });
+
+  it('refuses a compressed text chunk that inflates beyond 64 MiB', () => {
+    const bomb = zlib.deflateSync(Buffer.alloc(65 * 1024 * 1024, 0x20), { level: 9 });
+    const chunks = parsePngChunks(good).filter((c) => c.type !== 'iTXt');
+    chunks.splice(1, 0, { type: 'iTXt', data: Buffer.concat([Buffer.from('tessera\0\x01\x00\0\0', 'latin1'), bomb]) });
+    expect(() => readGenerationRecord(buildPng(chunks))).toThrow(/oversized compressed text chunk "tessera"/);
   });
 
   it('reports truncation and a missing signature', () => {
