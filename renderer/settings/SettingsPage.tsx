@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import type { AppInfo, SettingsSnapshot } from '../../preload/contract';
 import { api, errorMessage } from '../api/client';
+import { DeviceSection } from './DeviceSection';
 
 type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'error'; message: string };
 
@@ -79,6 +80,8 @@ export function SettingsPage() {
         </div>
         {settings && <p className="hint small">Settings file: <code>{settings.file}</code></p>}
       </form>
+
+      <DeviceSection />
 
       <section className="card" aria-labelledby="about-heading">
         <h2 id="about-heading">About this installation</h2>
