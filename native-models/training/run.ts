@@ -104,7 +104,7 @@ export class Run {
   get statusPath(): string { return join(this.dir, 'status.json'); }
   get step(): number { return this.status.step; }
 
-  /** Create a new run folder under `root`. The id is `<UTC yyyymmdd-hhmmss>-<name>-<4 hex>`. */
+  /** Create a new run folder under `root`. The id is `<UTC yyyymmdd-hhmmss of now>-<name>-<4 hex>`. */
   static async create(root: string, opts: { name: string; config: Record<string, JsonValue>; totalSteps?: number; now?: Date }): Promise<Run> {
     const now = opts.now ?? new Date();
     const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -114,7 +114,7 @@ export class Run {
     await mkdir(join(dir, 'samples'), { recursive: true });
     await writeFile(join(dir, 'config.json'), JSON.stringify(opts.config, null, 2) + '\n', { flag: 'wx' });
     await writeFile(join(dir, 'metrics.jsonl'), '');
-    const iso = now.toISOString();
+    const iso = new Date().toISOString(); // status times are real times; `now` only names the run
     const status: RunStatusFile = {
       status: 'running', pid: process.pid, hostname: hostname(), createdAt: iso, updatedAt: iso,
       step: 0, totalSteps: opts.totalSteps ?? null, resumes: 0,
