@@ -3,7 +3,7 @@
 //   resblock  taming ResnetBlock 64 -> 64 on x [8, 64, 64, 64], MSE to a fixed target, Adam
 //   gpt       minGPT Block (d 256, 8 heads) on x [8, 256, 256] + bias-free Linear(256 -> 1024) + cross-entropy, Adam
 // Train step = forward + loss + backward + Adam update (Trainer: preallocated ping-pong state);
-// forward = the same loss computed by an inference program. Times are medians; ratio = Tessera / PyTorch.
+// forward = the same loss computed by an inference program (weights baked in). Times are medians; ratio = Tessera / PyTorch.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { Trainer } from '../native-models/training/trainer';
 const PYTHON = '/usr/bin/python3';
 const REFERENCE = join(import.meta.dirname, 'reference', 'engine_bench.py');
 
-interface Timing { workload: string; threads: number; train_ms: number; forward_ms: number }
+interface Timing { workload: string; threads: number; train_ms: number; forward_ms: number; train_cpu_ms: number; forward_cpu_ms: number }
 interface Workload {
   name: string;
   describe: string;
@@ -73,36 +73,39 @@ function initParams(g: Graph): Record<string, Float32Array> {
   return out;
 }
 
-async function median(fn: () => Promise<unknown>, iters: number, warmup: number): Promise<number> {
+/** [median wall ms, mean process CPU ms] per call (CPU time is steadier on a loaded machine). */
+async function median(fn: () => Promise<unknown>, iters: number, warmup: number): Promise<[number, number]> {
   for (let i = 0; i < warmup; i++) await fn();
   const ms: number[] = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < iters; i++) {
     const t0 = performance.now();
     await fn();
     ms.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(c0);
   ms.sort((a, b) => a - b);
   const mid = ms.length >> 1;
-  return ms.length % 2 ? (ms[mid] as number) : ((ms[mid - 1] as number) + (ms[mid] as number)) / 2;
+  return [ms.length % 2 ? (ms[mid] as number) : ((ms[mid - 1] as number) + (ms[mid] as number)) / 2, (cpu.user + cpu.system) / 1000 / iters];
 }
 
 async function tessera(w: Workload, threads: number, iters: number, warmup: number): Promise<Timing> {
   const opts = { intraOpThreads: threads, interOpThreads: 1 };
-  // forward program: its own graph, the loss only
+  // forward program: its own graph, the loss only, weights baked in as initializers (how inference programs
+  // are built: ORT pre-packs constant weights and can pick blocked NCHWc convolutions)
   const fg = new Graph();
   const f = w.build(fg);
-  const params = initParams(fg);
-  const forward = await compile(fg, { loss: f.loss }, opts);
-  const feeds: Record<string, TypedArray> = { ...f.batch, ...params };
+  const forward = await compile(fg, { loss: f.loss }, { ...opts, weights: initParams(fg) });
+  const feeds: Record<string, TypedArray> = { ...f.batch };
   const lossOut = { loss: new Float32Array(1) };
-  const forwardMs = await median(() => forward.run(feeds, undefined, lossOut), iters, warmup);
+  const [forwardMs, forwardCpu] = await median(() => forward.run(feeds, undefined, lossOut), iters, warmup);
   // train step: forward + backward + Adam in one program, state kept by the Trainer
   const tg = new Graph();
   const t = w.build(tg);
   const spec = buildTrainStep(tg, t.loss, { optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 } });
   const trainer = await Trainer.create(spec, initParams(tg), opts);
-  const trainMs = await median(() => trainer.trainStep(t.batch, 1e-4), iters, warmup);
-  return { workload: w.name, threads, train_ms: trainMs, forward_ms: forwardMs };
+  const [trainMs, trainCpu] = await median(() => trainer.trainStep(t.batch, 1e-4), iters, warmup);
+  return { workload: w.name, threads, train_ms: trainMs, forward_ms: forwardMs, train_cpu_ms: trainCpu, forward_cpu_ms: forwardCpu };
 }
 
 /** PyTorch's timing of one workload at one thread count, or why there is none. */
@@ -130,18 +133,20 @@ export async function runEngineBench(args: string[]): Promise<void> {
   for (const w of WORKLOADS) console.log(`  ${w.name.padEnd(9)} ${w.describe}`);
   const rows: string[] = [];
   const notes = new Set<string>();
-  const head = `${'workload'.padEnd(9)} thr  ${'tessera train'.padStart(13)} ${'torch train'.padStart(11)} ${'ratio'.padStart(6)}  ${'tessera fwd'.padStart(11)} ${'torch fwd'.padStart(9)} ${'ratio'.padStart(6)}`;
-  const fmt = (v: number | undefined, width: number, digits = 1): string => (v === undefined ? '-' : v.toFixed(digits)).padStart(width);
+  const head = `${'workload'.padEnd(9)} thr | ${'train ms'.padStart(15)} ${'ratio'.padStart(5)} | ${'train cpu ms'.padStart(15)} ${'ratio'.padStart(5)} | ${'fwd ms'.padStart(13)} ${'ratio'.padStart(5)} | ${'fwd cpu ms'.padStart(13)} ${'ratio'.padStart(5)}`;
+  const num = (v: number | undefined, digits = 0): string => (v === undefined ? '-' : v.toFixed(digits));
+  const pair = (mine: number, theirs: number | undefined, width: number): string =>
+    `${`${num(mine)}/${num(theirs)}`.padStart(width)} ${num(theirs === undefined ? undefined : mine / theirs, 2).padStart(5)}`;
   for (const w of WORKLOADS) {
     for (const n of threads) {
       const ref = pytorch(w.name, n, iters, warmup); // interleaved, so both see the same machine load
       notes.add(ref.note);
       const theirs = ref.timing;
       const mine = await tessera(w, n, iters, warmup);
-      rows.push(`${w.name.padEnd(9)} ${String(n).padStart(3)}  ${fmt(mine.train_ms, 13)} ${fmt(theirs?.train_ms, 11)} ${fmt(theirs && mine.train_ms / theirs.train_ms, 6, 2)}  ` +
-        `${fmt(mine.forward_ms, 11)} ${fmt(theirs?.forward_ms, 9)} ${fmt(theirs && mine.forward_ms / theirs.forward_ms, 6, 2)}`);
+      rows.push(`${w.name.padEnd(9)} ${String(n).padStart(3)} | ${pair(mine.train_ms, theirs?.train_ms, 15)} | ${pair(mine.train_cpu_ms, theirs?.train_cpu_ms, 15)} | ` +
+        `${pair(mine.forward_ms, theirs?.forward_ms, 13)} | ${pair(mine.forward_cpu_ms, theirs?.forward_cpu_ms, 13)}`);
     }
   }
   for (const note of notes) console.log(note);
-  console.log(`\n${head}\n${rows.join('\n')}\n(times in ms; ratio = Tessera / PyTorch, target <= 1.1 for train steps)`);
+  console.log(`\n${head}\n${rows.join('\n')}\n(Tessera/PyTorch ms: median wall time and mean process CPU time per run; ratio = Tessera / PyTorch, target <= 1.1 for train steps)`);
 }

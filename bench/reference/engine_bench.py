@@ -7,7 +7,8 @@ Workloads (must match bench/engine.ts):
   gpt       minGPT Block (n_embd 256, n_head 8, causal) on x [8, 256, 256], then a bias-free
             Linear(256 -> 1024) head and a 1024-way cross-entropy; train step = forward + backward + Adam.
   forward   = the same model's forward (loss included) under torch.no_grad().
-Each timing is the median of --iters runs after --warmup runs, per thread count (torch.set_num_threads).
+Each timing is the median wall time of --iters runs after --warmup runs, per thread count (torch.set_num_threads),
+plus the mean process CPU time per run (steadier than wall time when other processes load the machine).
 
 Usage: /usr/bin/python3 bench/reference/engine_bench.py [--threads 1,2] [--iters 20] [--warmup 3]
 Prints one JSON object on stdout.
@@ -94,14 +95,16 @@ def blas_library():
 
 
 def median_ms(fn, iters, warmup):
+    """(median wall ms, mean process CPU ms) per call; CPU time is the steadier measure on a loaded machine."""
     for _ in range(warmup):
         fn()
     times = []
+    c0 = time.process_time()
     for _ in range(iters):
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    return statistics.median(times), (time.process_time() - c0) * 1e3 / iters
 
 
 def workloads():
@@ -144,10 +147,11 @@ def main():
 
         for n in [int(t) for t in args.threads.split(',')]:
             torch.set_num_threads(n)
+            train_ms, train_cpu_ms = median_ms(train_step, args.iters, args.warmup)
+            forward_ms, forward_cpu_ms = median_ms(forward, args.iters, args.warmup)
             results.append({
-                'workload': name, 'threads': n,
-                'train_ms': median_ms(train_step, args.iters, args.warmup),
-                'forward_ms': median_ms(forward, args.iters, args.warmup),
+                'workload': name, 'threads': n, 'train_ms': train_ms, 'forward_ms': forward_ms,
+                'train_cpu_ms': train_cpu_ms, 'forward_cpu_ms': forward_cpu_ms,
             })
     print(json.dumps({'torch': torch.__version__, 'blas': blas_library(), 'iters': args.iters, 'warmup': args.warmup, 'results': results}))
 
