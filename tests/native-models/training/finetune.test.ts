@@ -100,6 +100,22 @@ describe('finetune', () => {
     expect(second.firstStageRun).toBe(res.stages[0]!.runDir);
   });
 
+  it('a cancelled fine-tune resumes from its run folder and finishes both stages', async () => {
+    const controller = new AbortController();
+    const req = {
+      model: join(root, 'base'), images: join(root, 'images'), stage: 'both' as const, steps: 4, out: join(root, 'out', 'resumed'),
+      runsDir: join(root, 'runs-resume'), batch: 2, lr: 1e-3, every: 2, seed: 3,
+    };
+    const first = await finetune({ ...req, signal: controller.signal, onProgress: (stage, p) => { if (stage === 'vqgan' && p.step === 2) controller.abort(); } });
+    expect(first.bundleDir).toBeNull();
+    expect(first.stages.map((s) => [s.stage, s.steps, s.stopped])).toEqual([['vqgan', 2, true]]);
+    const resumed = await finetune({ ...req, stage: 'vqgan', steps: 1, resume: first.stages[0]!.runDir }); // the run's config wins
+    expect(resumed.stages.map((s) => [s.stage, s.steps, s.stopped])).toEqual([['vqgan', 4, false], ['transformer', 4, false]]);
+    expect(resumed.stages[0]!.runDir).toBe(first.stages[0]!.runDir);
+    expect(resumed.bundleDir).toBe(join(root, 'out', 'resumed'));
+    expect((await loadBundle(resumed.bundleDir!)).kind).toBe('cond-transformer');
+  });
+
   it('refuses models whose condition is not in the images, and VQGAN-only stages on the wrong bundle kind', async () => {
     await expect(finetune({ model: join(root, 'nope'), images: join(root, 'images'), stage: 'vqgan', steps: 1, out: join(root, 'x'), runsDir: join(root, 'runs2') })).rejects.toThrow();
     await expect(finetune({ model: join(root, 'base'), images: join(root, 'images'), stage: 'vqgan', steps: 0, out: join(root, 'x'), runsDir: join(root, 'runs2') })).rejects.toThrow(/steps must be a positive integer/);
