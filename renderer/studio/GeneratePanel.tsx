@@ -1,0 +1,83 @@
+// The generate settings: model (only those that fit the editor's mode), seed with lock/randomize,
+// temperature, top-k, top-p, output size, variations; Generate turns into Cancel while it runs.
+
+import type { ModelSummary } from '../../preload/contract';
+import type { StudioEditor } from './studio-editor';
+import { randomSeed } from './generate-request';
+
+export interface GeneratePanelProps {
+  editor: StudioEditor;
+  models: ModelSummary[];
+  model: ModelSummary | null;
+  onPickModel: (id: string) => void;
+  busy: boolean;
+  blocked: string | null;
+  onGenerate: () => void;
+  onCancel: () => void;
+}
+
+/** Square output sizes: the model's window × 1..4 (larger than one window uses the sliding window). */
+export function outputSizes(model: ModelSummary | null): number[] {
+  if (!model) return [256];
+  return [1, 2, 3, 4, 6, 8].map((k) => model.width * k).filter((s) => s <= 1024);
+}
+
+export function GeneratePanel({ editor, models, model, onPickModel, busy, blocked, onGenerate, onCancel }: GeneratePanelProps) {
+  const g = editor.doc.generation;
+  const set = editor.setGeneration.bind(editor);
+  return (
+    <div className="generate-panel">
+      <label className="field-row">
+        <span>Model</span>
+        <select className="studio-input" value={model?.id ?? ''} onChange={(e) => onPickModel(e.target.value)} aria-label="Model" disabled={busy}>
+          {models.length === 0 && <option value="">No model for this mode</option>}
+          {models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.source === 'zoo' ? ' (bundled)' : ''}</option>)}
+        </select>
+      </label>
+      {model && <p className="model-meta">{model.mode} · {model.width}×{model.height} window · {model.factor} px/token{model.classes ? ` · ${model.classes.length} classes` : ''}</p>}
+
+      <div className="field-row">
+        <span>Seed</span>
+        <div className="seed-row">
+          <input className="studio-input mono" type="number" min={0} max={4294967295} value={g.seed} aria-label="Seed" onChange={(e) => set({ seed: Math.max(0, Math.min(0xffffffff, Math.floor(Number(e.target.value) || 0))) })} />
+          <button type="button" className={g.seedLocked ? 'icon-button text on' : 'icon-button text'} aria-pressed={g.seedLocked} aria-label="Lock seed" title={g.seedLocked ? 'Seed locked: reused on every run' : 'Seed unlocked: a new one each run'} onClick={() => set({ seedLocked: !g.seedLocked })}>
+            {g.seedLocked ? 'Locked' : 'Lock'}
+          </button>
+          <button type="button" className="icon-button" title="New random seed" aria-label="Randomize seed" onClick={() => set({ seed: randomSeed() })}>⟳</button>
+        </div>
+      </div>
+
+      <label className="slider-row">
+        <span>Temperature</span>
+        <input type="range" min={0.1} max={2} step={0.05} value={g.temperature} aria-label="Temperature" onChange={(e) => set({ temperature: Number(e.target.value) })} />
+        <output>{g.temperature.toFixed(2)}</output>
+      </label>
+      <div className="field-grid">
+        <label className="field-row">
+          <span>Top-k</span>
+          <input className="studio-input mono" type="number" min={0} placeholder="off" value={g.topK ?? ''} aria-label="Top-k" onChange={(e) => set({ topK: e.target.value === '' || Number(e.target.value) < 1 ? null : Math.floor(Number(e.target.value)) })} />
+        </label>
+        <label className="field-row">
+          <span>Top-p</span>
+          <input className="studio-input mono" type="number" min={0} max={1} step={0.05} placeholder="off" value={g.topP ?? ''} aria-label="Top-p" onChange={(e) => set({ topP: e.target.value === '' || Number(e.target.value) <= 0 ? null : Math.min(1, Number(e.target.value)) })} />
+        </label>
+        <label className="field-row">
+          <span>Size</span>
+          <select className="studio-input" value={g.outputWidth} aria-label="Output size" onChange={(e) => set({ outputWidth: Number(e.target.value), outputHeight: Number(e.target.value) })}>
+            {!outputSizes(model).includes(g.outputWidth) && <option value={g.outputWidth}>{g.outputWidth}×{g.outputHeight}</option>}
+            {outputSizes(model).map((s) => <option key={s} value={s}>{s}×{s}</option>)}
+          </select>
+        </label>
+        <label className="field-row">
+          <span>Variations</span>
+          <input className="studio-input mono" type="number" min={1} max={8} value={g.variations} aria-label="Variations" onChange={(e) => set({ variations: Math.max(1, Math.min(8, Math.floor(Number(e.target.value) || 1))) })} />
+        </label>
+      </div>
+
+      {busy
+        ? <button type="button" className="button danger wide" onClick={onCancel}>Cancel <kbd>Esc</kbd></button>
+        : <button type="button" className="button primary wide" disabled={!model || blocked !== null} onClick={onGenerate} title={blocked ?? undefined}>Generate <kbd>Ctrl+Enter</kbd></button>}
+      {blocked && !busy && <p className="hint small-text">{blocked}</p>}
+    </div>
+  );
+}
