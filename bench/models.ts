@@ -42,7 +42,7 @@ function randomWeights(specs: readonly ParamSpec[], seed: number): Map<string, N
     else if (s.name.endsWith('.bias')) data = normals(n, 0.02, seed + k);
     else if (/embed|emb/.test(s.name)) data = normals(n, s.name.startsWith('quantize') ? 1 : 0.02, seed + k);
     else data = normals(n, 1 / Math.sqrt(n / s.shape[0]!), seed + k);
-    out.set(s.name, { shape: s.shape, data });
+    out.set(s.name, { shape: [...s.shape], data });
   });
   return out;
 }
