@@ -169,9 +169,9 @@ export function gptStep(root: Scope, tokens: Tensor, positions: Tensor, pastKeys
     const kT = k.transpose([0, 1, 3, 2]); // [B, nh, hs, n]
     const scorePast = q.matmul(pastKeys[i]!).mul(1 / Math.sqrt(hs)).add(pastMask); // [B, nh, n, S]
     const scoreNew = q.matmul(kT).mul(1 / Math.sqrt(hs)).add(selfMask); // [B, nh, n, n]
-    const s_ = pastKeys[i]!.shape[3]!;
+    const capacity = pastKeys[i]!.shape[3]!; // S
     const att = concat([scorePast, scoreNew], 3).softmax(-1); // [B, nh, n, S+n]
-    const [wPast, wNew] = att.split([s_, n], 3); // [B, nh, n, S], [B, nh, n, n]
+    const [wPast, wNew] = att.split([capacity, n], 3); // [B, nh, n, S], [B, nh, n, n]
     const y = wPast!.matmul(pastValues[i]!).add(wNew!.matmul(v)); // [B, nh, n, hs]
     x = x.add(linear(s.child('attn').child('proj'), mergeHeads(y), c.nEmbd)); // [B, n, d]
     x = x.add(mlp(s.child('mlp'), layerNorm(s.child('ln2'), x))); // [B, n, d]
