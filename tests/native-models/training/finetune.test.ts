@@ -11,7 +11,7 @@ import { vqganParameters, type VqganConfig } from '../../../native-models/models
 import { finetune } from '../../../native-models/training/finetune';
 import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
 
 // A tiny unconditional (SOS) base bundle: first stage f = 2, GPT over 8×8 = 64 z-tokens (16-pixel crops).
 const vq: VqganConfig = { ch: 32, chMult: [1, 2], numResBlocks: 1, attnResolutions: [], resolution: 16, zChannels: 8, inChannels: 3, outCh: 3, embedDim: 8, nEmbed: 32, resampWithConv: true, quantizer: 'vq2' };
@@ -114,6 +114,38 @@ describe('finetune', () => {
     expect(resumed.stages[0]!.runDir).toBe(first.stages[0]!.runDir);
     expect(resumed.bundleDir).toBe(join(root, 'out', 'resumed'));
     expect((await loadBundle(resumed.bundleDir!)).kind).toBe('cond-transformer');
+  });
+
+  it('fine-tunes the transformer of a segmentation-conditioned bundle on images with label maps', async () => {
+    // Same first stage; a condition VQGAN (f = 4) over the 8 one-hot landscape classes; GPT over 16 c + 64 z tokens.
+    const cArch: VqganArchitecture = { ...arch, ch_mult: [1, 1, 2], in_channels: 8, out_ch: 8 };
+    const cCfg: VqganConfig = { ...vq, chMult: [1, 1, 2], inChannels: 8, outCh: 8 };
+    const g2: GptConfig = { ...gpt, blockSize: 79 };
+    const vw = initParams('vqgan', vqganParameters(vq), new TrainRng(1));
+    const cw = initParams('vqgan', vqganParameters(cCfg), new TrainRng(5));
+    const gw = initParams('gpt', gptParameters(g2), new TrainRng(2));
+    const tensors = [
+      ...vqganParameters(vq).map((p) => ({ name: `first_stage_model.${p.name}`, shape: p.shape, data: vw[p.name]! })),
+      ...vqganParameters(cCfg).map((p) => ({ name: `cond_stage_model.${p.name}`, shape: p.shape, data: cw[p.name]! })),
+      ...gptParameters(g2).filter((p) => !p.buffer).map((p) => ({ name: `transformer.${p.name}`, shape: p.shape, data: gw[p.name]! })),
+    ];
+    await writeBundle(join(root, 'seg-base'), {
+      name: 'tiny-seg', kind: 'cond-transformer', firstStage: arch, condStage: { kind: 'vqgan', architecture: cArch },
+      transformer: { vocab_size: 32, block_size: 79, n_layer: 1, n_head: 2, n_embd: 32, n_unmasked: 0 },
+      condition: { mode: 'segmentation', key: 'segmentation', n_labels: 8 },
+      palette: { names: LANDSCAPE_CLASSES.map((c) => c.name), colors: LANDSCAPE_CLASSES.map((c) => c.color) },
+      provenance: { source: 'test', importedAt: new Date(0).toISOString(), tool: 'finetune.test' },
+    }, tensors.map((t) => ({ name: t.name, dtype: 'float32' as const, shape: t.shape, data: new Uint8Array(t.data.buffer) })));
+    const res = await finetune({
+      model: join(root, 'seg-base'), images: join(root, 'images'), stage: 'transformer', steps: 3, out: join(root, 'out', 'seg-tuned'),
+      runsDir: join(root, 'runs-seg'), batch: 2, lr: 1e-3, every: 3, seed: 1,
+    });
+    expect(res.dataset.mode).toBe('semantic');
+    expect(res.dataset.usable).toBe(12);
+    expect(res.stages.map((s) => [s.stage, s.steps])).toEqual([['transformer', 3]]);
+    const loaded = await loadBundle(res.bundleDir!);
+    expect(loaded.kind === 'cond-transformer' && loaded.condStage.kind).toBe('vq');
+    expect((await readManifest(res.bundleDir!)).palette!.names[0]).toBe('sky');
   });
 
   it('refuses models whose condition is not in the images, and VQGAN-only stages on the wrong bundle kind', async () => {
