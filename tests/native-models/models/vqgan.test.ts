@@ -54,4 +54,13 @@ describe('VQGAN parity with the PyTorch reference (random-weight taming checkpoi
     await expect(model.encode(new Float32Array(3 * 12 * 16), 1, 12, 16)).rejects.toThrow(/not a multiple of the model's factor 8/);
     await expect(model.decode([0, 64], 1, 1, 2)).rejects.toThrow(/index 64 at position 1 is outside the codebook 0..63/);
   });
+
+  it('weights that do not fit the architecture are refused with the keys named', async () => {
+    const cfg = vqConfig(parity.models['gumbel-f8'].config, 'gumbel');
+    const weights = await checkpointWeights(join(FIXTURES, 'gumbel-f8.ckpt'));
+    const missing = new Map(weights);
+    missing.delete('decoder.up.3.attn.0.q.weight');
+    expect(() => new VqganModel(cfg, missing)).toThrow(/1 missing \(decoder\.up\.3\.attn\.0\.q\.weight\)/);
+    expect(() => new VqganModel({ ...cfg, nEmbed: 128 }, weights)).toThrow(/quantize\.proj\.weight is \[64, 16, 1, 1\], expected \[128, 16, 1, 1\]/);
+  });
 });
