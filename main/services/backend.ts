@@ -52,6 +52,7 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     },
   });
   const models = new ModelManager({ libraryFolder: () => settings.snapshot().values.libraryFolder, uploadsDir: path.join(options.userDataDir, 'uploads') });
+  void models.sweepStale().catch(() => undefined);
   const device = new DeviceService({ settings: () => settings.snapshot().values.device });
   const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs, gallery, models, device };
   return {

@@ -19,6 +19,16 @@ import { ModelAccessError, editableModelFolder } from './model-guard';
 import { STAGING_PREFIX, entryFor, listRegistry, originOf } from './model-registry';
 import { UPLOAD_PREFIX, UploadStore } from './upload-store';
 
+/** Latest modification time (ms) of a folder or any file directly in it. */
+async function newestWrite(dir: string): Promise<number> {
+  let newest = (await fsp.stat(dir)).mtimeMs;
+  for (const n of await fsp.readdir(dir).catch(() => [] as string[])) {
+    const st = await fsp.stat(path.join(dir, n)).catch(() => null);
+    if (st) newest = Math.max(newest, st.mtimeMs);
+  }
+  return newest;
+}
+
 export interface ModelManagerOptions {
   libraryFolder: () => string;
   /** Where dropped files are staged (`<user-data>/uploads`). */
@@ -142,6 +152,27 @@ export class ModelManager {
     };
     this.imports.set(importId, { controller, done: run() });
     return { importId };
+  }
+
+  /**
+   * Removes what a crashed run left behind: staging folders in `<library>/models` and uploads not
+   * written to for `staleAfterMs` (default 1 hour; a live import keeps writing, so it is never stale).
+   */
+  async sweepStale(staleAfterMs = 60 * 60 * 1000): Promise<string[]> {
+    const removed: string[] = [];
+    const modelsDir = libraryModelsFolder(this.options.libraryFolder());
+    const candidates: string[] = [];
+    for (const [root, match] of [[modelsDir, (n: string) => n.startsWith(STAGING_PREFIX)], [this.options.uploadsDir, () => true]] as const) {
+      const names = await fsp.readdir(root).catch(() => [] as string[]);
+      for (const n of names) if (match(n)) candidates.push(path.join(root, n));
+    }
+    for (const dir of candidates) {
+      if (this.imports.size > 0 && [...this.imports.keys()].some((id) => dir.endsWith(id))) continue;
+      if (Date.now() - (await newestWrite(dir)) < staleAfterMs) continue;
+      await fsp.rm(dir, { recursive: true, force: true });
+      removed.push(dir);
+    }
+    return removed;
   }
 
   /** Waits for an import to finish (tests, shutdown). */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle, readManifest } from '../../../../native-models/formats/bundle';
 import { importTamingCheckpoint } from '../../../../native-models/formats/import-taming';
 import { ModelManager } from '../../../../main/services/models/model-manager';
-import { folderSize } from '../../../../main/services/models/model-registry';
+import { folderSize, originOf } from '../../../../main/services/models/model-registry';
 import type { ModelImportProgress } from '../../../../preload/model-manager-types';
 
 const FIXTURES = path.join(import.meta.dirname, '../../../fixtures/taming');
@@ -187,6 +187,31 @@ describe('ModelManager rename, delete, export', () => {
     expect(back.model!.sha256).toBe((await readManifest(id)).weights.sha256);
     await expect(manager.exportTaming(id, path.join(id, 'inside'))).rejects.toThrow(/outside the bundle/);
     await expect(manager.exportTaming(path.join(root, 'nope'), out)).rejects.toThrow(/No model with id/);
+  });
+
+  it('sweeps staging folders and uploads a crashed run left behind, but not fresh ones', async () => {
+    const stale = path.join(models(), '.importing-crashed');
+    const fresh = path.join(models(), '.importing-live');
+    const upload = path.join(root, 'uploads', 'orphan');
+    for (const dir of [stale, fresh, upload]) {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'weights.safetensors'), 'x');
+    }
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const dir of [stale, upload]) {
+      fs.utimesSync(path.join(dir, 'weights.safetensors'), old, old);
+      fs.utimesSync(dir, old, old);
+    }
+    expect((await manager.sweepStale()).sort()).toEqual([stale, upload].sort());
+    expect(fs.existsSync(fresh)).toBe(true);
+    fs.rmSync(fresh, { recursive: true });
+  });
+
+  it('tells fine-tuned bundles from imports by their provenance', () => {
+    const m = (tool: string) => ({ provenance: { tool } }) as Parameters<typeof originOf>[0];
+    expect(originOf(m('tessera finetune'), false)).toBe('fine-tuned');
+    expect(originOf(m('tessera import'), false)).toBe('imported');
+    expect(originOf(m('tessera finetune'), true)).toBe('bundled');
   });
 
   it('deletes a library bundle and announces it', async () => {
