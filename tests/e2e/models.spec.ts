@@ -92,6 +92,25 @@ test('an invalid file shows the importer message and what would work', async ({ 
   expect(fs.readdirSync(modelsFolder()).filter((n) => n.startsWith('.'))).toEqual([]);
 });
 
+test('renames and exports a model for taming training', async ({ page }) => {
+  await page.goto(`${served.url}#/models`);
+  await page.getByTestId('model-row').filter({ hasText: 'cond-transformer-seg' }).click();
+  const details = page.getByTestId('model-details');
+  await details.getByLabel('Display name').fill('Tiny landscapes');
+  await details.getByRole('button', { name: 'Rename' }).click();
+  await expect(details.getByRole('status')).toContainText('Renamed to “Tiny landscapes”.');
+  await expect(page.getByTestId('model-row').filter({ hasText: 'Tiny landscapes' })).toHaveCount(1);
+  const manifest = JSON.parse(fs.readFileSync(path.join(modelsFolder(), 'cond-transformer-seg', 'manifest.json'), 'utf8')) as { name: string };
+  expect(manifest.name).toBe('Tiny landscapes');
+
+  const out = path.join(served.userDataDir, 'taming-run');
+  await details.getByLabel('Export for taming training to folder').fill(out);
+  await details.getByRole('button', { name: 'Export' }).click();
+  await expect(details.getByRole('status')).toContainText(`Wrote ${path.join(out, 'last.ckpt')}`);
+  expect(fs.statSync(path.join(out, 'last.ckpt')).size).toBeGreaterThan(100_000);
+  expect(fs.readFileSync(path.join(out, 'project.yaml'), 'utf8')).toContain('Net2NetTransformer');
+});
+
 test('deletes a model only after confirmation', async ({ page }) => {
   await page.goto(`${served.url}#/models`);
   const row = page.getByTestId('model-row').filter({ hasText: 'vqgan-f4-attn' });
