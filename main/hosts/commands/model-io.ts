@@ -3,7 +3,7 @@
  *   - images (PNG/JPEG via sharp) → [1, C, H, W] in [-1, 1] (x/127.5 − 1, as taming);
  *   - segmentation label maps (8-bit grey PNG of label ids, palette-colour PNG, or an integer .npy [H,W]/[B,H,W])
  *     → one-hot [B, n_labels, H, W];
- *   - raw float .npy tensors, NCHW ([C,H,W] is taken as B=1), passed through unchanged;
+ *   - raw float .npy tensors, NCHW ([C,H,W] is taken as B=1; [H,W] for a one-channel stage), passed through unchanged;
  *   - indices as int64 .npy [B, h, w] or JSON {"shape": [B, h, w], "indices": [...]} (a nested array also reads);
  *   - images out as PNG (clamped to [-1, 1], (x+1)·127.5) or raw float32 .npy NCHW.
  */
@@ -93,7 +93,8 @@ export async function readEncoderInput(file: string, stage: StageInfo): Promise<
       if (!batch) throw new CliError(`${file}: a label map must be [H, W] or [B, H, W], got [${arr.shape.join(', ')}].`);
       return { data: oneHot(arr.data, batch, height, width, stage.segmentation.nLabels, file), batch, height, width };
     }
-    const shape = arr.shape.length === 3 ? [1, ...arr.shape] : arr.shape;
+    // [C, H, W] is one image; [H, W] is a one-channel map (depth, edge) for a one-channel stage
+    const shape = arr.shape.length === 3 ? [1, ...arr.shape] : arr.shape.length === 2 && channels === 1 ? [1, 1, ...arr.shape] : arr.shape;
     if (shape.length !== 4) throw new CliError(`${file}: a float tensor must be NCHW [B, C, H, W] (or [C, H, W]), got [${arr.shape.join(', ')}].`);
     const [batch, c, height, width] = shape as [number, number, number, number];
     if (c !== channels) {
