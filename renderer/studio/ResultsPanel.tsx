@@ -41,7 +41,7 @@ export function ResultsPanel({ state, onUseForCompletion }: { state: GenerationS
               {url ? <img src={url} alt={`Variation ${k + 1}`} className="pixelated" /> : <div className="img-placeholder" />}
               <figcaption>
                 <span>Seed <code>{seed ?? '…'}</code></span>
-                {done?.dataUrl && <button type="button" className="link-button" onClick={() => onUseForCompletion(done.dataUrl!)}>Complete…</button>}
+                {done?.dataUrl && <button type="button" className="link-button" title="Paint a mask over this result and resample it" onClick={() => onUseForCompletion(done.dataUrl!)}>Complete…</button>}
               </figcaption>
             </figure>
           );

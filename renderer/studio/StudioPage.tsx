@@ -231,6 +231,12 @@ export function StudioPage() {
                 <output data-testid="brush-size">{editor.brushSize}px</output>
               </label>
             )}
+            {editor.notice && (
+              <p className="studio-notice" role="status" data-testid="studio-notice">
+                {editor.notice}
+                <button type="button" className="banner-close" aria-label="Dismiss" onClick={() => { editor.notice = null; editor.changed(); }}>✕</button>
+              </p>
+            )}
             <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOL_INFO[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
           </div>
           <ResultsPanel state={generation.state} onUseForCompletion={useResultForCompletion} />
@@ -249,12 +255,6 @@ export function StudioPage() {
             {modelsError && <p className="banner banner-warning small-text">{modelsError}</p>}
             <GeneratePanel editor={editor} models={fitting} model={model} onPickModel={(id) => editor.setGeneration({ modelId: id })} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
           </section>
-          {editor.notice && (
-            <p className="studio-notice" role="status" data-testid="studio-notice">
-              {editor.notice}
-              <button type="button" className="banner-close" aria-label="Dismiss" onClick={() => { editor.notice = null; editor.changed(); }}>✕</button>
-            </p>
-          )}
         </aside>
       </div>
     </div>

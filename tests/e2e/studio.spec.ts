@@ -134,6 +134,27 @@ test('semantic: paint, generate with progress, gallery, reload, reuse', async ({
   expect([saved(5, 5), saved(100, 180), saved(120, 230)]).toEqual([id('sky'), id('sea'), id('sand')]);
   await page.screenshot({ path: path.join(SHOTS, '1-semantic-sketch.png') });
 
+  // Ctrl+wheel sizes the brush, the wheel zooms about the pointer, Ctrl+0 fits again.
+  await page.keyboard.press('b');
+  const size = Number((await page.getByTestId('brush-size').innerText()).replace('px', ''));
+  await page.mouse.move(at(128, 128).x, at(128, 128).y);
+  await page.keyboard.down('Control');
+  await page.mouse.wheel(0, -100);
+  await page.keyboard.up('Control');
+  await expect(page.getByTestId('brush-size')).not.toHaveText(`${size}px`);
+  const fitZoom = await page.locator('.zoom-readout').innerText();
+  await page.mouse.wheel(0, -300);
+  await expect(page.locator('.zoom-readout')).not.toHaveText(fitZoom);
+  await page.keyboard.press('Control+0');
+  await expect(page.locator('.zoom-readout')).toHaveText(fitZoom);
+
+  // Esc cancels a running generation within a token; nothing is saved.
+  await page.getByRole('combobox', { name: 'Output size' }).selectOption('256');
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByTestId('progress')).toHaveText(/^Token [1-9]\d* \/ 1024$/, { timeout: 30_000 });
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('result-status')).toHaveText(/^Cancelled at token \d+ \/ 1024/);
+
   // Generate 2 variations at 64×64 (8×8 tokens): watch progress, then both results with their seeds.
   await page.getByRole('combobox', { name: 'Output size' }).selectOption('64');
   await page.getByRole('spinbutton', { name: 'Variations' }).fill('2');

@@ -25,10 +25,10 @@ export function panBy(v: Viewport, dx: number, dy: number): Viewport {
   return { ...v, panX: v.panX + dx, panY: v.panY + dy };
 }
 
-/** The whole document centred in the view with a margin; integer zoom when ≥ 1 keeps pixels square. */
+/** The whole document centred in the view with a margin; above 1× the zoom snaps down to quarter steps. */
 export function fitViewport(doc: { width: number; height: number }, view: { width: number; height: number }, margin = 24): Viewport {
   const raw = Math.min((view.width - 2 * margin) / doc.width, (view.height - 2 * margin) / doc.height);
-  const zoom = clampZoom(raw >= 1 ? Math.floor(raw) : raw);
+  const zoom = clampZoom(raw >= 1 ? Math.floor(raw * 4) / 4 : raw);
   return { zoom, panX: (view.width - doc.width * zoom) / 2, panY: (view.height - doc.height * zoom) / 2 };
 }
 
