@@ -53,6 +53,9 @@ function sessionOptions(provider: ProviderName, o: RuntimeOptions): ort.Inferenc
   const opts: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
     graphOptimizationLevel: o.optimization ?? 'all',
+    // Worker threads that spin while waiting burn the cores a desktop app shares with its UI (and,
+    // on 2 cores, with each other): measured 1.3–1.6 s → 0.6–1.0 s per 2-thread res-block step.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   if (o.intraOpThreads !== undefined) opts.intraOpNumThreads = o.intraOpThreads;
   if (o.interOpThreads !== undefined) opts.interOpNumThreads = o.interOpThreads;
