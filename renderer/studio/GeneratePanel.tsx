@@ -34,8 +34,10 @@ export function GeneratePanel({ editor, models, model, onPickModel, busy, blocke
           {models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.source === 'zoo' ? ' (bundled)' : ''}</option>)}
         </select>
       </label>
+      {!model && <p className="hint small-text">No {editor.doc.mode} model in the library yet: import one on the Models page, or drop a bundle folder into the library's models folder.</p>}
       {model && <p className="model-meta">{model.mode} · {model.width}×{model.height} window · {model.factor} px/token{model.classes ? ` · ${model.classes.length} classes` : ''}</p>}
 
+      {model && <>
       <div className="field-row">
         <span>Seed</span>
         <div className="seed-row">
@@ -74,10 +76,11 @@ export function GeneratePanel({ editor, models, model, onPickModel, busy, blocke
         </label>
       </div>
 
+      </>}
       {busy
         ? <button type="button" className="button danger wide" onClick={onCancel}>Cancel <kbd>Esc</kbd></button>
         : <button type="button" className="button primary wide" disabled={!model || blocked !== null} onClick={onGenerate} title={blocked ?? undefined}>Generate <kbd>Ctrl+Enter</kbd></button>}
-      {blocked && !busy && <p className="hint small-text">{blocked}</p>}
+      {blocked && model && !busy && <p className="hint small-text">{blocked}</p>}
     </div>
   );
 }

@@ -183,6 +183,18 @@ test('semantic: paint, generate with progress, gallery, reload, reuse', async ({
   await expect(page.getByTestId('result-image').first().locator('img')).toHaveAttribute('src', /^data:image\/png;base64,/);
   await page.screenshot({ path: path.join(SHOTS, '2-generated.png') });
 
+  // "Complete…" on a result: completion mode with that image; paint the mask to regenerate.
+  await page.getByTestId('result-image').first().getByRole('button', { name: 'Complete…' }).click();
+  await expect(page.getByRole('tab', { name: 'Completion' })).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('button', { name: 'Rectangle' }).click();
+  await page.mouse.move(at(128, 0).x + 1, at(128, 0).y + 1);
+  await page.mouse.down();
+  await page.mouse.move(at(250, 250).x, at(250, 250).y, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await shownColor(page, 200, 100))[0]).toBeGreaterThan(150); // red mask over the result
+  await page.screenshot({ path: path.join(SHOTS, '2b-completion-mask.png') });
+  await page.getByRole('tab', { name: 'Semantic' }).click();
+
   // Both results are in the gallery.
   await page.goto(`${served.url}#/gallery`);
   await expect(page.getByTestId('gallery-tile')).toHaveCount(2);
