@@ -249,6 +249,9 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
     firstStage = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
     stopped = res.stopped;
     if (!stopped && plan.plan === 'both') plan = { ...plan, stage: 'transformer', firstStageRun: run.dir };
+    if (plan.plan === 'vqgan' && m.kind === 'cond-transformer') {
+      log('note: only the first stage was fine-tuned; the transformer still expects the old codes (use --stage both to retrain it too)');
+    }
   } else if (plan.firstStageRun) {
     const ck = await loadLatestCheckpoint(join(plan.firstStageRun, 'checkpoints'));
     if (!ck) throw new Error(`The VQGAN stage run ${plan.firstStageRun} has no readable checkpoint; resume that run first.`);
