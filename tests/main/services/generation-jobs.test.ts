@@ -76,7 +76,7 @@ describe('generation jobs in the worker thread (test models)', () => {
     expect(await jobs.cancel(jobId)).toEqual({ cancelled: true });
     const done = await finished(jobId);
     expect(done.status).toBe('cancelled');
-    expect(performance.now() - t).toBeLessThan(20 + 200);
+    expect(performance.now() - t).toBeLessThan(3 * 20 + 600); // one 20 ms step plus messaging; generous for a loaded machine
     expect((await fs.readdir(dir)).length).toBe(before);
     expect(await jobs.cancel(jobId)).toEqual({ cancelled: false });
   });

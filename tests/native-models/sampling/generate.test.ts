@@ -89,19 +89,23 @@ describe('generate (with the test models)', () => {
     const slow = testGenerator('sos', { delayMs: 25 });
     const controller = new AbortController();
     let abortedAt = 0;
+    let callsAtAbort = -1;
+    const calls = (): number => slow.gpt.counts.logitsAt + slow.gpt.counts.prefill + slow.gpt.counts.step + slow.gpt.counts.extend;
     const run = generate(slow, base, {
       signal: controller.signal,
       onProgress: (p) => {
         if (p.done === 5) {
           setTimeout(() => {
             abortedAt = performance.now();
+            callsAtAbort = calls();
             controller.abort();
           }, 10);
         }
       },
     });
     await expect(run).rejects.toThrow(/abort/i);
-    expect(performance.now() - abortedAt).toBeLessThan(25 + 30);
+    expect(calls()).toBe(callsAtAbort);
+    expect(performance.now() - abortedAt).toBeLessThan(3 * 25 + 250);
   });
 });
 

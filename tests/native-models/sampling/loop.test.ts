@@ -222,6 +222,8 @@ describe('progress and cancellation', () => {
     const controller = new AbortController();
     const seen: number[] = [];
     let abortedAt = 0;
+    let callsAtAbort = -1;
+    const calls = (): number => model.counts.logitsAt + model.counts.prefill + model.counts.step + model.counts.extend;
     const run = sampleGrid(model, {
       ...job(4, 4, 4, 4, { kind: 'prefix', tokens: Int32Array.from([0]), length: 1 }, [greedy], 1),
       signal: controller.signal,
@@ -232,6 +234,7 @@ describe('progress and cancellation', () => {
           // abort in the middle of the next model call
           setTimeout(() => {
             abortedAt = performance.now();
+            callsAtAbort = calls();
             controller.abort();
           }, stepMs / 2);
         }
@@ -240,7 +243,8 @@ describe('progress and cancellation', () => {
     await expect(run).rejects.toThrow(/abort/i);
     const latency = performance.now() - abortedAt;
     expect(seen).toEqual([0, 1, 2, 3]);
-    expect(latency).toBeLessThan(stepMs + 30);
+    expect(calls()).toBe(callsAtAbort); // no model call started after the abort: only the one in flight finished
+    expect(latency).toBeLessThan(3 * stepMs + 250); // generous: timers are late on a loaded machine
     expect(model.counts.liveCaches).toBe(0);
   });
 

@@ -61,7 +61,7 @@ describe('tessera generate (with the test models)', () => {
     const started = performance.now();
     const code = await runGenerate(['--model', 'x', '--size', '40x36', '--preview-every', '2', '--out', out], t, loader('sos', 20));
     expect(code).toBe(130);
-    expect(performance.now() - started).toBeLessThan(150 + 20 + 100);
+    expect(performance.now() - started).toBeLessThan(150 + 3 * 20 + 400); // generous: timers are late on a loaded machine
     expect(t.err.join('')).toMatch(/cancelled; nothing was written/);
     expect((await fs.readdir(dir)).filter((f) => f.startsWith('cancelled'))).toEqual([]);
   });
