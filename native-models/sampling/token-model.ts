@@ -28,24 +28,3 @@ export interface TokenModel<Cache = unknown> {
   release?(cache: Cache): void;
 }
 
-/** Append `count` tokens per row, with `extend` when the model has it, otherwise one `step` at a time. */
-export async function extendCache<C>(
-  model: TokenModel<C>,
-  cache: C,
-  tokens: Int32Array,
-  batch: number,
-  count: number,
-): Promise<{ logits: Float32Array; cache: C }> {
-  if (count < 1) throw new Error('extendCache: nothing to append (count < 1).');
-  if (model.extend && count > 1) return model.extend(cache, tokens, count);
-  let current = cache;
-  let logits: Float32Array | null = null;
-  const column = new Int32Array(batch);
-  for (let k = 0; k < count; k++) {
-    for (let b = 0; b < batch; b++) column[b] = tokens[b * count + k]!;
-    const r = await model.step(current, column.slice());
-    current = r.cache;
-    logits = r.logits;
-  }
-  return { logits: logits!, cache: current };
-}
