@@ -61,6 +61,19 @@ describe('trainGpt', () => {
     expect(ck.optimizer.tensors['opt.m:head.weight']).toBeDefined();
   });
 
+  it('gradient accumulation: 2 micro-batches of 4 train like one batch of 8', async () => {
+    const o = { ...opts(5), pkeep: 1 }; // no corruption draws, so both consume the RNG identically
+    const one = await trainGpt(await Run.create(root, { name: 'b8', config: {} }), source, o);
+    const two = await trainGpt(await Run.create(root, { name: 'b4x2', config: {} }), source, { ...o, batchSize: 4, accumulate: 2 });
+    let maxDiff = 0;
+    for (const [name, v] of Object.entries(one.params)) {
+      const w = two.params[name]!;
+      for (let i = 0; i < v.length; i++) maxDiff = Math.max(maxDiff, Math.abs(v[i]! - w[i]!));
+    }
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(two.step).toBe(5);
+  });
+
   it('cancel saves a usable checkpoint, and resume continues exactly like an uninterrupted run', async () => {
     const full = await trainGpt(await Run.create(root, { name: 'full', config: {} }), source, opts(12));
     const controller = new AbortController();
