@@ -71,7 +71,7 @@ export class StudioCanvasView {
       this.spaceDown = e.type === 'keydown';
       this.canvas.defaultCursor = this.spaceDown ? 'grab' : 'crosshair';
       this.canvas.setCursor(this.canvas.defaultCursor);
-      if (this.spaceDown) e.preventDefault();
+      e.preventDefault(); // neither scroll nor "click" the focused button
     };
     window.addEventListener('keydown', this.onKey);
     window.addEventListener('keyup', this.onKey);
@@ -118,6 +118,8 @@ export class StudioCanvasView {
 
   private down(o: TPointerEventInfo<TPointerEvent>): void {
     const e = o.e as MouseEvent;
+    // Drawing takes the keyboard back from a focused field or button (tool keys, Space, Enter).
+    if (document.activeElement instanceof HTMLElement && document.activeElement !== document.body) document.activeElement.blur();
     if (this.spaceDown || e.button === 1) {
       this.panning = { x: o.viewportPoint.x, y: o.viewportPoint.y };
       return;

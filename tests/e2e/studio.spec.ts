@@ -218,6 +218,31 @@ test('semantic: paint, generate with progress, gallery, reload, reuse', async ({
   await expect(page.getByTestId('studio-notice')).toContainText('from the gallery');
   await expect(page.getByRole('spinbutton', { name: 'Seed' })).toHaveValue(/^123[45]$/);
   await page.screenshot({ path: path.join(SHOTS, '4-reused.png') });
+
+  // Space-drag pans the view: the rock moves with the drag.
+  type Canvas2d = { getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  const lower = page.getByTestId('studio-canvas').locator('canvas').first();
+  const box = (await lower.boundingBox())!;
+  const pixelAt = (p: { x: number; y: number }) => lower.evaluate((c, [x, y]) => [...(c as unknown as Canvas2d).getContext('2d').getImageData(x!, y!, 1, 1).data.slice(0, 3)], [Math.floor(p.x - box.x), Math.floor(p.y - box.y)]);
+  const rock = (await docToPage(page))(180, 75);
+  const target = { x: rock.x + 60, y: rock.y + 30 };
+  expect(await pixelAt(target)).toEqual(color('sky'));
+  await page.mouse.move(rock.x, rock.y);
+  await page.keyboard.down('Space');
+  await page.mouse.down();
+  await page.mouse.move(target.x, target.y, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up('Space');
+  expect(await pixelAt(target)).toEqual(color('rock'));
+  await page.keyboard.press('Control+0');
+
+  // Import a label-map PNG in palette colours: grass below, sky above; exact, no blending.
+  const map = new PNG({ width: 64, height: 64 });
+  for (let i = 0; i < 64 * 64; i++) map.data.set([...(i < 32 * 64 ? color('sky') : color('grass')), 255], i * 4);
+  await page.getByTestId('label-map-input').setInputFiles({ name: 'layout.png', mimeType: 'image/png', buffer: PNG.sync.write(map) });
+  await expect.poll(() => shownColor(page, 100, 200)).toEqual(color('grass'));
+  expect(await shownColor(page, 100, 120)).toEqual(color('sky'));
+  await expect(page.getByTestId('studio-notice')).toContainText('Imported layout.png');
   expect(problems).toEqual([]);
 });
 
