@@ -64,7 +64,7 @@ function initialEditor(): { editor: StudioEditor; notice: string | null } {
 }
 
 function useEditorVersion(editor: StudioEditor): number {
-  return useSyncExternalStore(useCallback((f) => editor.subscribe(f), [editor]), () => editor.version);
+  return useSyncExternalStore(useCallback((f) => editor.subscribe(f), [editor]), () => editor.uiVersion);
 }
 
 export function StudioPage() {

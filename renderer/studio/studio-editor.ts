@@ -54,7 +54,10 @@ export class StudioEditor {
   notice: string | null = null;
   /** Edge mode: the rasterised edges (base + strokes) shown and sent. */
   edgeRaster: LabelRaster;
+  /** Bumped on every change (the canvas view repaints). */
   version = 0;
+  /** Bumped on changes the panels show (not on live paint or previews, so React stays idle while drawing). */
+  uiVersion = 0;
 
   private rasterTool: RasterTool | null = null;
   private readonly poseTool = new PoseTool();
@@ -74,8 +77,9 @@ export class StudioEditor {
     return () => this.listeners.delete(listener);
   }
 
-  changed(): void {
+  changed(paintOnly = false): void {
     this.version++;
+    if (!paintOnly) this.uiVersion++;
     for (const l of [...this.listeners]) l();
   }
 
@@ -177,7 +181,7 @@ export class StudioEditor {
     if (this.edgePoints) this.edgePoints.push(p);
     const out = this.rasterTool.move(p, ctx);
     this.handle(out);
-    if (!out.painted && this.rasterTool.busy) this.changed(); // preview moved
+    if (!out.painted && this.rasterTool.busy) this.changed(true); // preview moved
   }
 
   pointerUp(p: Point, info: PointerInfo): void {
@@ -242,7 +246,7 @@ export class StudioEditor {
       return;
     }
     if (out.command) this.history.record(out.command);
-    else if (out.painted) this.changed();
+    else if (out.painted) this.changed(true);
   }
 
   // ── edges ──
