@@ -23,6 +23,7 @@ import {
 import type { LabelMap } from './condition-maps';
 import { parseOpenPoseJson, renderPose } from './pose-render';
 import type { PosePerson } from './pose-render';
+import { validateGrid } from './window';
 import type { GridShape } from './window';
 
 export type GenerateMode = 'unconditional' | 'class' | 'semantic' | 'edge' | 'depth' | 'pose' | 'superres' | 'complete';
@@ -157,6 +158,26 @@ function imageToPlanar(input: ConditionInput, width: number, height: number, cha
   return toPlanar(data, width, height, channels, byteToUnit);
 }
 
+/** Size of a raster condition, if it has one. */
+function conditionSize(input: ConditionInput): { width: number; height: number } | null {
+  if (input.kind === 'labels') return { width: input.map.width, height: input.map.height };
+  if (input.kind === 'image' || input.kind === 'float') return { width: input.width, height: input.height };
+  return null;
+}
+
+/** Rasters of another size are resized, but only when the aspect ratio matches (within 1 %); else refused. */
+export function checkAspect(input: ConditionInput, width: number, height: number): void {
+  const size = conditionSize(input);
+  if (!size || size.width < 1 || size.height < 1) return;
+  const ratio = (size.width / size.height) / (width / height);
+  if (Math.abs(ratio - 1) > 0.01) {
+    throw new Error(
+      `The condition is ${size.width}×${size.height} but the output is ${width}×${height} (another aspect ratio); ` +
+        'give a condition of the output\'s shape or change --size.',
+    );
+  }
+}
+
 /** The condition map for a VQ condition stage, [1, C, H, W]. */
 export function prepareConditionMap(stage: Extract<ConditionStage, { kind: 'vq' }>, input: ConditionInput | undefined, width: number, height: number): Float32Array {
   if (!input) throw new Error(`This ${stage.mode} model needs a condition (--cond <file>).`);
@@ -224,6 +245,9 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
     throw new Error(`This model is a ${model} model; it cannot generate in ${req.mode} mode.`);
   }
   const grid: GridShape = { h: height / factor, w: width / factor };
+  validateGrid(grid, models.window, models.condition.kind === 'vq');
+  if (req.condition) checkAspect(req.condition, width, height);
+  if (req.init) checkAspect(req.init, width, height);
   const n = req.n;
   const signal = opts.signal;
 

@@ -46,6 +46,9 @@ describe('generate (with the test models)', () => {
     );
     await expect(generate(m, { ...req, condition: { kind: 'labels', map: { width: 0, height: 0, labels: new Int32Array(0) } } })).rejects.toThrow(/empty/);
     await expect(generate(m, { ...req, condition: undefined })).rejects.toThrow(/needs a condition/);
+    await expect(generate(m, { ...req, condition: { kind: 'labels', map: { width: 20, height: 9, labels: labels.subarray(0, 180) } } })).rejects.toThrow(
+      /The condition is 20×9 but the output is 40×36 \(another aspect ratio\)/,
+    );
     await expect(generate(m, { ...req, width: 42 })).rejects.toThrow(/multiples of the model's factor 4/);
   });
 
@@ -116,8 +119,8 @@ describe('condition maps per mode', () => {
   it('edge/depth: grey PNG bytes and float maps become one channel in [-1, 1], resized bilinearly', () => {
     const grey = prepareConditionMap(stage('edge', 1), { kind: 'image', width: 2, height: 1, channels: 1, data: Uint8Array.from([0, 255]) }, 2, 1);
     expect(Array.from(grey)).toEqual([-1, 1]);
-    const depth = prepareConditionMap(stage('depth', 1), { kind: 'float', width: 2, height: 1, data: Float32Array.from([0, 1]) }, 4, 1);
-    expect(Array.from(depth)).toEqual([-1, -0.5, 0.5, 1]);
+    const depth = prepareConditionMap(stage('depth', 1), { kind: 'float', width: 2, height: 1, data: Float32Array.from([0, 1]) }, 4, 2);
+    expect(Array.from(depth)).toEqual([-1, -0.5, 0.5, 1, -1, -0.5, 0.5, 1]);
     const rgb = prepareConditionMap(stage('edge', 1), { kind: 'image', width: 1, height: 1, channels: 3, data: Uint8Array.from([255, 0, 0]) }, 1, 1);
     expect(rgb[0]).toBeCloseTo(85 / 127.5 - 1, 6);
   });

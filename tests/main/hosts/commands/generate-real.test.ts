@@ -70,7 +70,9 @@ describe('tessera generate (real tiny model)', () => {
       [['--cond', badFile], /Label 200 at pixel \(0, 0\) is beyond the model's palette: it has 13 classes/],
       [[], /needs a condition/],
       [['--cond', labelsPng, '--size', '60x64'], /multiples of the model's factor 8/],
-      [['--cond', labelsPng, '--size', '16x64'], /4 tokens wide but this model was trained on windows 4 tokens wide|at least 4/],
+      [['--cond', labelsPng, '--size', '16x64'], /The image is 2 tokens wide but this model was trained on windows 4 tokens wide/],
+      [['--cond', labelsPng, '--size', '64x16'], /2 tokens high but this conditional model needs at least 4 rows/],
+      [['--cond', labelsPng, '--size', '128x64'], /The condition is 64×64 but the output is 128×64 \(another aspect ratio\)/],
       [['--cond', labelsPng, '--mode', 'class'], /semantic model; it cannot generate in class mode/],
     ];
     for (const [extra, message] of cases) {
