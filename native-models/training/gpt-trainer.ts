@@ -16,7 +16,7 @@ import type { CompileOptions } from '../runtime/program';
 import { compile } from '../runtime/program';
 import { saveCheckpoint, type CheckpointTensor, type TrainingState } from './checkpoint';
 import { DataOrder } from './data/order';
-import { buildGptLoss, gptLossFeeds } from './gpt-loss';
+import { buildGptLoss, gptDecays, gptLossFeeds } from './gpt-loss';
 import { buildTrainStep } from './optim/train-step';
 import { ProgressMeter, formatProgress, type TrainProgress } from './progress';
 import { TrainRng } from './rng';
@@ -103,7 +103,7 @@ export async function trainGpt(run: Run, source: TokenSource, o: GptTrainOptions
 
   const lossGraph = buildGptLoss(o.gpt, B, source.cLen, source.zLen);
   const spec = buildTrainStep(lossGraph.graph, lossGraph.loss, {
-    optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, weightDecay: o.weightDecay ?? 0.01 },
+    optimizer: { kind: 'adamw', beta1: 0.9, beta2: 0.95, weightDecay: o.weightDecay ?? 0.01, decay: gptDecays },
     accumulationSteps: k,
     ...(o.clipGradNorm !== undefined ? { clipGradNorm: o.clipGradNorm } : {}),
   });

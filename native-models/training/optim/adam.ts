@@ -13,6 +13,8 @@ export interface AdamConfig {
   eps?: number;
   /** default 0 for adam, 0.01 for adamw (PyTorch defaults); applied only to weights of rank ≥ 2 (nanoGPT's rule) */
   weightDecay?: number;
+  /** which parameters decay, by name; default `decays` (rank ≥ 2). taming's GPT decays Linear weights only. */
+  decay?: (paramName: string) => boolean;
 }
 
 /** Per-program scalars shared by every parameter's update. */
@@ -43,7 +45,7 @@ export interface AdamResult { param: Tensor; m: Tensor; v: Tensor }
 /** One Adam(W) update of `param` with gradient `grad` and moments `m`, `v` (all of the param's shape). */
 export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, s: AdamScalars, c: AdamConfig): AdamResult {
   const b1 = c.beta1 ?? 0.9, b2 = c.beta2 ?? 0.999;
-  const wd = decays(param) ? (c.weightDecay ?? (c.kind === 'adamw' ? 0.01 : 0)) : 0;
+  const wd = (c.decay ? c.decay(param.name) : decays(param)) ? (c.weightDecay ?? (c.kind === 'adamw' ? 0.01 : 0)) : 0;
   let g = grad; // [...p]
   let p = param; // [...p]
   if (wd > 0 && c.kind === 'adam') g = g.add(p.mul(wd)); // [...p] L2 penalty

@@ -115,3 +115,21 @@ describe('Trainer on a device provider', () => {
     expect(relL2(trainer.snapshot().params.bias!, c.outputs['step3.bias']!.f64)).toBeLessThan(trainer.deviceResident ? 1e-4 : 1e-5);
   });
 });
+
+describe('AdamW decay selection by name', () => {
+  it('decays only the parameters the predicate names (taming decays Linear weights, not embeddings)', async () => {
+    const g = new Graph();
+    const emb = g.param('tok_emb.weight', [2, 2]); // [2, 2]
+    const w = g.param('head.weight', [2, 2]); // [2, 2]
+    const loss = emb.mul(0).sum().add(w.mul(0).sum()); // [] zero gradient: only decay moves the params
+    const spec = buildTrainStep(g, loss, {
+      optimizer: { kind: 'adamw', weightDecay: 0.5, decay: (name) => name === 'head.weight' },
+    });
+    const init = Float32Array.from([1, 2, 3, 4]);
+    const trainer = await Trainer.create(spec, { 'tok_emb.weight': init.slice(), 'head.weight': init.slice() }, { intraOpThreads: 1 });
+    await trainer.trainStep({}, 0.1);
+    expect(Array.from(trainer.get('tok_emb.weight'))).toEqual([1, 2, 3, 4]);
+    const decayed = Array.from(trainer.get('head.weight'));
+    [1, 2, 3, 4].forEach((v, i) => expect(decayed[i]).toBeCloseTo(v * (1 - 0.1 * 0.5), 6));
+  });
+});
