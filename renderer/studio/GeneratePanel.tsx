@@ -8,6 +8,8 @@ import { randomSeed } from './generate-request';
 export interface GeneratePanelProps {
   editor: StudioEditor;
   models: ModelSummary[];
+  /** Whether the library has any model at all (the page then says where to put one). */
+  anyModels: boolean;
   model: ModelSummary | null;
   onPickModel: (id: string) => void;
   busy: boolean;
@@ -22,7 +24,7 @@ export function outputSizes(model: ModelSummary | null): number[] {
   return [1, 2, 3, 4, 6, 8].map((k) => model.width * k).filter((s) => s <= 1024);
 }
 
-export function GeneratePanel({ editor, models, model, onPickModel, busy, blocked, onGenerate, onCancel }: GeneratePanelProps) {
+export function GeneratePanel({ editor, models, anyModels, model, onPickModel, busy, blocked, onGenerate, onCancel }: GeneratePanelProps) {
   const g = editor.doc.generation;
   const set = editor.setGeneration.bind(editor);
   return (
@@ -34,7 +36,7 @@ export function GeneratePanel({ editor, models, model, onPickModel, busy, blocke
           {models.map((m) => <option key={m.id} value={m.id}>{m.name}{m.source === 'zoo' ? ' (bundled)' : ''}</option>)}
         </select>
       </label>
-      {!model && <p className="hint small-text">No {editor.doc.mode} model in the library yet: import one on the Models page, or drop a bundle folder into the library's models folder.</p>}
+      {!model && anyModels && <p className="hint small-text">No {editor.doc.mode} model in the library yet: import one on the Models page, or drop a bundle folder into the library's models folder.</p>}
       {model && <p className="model-meta">{model.mode} · {model.width}×{model.height} window · {model.factor} px/token{model.classes ? ` · ${model.classes.length} classes` : ''}</p>}
 
       {model && <>

@@ -253,7 +253,7 @@ export function StudioPage() {
           <section className="side-card">
             <h2>Generate</h2>
             {modelsError && <p className="banner banner-warning small-text">{modelsError}</p>}
-            <GeneratePanel editor={editor} models={fitting} model={model} onPickModel={(id) => editor.setGeneration({ modelId: id })} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
+            <GeneratePanel editor={editor} models={fitting} anyModels={(models ?? []).length > 0} model={model} onPickModel={(id) => editor.setGeneration({ modelId: id })} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
           </section>
         </aside>
       </div>
