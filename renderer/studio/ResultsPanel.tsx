@@ -4,7 +4,8 @@
 import type { GenerationState } from './use-generation';
 import { formatDuration } from './use-generation';
 
-export function ResultsPanel({ state, onUseForCompletion }: { state: GenerationState; onUseForCompletion: (dataUrl: string) => void }) {
+/** `onUseForCompletion`: null when no installed model can complete an image (the link is hidden). */
+export function ResultsPanel({ state, onUseForCompletion }: { state: GenerationState; onUseForCompletion: ((dataUrl: string) => void) | null }) {
   if (state.status === 'idle') {
     return <div className="results empty"><p className="hint">Results appear here, beside the condition they came from. <kbd>Ctrl+Enter</kbd> generates.</p></div>;
   }
@@ -41,7 +42,7 @@ export function ResultsPanel({ state, onUseForCompletion }: { state: GenerationS
               {url ? <img src={url} alt={`Variation ${k + 1}`} className="pixelated" /> : <div className="img-placeholder" />}
               <figcaption>
                 <span>Seed <code>{seed ?? '…'}</code></span>
-                {done?.dataUrl && <button type="button" className="link-button" title="Paint a mask over this result and resample it" onClick={() => onUseForCompletion(done.dataUrl!)}>Complete…</button>}
+                {done?.dataUrl && onUseForCompletion && <button type="button" className="link-button" title="Paint a mask over this result and resample it" onClick={() => onUseForCompletion(done.dataUrl!)}>Complete…</button>}
               </figcaption>
             </figure>
           );

@@ -129,7 +129,10 @@ export function StudioPage() {
   }, []);
   useEffect(loadModels, [loadModels]);
 
-  const fitting = useMemo(() => (models ?? []).filter((m) => doc.mode === 'completion' || m.mode === doc.mode), [models, doc.mode]);
+  // Completion (masked resampling) runs on unconditional and class-conditional models only.
+  const completes = (m: ModelSummary) => m.mode === 'unconditional' || m.mode === 'class';
+  const fitting = useMemo(() => (models ?? []).filter((m) => (doc.mode === 'completion' ? completes(m) : m.mode === doc.mode)), [models, doc.mode]);
+  const canComplete = (models ?? []).some(completes);
   const model = fitting.find((m) => m.id === doc.generation.modelId || m.name === doc.generation.modelId) ?? fitting[0] ?? null;
 
   // Adopt the model: its palette, and an output size it can make.
@@ -239,7 +242,7 @@ export function StudioPage() {
             )}
             <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOL_INFO[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
           </div>
-          <ResultsPanel state={generation.state} onUseForCompletion={useResultForCompletion} />
+          <ResultsPanel state={generation.state} onUseForCompletion={canComplete ? useResultForCompletion : null} />
         </div>
 
         <aside className="studio-side">
