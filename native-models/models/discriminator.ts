@@ -7,7 +7,8 @@
  * with ActNorm they do (taming's `use_bias = norm_layer != BatchNorm2d`).
  */
 import type { Scope, Tensor } from '../graph/graph';
-import { conv2d, param } from './layers';
+import { conv2d } from '../nn/conv';
+import { param } from '../nn/state';
 import { conv, type ParamSpec } from './param-spec';
 
 export interface DiscriminatorConfig {
@@ -77,7 +78,7 @@ export function discriminatorForward(s: Scope, x: Tensor, c: DiscriminatorConfig
   const batchStats: { name: string; mean: Tensor; variance: Tensor }[] = [];
   let h = x;
   for (const l of discriminatorLayers(c)) {
-    h = conv2d(s.child('main').child(l.conv), h, l.cout, 4, { stride: l.stride, padding: 1, bias: l.bias }); // [B, cout, h', w']
+    h = conv2d(s.child('main').child(l.conv), h, h.shape[1]!, l.cout, 4, { stride: l.stride, padding: 1, bias: l.bias }); // [B, cout, h', w']
     if (l.norm !== null) {
       const n = s.child('main').child(l.norm);
       const shape = [1, l.cout, 1, 1];

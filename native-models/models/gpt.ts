@@ -3,7 +3,11 @@
  * `transformer.` prefix a Net2Net checkpoint adds).
  */
 import { concat, type Graph, type Scope, type Tensor } from '../graph/graph';
-import { gelu, layerNorm, linear, param } from './layers';
+import { embedding } from '../nn/embedding';
+import { linear } from '../nn/linear';
+import { layerNorm } from '../nn/norm';
+import { param } from '../nn/state';
+import { feedForward, transformerBlock } from '../nn/transformer-block';
 import { affine, linear as linearParams, type ParamSpec } from './param-spec';
 
 export interface GptConfig {
@@ -63,16 +67,10 @@ function mergeHeads(y: Tensor): Tensor {
   return y.transpose([0, 2, 1, 3]).reshape([b, t, nh * hs]); // [B, T, d]
 }
 
-function mlp(s: Scope, x: Tensor): Tensor {
-  const d = x.shape[x.rank - 1]!;
-  const h = gelu(linear(s.child('0'), x, 4 * d)); // [B, T, 4d]
-  return linear(s.child('2'), h, d); // [B, T, d] (dropout 0)
-}
-
 /** Token + learned position embedding of tokens [B, T] int64 at positions offset … offset+T-1. */
 function embed(root: Scope, tokens: Tensor, c: GptConfig, positions: Tensor | number = 0): Tensor {
   const [, t] = tokens.shape as [number, number];
-  const tok = param(root, 'tok_emb.weight', [c.vocabSize, c.nEmbd]).gather(tokens, 0); // [B, T, d]
+  const tok = embedding(root.child('tok_emb'), tokens, c.vocabSize, c.nEmbd); // [B, T, d]
   const pos = param(root, 'pos_emb', [1, c.blockSize, c.nEmbd]); // [1, block, d]
   if (typeof positions === 'number') {
     if (positions + t > c.blockSize) throw new Error(`GPT: ${positions + t} positions exceed block_size ${c.blockSize}.`);
@@ -81,36 +79,27 @@ function embed(root: Scope, tokens: Tensor, c: GptConfig, positions: Tensor | nu
   return tok.add(pos.reshape([c.blockSize, c.nEmbd]).gather(positions, 0).reshape([1, t, c.nEmbd])); // [B, T, d]
 }
 
+/** ln1(x) [B, n, d] projected to the heads of the block's attention: q, k, v [B, nh, n, hs] (the cached step's own attention). */
 function project(s: Scope, x: Tensor, c: GptConfig): { q: Tensor; k: Tensor; v: Tensor } {
   const a = s.child('attn');
+  const h = layerNorm(s.child('ln1'), x, c.nEmbd); // [B, n, d]
   return {
-    k: heads(linear(a.child('key'), x, c.nEmbd), c.nHead), // [B, nh, T, hs]
-    q: heads(linear(a.child('query'), x, c.nEmbd), c.nHead), // [B, nh, T, hs]
-    v: heads(linear(a.child('value'), x, c.nEmbd), c.nHead), // [B, nh, T, hs]
+    k: heads(linear(a.child('key'), h, c.nEmbd, c.nEmbd), c.nHead), // [B, nh, n, hs]
+    q: heads(linear(a.child('query'), h, c.nEmbd, c.nEmbd), c.nHead), // [B, nh, n, hs]
+    v: heads(linear(a.child('value'), h, c.nEmbd, c.nEmbd), c.nHead), // [B, nh, n, hs]
   };
-}
-
-/** One pre-LN block over a full causal sequence; returns the new residual and this block's k, v. */
-function block(s: Scope, x: Tensor, c: GptConfig, mask: Tensor): { x: Tensor; k: Tensor; v: Tensor } {
-  const hs = c.nEmbd / c.nHead;
-  const { q, k, v } = project(s, layerNorm(s.child('ln1'), x), c); // [B, nh, T, hs] each
-  const att = q.matmul(k.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(hs)).add(mask).softmax(-1); // [B, nh, T, T]
-  const y = linear(s.child('attn').child('proj'), mergeHeads(att.matmul(v)), c.nEmbd); // [B, T, d]
-  const x1 = x.add(y); // [B, T, d]
-  return { x: x1.add(mlp(s.child('mlp'), layerNorm(s.child('ln2'), x1))), k, v }; // [B, T, d]
 }
 
 /** Hidden states after all blocks (before ln_f) of tokens [B, T] from position 0, with every layer's k and v. */
 export function gptTrunk(root: Scope, tokens: Tensor, c: GptConfig): { hidden: Tensor; keys: Tensor[]; values: Tensor[] } {
   const t = tokens.shape[1]!;
   if (t > c.blockSize) throw new Error(`GPT: sequence of ${t} tokens exceeds block_size ${c.blockSize}.`);
-  const mask = causalMask(root.graph, t); // [T, T]
   let x = embed(root, tokens, c); // [B, T, d] (embd dropout 0)
   const keys: Tensor[] = [];
   const values: Tensor[] = [];
   for (let i = 0; i < c.nLayer; i++) {
-    const r = block(root.child('blocks').child(i), x, c, mask);
-    x = r.x; // [B, T, d]
+    const r = transformerBlock(root.child('blocks').child(i), x, c.nHead); // minGPT pre-LN block, full causal attention
+    x = r.y; // [B, T, d]
     keys.push(r.k);
     values.push(r.v);
   }
@@ -119,7 +108,7 @@ export function gptTrunk(root: Scope, tokens: Tensor, c: GptConfig): { hidden: T
 
 /** ln_f then the bias-free head: [..., d] → [..., V]. */
 export function gptHead(root: Scope, hidden: Tensor, c: GptConfig): Tensor {
-  return linear(root.child('head'), layerNorm(root.child('ln_f'), hidden), c.vocabSize, false); // [..., V]
+  return linear(root.child('head'), layerNorm(root.child('ln_f'), hidden, c.nEmbd), c.nEmbd, c.vocabSize, { bias: false }); // [..., V]
 }
 
 /** Full-sequence logits: tokens [B, T] int64 → [B, T, V] (the training forward and `debug logits`). */
@@ -165,7 +154,7 @@ export function gptStep(root: Scope, tokens: Tensor, positions: Tensor, pastKeys
   const values: Tensor[] = [];
   for (let i = 0; i < c.nLayer; i++) {
     const s = root.child('blocks').child(i);
-    const { q, k, v } = project(s, layerNorm(s.child('ln1'), x), c); // [B, nh, n, hs] each
+    const { q, k, v } = project(s, x, c); // [B, nh, n, hs] each
     const kT = k.transpose([0, 1, 3, 2]); // [B, nh, hs, n]
     const scorePast = q.matmul(pastKeys[i]!).mul(1 / Math.sqrt(hs)).add(pastMask); // [B, nh, n, S]
     const scoreNew = q.matmul(kT).mul(1 / Math.sqrt(hs)).add(selfMask); // [B, nh, n, n]
@@ -173,8 +162,8 @@ export function gptStep(root: Scope, tokens: Tensor, positions: Tensor, pastKeys
     const att = concat([scorePast, scoreNew], 3).softmax(-1); // [B, nh, n, S+n]
     const [wPast, wNew] = att.split([capacity, n], 3); // [B, nh, n, S], [B, nh, n, n]
     const y = wPast!.matmul(pastValues[i]!).add(wNew!.matmul(v)); // [B, nh, n, hs]
-    x = x.add(linear(s.child('attn').child('proj'), mergeHeads(y), c.nEmbd)); // [B, n, d]
-    x = x.add(mlp(s.child('mlp'), layerNorm(s.child('ln2'), x))); // [B, n, d]
+    x = x.add(linear(s.child('attn').child('proj'), mergeHeads(y), c.nEmbd, c.nEmbd)); // [B, n, d]
+    x = feedForward(s, x, c.nEmbd); // [B, n, d]
     keys.push(kT);
     values.push(v);
   }

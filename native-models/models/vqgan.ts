@@ -3,7 +3,12 @@
  * Parameter names are taming's state_dict keys.
  */
 import type { Scope, Tensor } from '../graph/graph';
-import { conv2d, groupNorm, param, swish, upsampleNearest2x } from './layers';
+import { silu } from '../nn/activations';
+import { conv2d } from '../nn/conv';
+import { groupNorm } from '../nn/norm';
+import { upsampleNearest2x } from '../nn/resample';
+import { resnetBlock } from '../nn/resnet-block';
+import { param } from '../nn/state';
 import { affine, conv, type ParamSpec } from './param-spec';
 
 export type QuantizerKind = 'vq2' | 'gumbel';
@@ -164,45 +169,34 @@ export function codebookKey(c: VqganConfig): string {
 // built from its prefix-stripped weights.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** ResnetBlock: h = conv1(swish(norm1(x))); h = conv2(swish(norm2(h))); shortcut(x) + h. */
-function resBlock(s: Scope, x: Tensor, cout: number): Tensor {
-  const cin = x.shape[1]!;
-  let h = swish(groupNorm(s.child('norm1'), x)); // [B, Cin, H, W]
-  h = conv2d(s.child('conv1'), h, cout, 3, { padding: 1 }); // [B, Cout, H, W]
-  h = swish(groupNorm(s.child('norm2'), h)); // [B, Cout, H, W]
-  h = conv2d(s.child('conv2'), h, cout, 3, { padding: 1 }); // [B, Cout, H, W] (dropout 0)
-  const skip = cin === cout ? x : conv2d(s.child('nin_shortcut'), x, cout, 1); // [B, Cout, H, W]
-  return skip.add(h); // [B, Cout, H, W]
-}
-
 /** AttnBlock: single-head global self-attention over the H·W positions, 1×1 convs q, k, v, proj_out. */
 function attnBlock(s: Scope, x: Tensor): Tensor {
   const [b, c, hh, ww] = x.shape as [number, number, number, number];
-  const n = groupNorm(s.child('norm'), x); // [B, C, H, W]
-  const q = conv2d(s.child('q'), n, c, 1).reshape([b, c, hh * ww]).transpose([0, 2, 1]); // [B, HW, C]
-  const k = conv2d(s.child('k'), n, c, 1).reshape([b, c, hh * ww]); // [B, C, HW]
-  const v = conv2d(s.child('v'), n, c, 1).reshape([b, c, hh * ww]); // [B, C, HW]
+  const n = groupNorm(s.child('norm'), x, c); // [B, C, H, W]
+  const q = conv2d(s.child('q'), n, c, c, 1).reshape([b, c, hh * ww]).transpose([0, 2, 1]); // [B, HW, C]
+  const k = conv2d(s.child('k'), n, c, c, 1).reshape([b, c, hh * ww]); // [B, C, HW]
+  const v = conv2d(s.child('v'), n, c, c, 1).reshape([b, c, hh * ww]); // [B, C, HW]
   const w = q.matmul(k).mul(1 / Math.sqrt(c)).softmax(-1); // [B, HW(i), HW(j)]
   const o = v.matmul(w.transpose([0, 2, 1])).reshape([b, c, hh, ww]); // [B, C, H, W]: o_i = Σ_j w_ij v_j
-  return x.add(conv2d(s.child('proj_out'), o, c, 1)); // [B, C, H, W]
+  return x.add(conv2d(s.child('proj_out'), o, c, c, 1)); // [B, C, H, W]
 }
 
 /** Downsample: zero-pad right/bottom by 1, 3×3 stride-2 conv (or 2×2 average pool without conv). */
 function downsample(s: Scope, x: Tensor, withConv: boolean): Tensor {
   if (!withConv) return x.avgPool(2, { stride: 2 }); // [B, C, H/2, W/2]
-  return conv2d(s.child('conv'), x, x.shape[1]!, 3, { stride: 2, padding: [0, 0, 1, 1] }); // [B, C, ⌊H/2⌋, ⌊W/2⌋]
+  return conv2d(s.child('conv'), x, x.shape[1]!, x.shape[1]!, 3, { stride: 2, padding: [0, 0, 1, 1] }); // [B, C, ⌊H/2⌋, ⌊W/2⌋]
 }
 
 /** Upsample: nearest ×2, then a 3×3 conv (unless resamp_with_conv is false). */
 function upsample(s: Scope, x: Tensor, withConv: boolean): Tensor {
   const u = upsampleNearest2x(x); // [B, C, 2H, 2W]
-  return withConv ? conv2d(s.child('conv'), u, x.shape[1]!, 3, { padding: 1 }) : u;
+  return withConv ? conv2d(s.child('conv'), u, x.shape[1]!, x.shape[1]!, 3, { padding: 1 }) : u;
 }
 
 function mid(s: Scope, x: Tensor): Tensor {
   const c = x.shape[1]!;
-  const h = resBlock(s.child('block_1'), x, c); // [B, C, h, w]
-  return resBlock(s.child('block_2'), attnBlock(s.child('attn_1'), h), c); // [B, C, h, w]
+  const h = resnetBlock(s.child('block_1'), x, c, c); // [B, C, h, w]
+  return resnetBlock(s.child('block_2'), attnBlock(s.child('attn_1'), h), c, c); // [B, C, h, w]
 }
 
 /** Encoder: x [B, in_ch, H, W] → [B, z_channels, H/f, W/f]. */
@@ -210,36 +204,36 @@ export function encoder(s: Scope, x: Tensor, c: VqganConfig): Tensor {
   if (x.shape[1] !== c.inChannels) {
     throw new Error(`VQGAN encoder takes ${c.inChannels} channels, got an input of ${x.shape[1]} channels ([${x.shape.join(', ')}]).`);
   }
-  let h = conv2d(s.child('conv_in'), x, c.ch, 3, { padding: 1 }); // [B, ch, H, W]
+  let h = conv2d(s.child('conv_in'), x, c.inChannels, c.ch, 3, { padding: 1 }); // [B, ch, H, W]
   encoderPlan(c).levels.forEach((lv, level) => {
     const d = s.child('down').child(level);
-    lv.blocks.forEach(([, cout], b) => {
-      h = resBlock(d.child('block').child(b), h, cout); // [B, cout, h, w]
+    lv.blocks.forEach(([cin, cout], b) => {
+      h = resnetBlock(d.child('block').child(b), h, cin, cout); // [B, cout, h, w]
       if (lv.attn) h = attnBlock(d.child('attn').child(b), h); // [B, cout, h, w]
     });
     if (lv.resample !== null) h = downsample(d.child('downsample'), h, c.resampWithConv); // [B, C, h/2, w/2]
   });
   h = mid(s.child('mid'), h); // [B, C_mid, h, w]
-  h = swish(groupNorm(s.child('norm_out'), h)); // [B, C_mid, h, w]
-  return conv2d(s.child('conv_out'), h, c.zChannels, 3, { padding: 1 }); // [B, z, h, w]
+  h = silu(groupNorm(s.child('norm_out'), h, h.shape[1]!)); // [B, C_mid, h, w]
+  return conv2d(s.child('conv_out'), h, h.shape[1]!, c.zChannels, 3, { padding: 1 }); // [B, z, h, w]
 }
 
 /** Decoder: z [B, z_channels, h, w] → [B, out_ch, h·f, w·f] (not clamped). */
 export function decoder(s: Scope, z: Tensor, c: VqganConfig): Tensor {
   const plan = decoderPlan(c);
-  let h = conv2d(s.child('conv_in'), z, plan.midChannels, 3, { padding: 1 }); // [B, C_mid, h, w]
+  let h = conv2d(s.child('conv_in'), z, c.zChannels, plan.midChannels, 3, { padding: 1 }); // [B, C_mid, h, w]
   h = mid(s.child('mid'), h); // [B, C_mid, h, w]
   for (let level = plan.levels.length - 1; level >= 0; level--) {
     const lv = plan.levels[level]!;
     const u = s.child('up').child(level);
-    lv.blocks.forEach(([, cout], b) => {
-      h = resBlock(u.child('block').child(b), h, cout); // [B, cout, h, w]
+    lv.blocks.forEach(([cin, cout], b) => {
+      h = resnetBlock(u.child('block').child(b), h, cin, cout); // [B, cout, h, w]
       if (lv.attn) h = attnBlock(u.child('attn').child(b), h); // [B, cout, h, w]
     });
     if (lv.resample !== null) h = upsample(u.child('upsample'), h, c.resampWithConv); // [B, C, 2h, 2w]
   }
-  h = swish(groupNorm(s.child('norm_out'), h)); // [B, C, H, W]
-  return conv2d(s.child('conv_out'), h, c.outCh, 3, { padding: 1 }); // [B, out_ch, H, W]
+  h = silu(groupNorm(s.child('norm_out'), h, h.shape[1]!)); // [B, C, H, W]
+  return conv2d(s.child('conv_out'), h, h.shape[1]!, c.outCh, 3, { padding: 1 }); // [B, out_ch, H, W]
 }
 
 /** The codebook [n_embed, embed_dim] (VQ2 `quantize.embedding.weight`, Gumbel `quantize.embed.weight`). */
@@ -255,7 +249,7 @@ export function codebook(root: Scope, c: VqganConfig): Tensor {
 export function quantizeIndices(root: Scope, h: Tensor, c: VqganConfig): Tensor {
   const [b, e, hh, ww] = h.shape as [number, number, number, number];
   if (c.quantizer === 'gumbel') {
-    const logits = conv2d(root.child('quantize').child('proj'), h, c.nEmbed, 1); // [B, K, h, w]
+    const logits = conv2d(root.child('quantize').child('proj'), h, c.embedDim, c.nEmbed, 1); // [B, K, h, w]
     return logits.argmax(1); // [B, h, w]
   }
   const z = h.transpose([0, 2, 3, 1]).reshape([b * hh * ww, e]); // [N, E]
@@ -275,14 +269,14 @@ export function lookupCodes(root: Scope, indices: Tensor, c: VqganConfig): Tenso
 /** encode: image [B, in_ch, H, W] (in [-1, 1]) → { pre: h before quantization [B, E, h, w], indices [B, h, w] }. */
 export function vqganEncode(root: Scope, x: Tensor, c: VqganConfig): { pre: Tensor; indices: Tensor } {
   const z = encoder(root.child('encoder'), x, c); // [B, z, h, w]
-  const pre = conv2d(root.child('quant_conv'), z, c.embedDim, 1); // [B, E, h, w]
+  const pre = conv2d(root.child('quant_conv'), z, c.zChannels, c.embedDim, 1); // [B, E, h, w]
   return { pre, indices: quantizeIndices(root, pre, c) };
 }
 
 /** decode: indices [B, h, w] int64 → image [B, out_ch, H, W] (before clamping). */
 export function vqganDecode(root: Scope, indices: Tensor, c: VqganConfig): Tensor {
   const zq = lookupCodes(root, indices, c); // [B, E, h, w]
-  const z = conv2d(root.child('post_quant_conv'), zq, c.zChannels, 1); // [B, z, h, w]
+  const z = conv2d(root.child('post_quant_conv'), zq, c.embedDim, c.zChannels, 1); // [B, z, h, w]
   return decoder(root.child('decoder'), z, c); // [B, out_ch, H, W]
 }
 
@@ -312,14 +306,14 @@ export interface VqTrainingForward {
 export function vqganTrainingForward(root: Scope, x: Tensor, c: VqganConfig, o: VqTrainingOptions = {}): VqTrainingForward {
   if (c.quantizer !== 'vq2') throw new Error('vqganTrainingForward is the VectorQuantizer2 path; use gumbelTrainingForward for GumbelVQ.');
   const beta = o.beta ?? 0.25;
-  const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.embedDim, 1); // [B, E, h, w]
+  const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.zChannels, c.embedDim, 1); // [B, E, h, w]
   const indices = quantizeIndices(root, z.stopGradient(), c); // [B, h, w]
   const zq = lookupCodes(root, indices, c); // [B, E, h, w], gradient reaches the codebook
   const commit = zq.stopGradient().sub(z).pow(2).mean(); // [] pulls the encoder to its code
   const book = zq.sub(z.stopGradient()).pow(2).mean(); // [] pulls the code to the encoder
   const qLoss = (o.legacy ?? true) ? commit.add(book.mul(beta)) : commit.mul(beta).add(book); // []
   const zst = z.add(zq.sub(z).stopGradient()); // [B, E, h, w] straight-through
-  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zst, c.zChannels, 1), c); // [B, out, H, W]
+  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zst, c.embedDim, c.zChannels, 1), c); // [B, out, H, W]
   return { xrec, qLoss, indices };
 }
 
@@ -330,8 +324,8 @@ export function vqganTrainingForward(root: Scope, x: Tensor, c: VqganConfig, o: 
  */
 export function gumbelTrainingForward(root: Scope, x: Tensor, noise: Tensor, c: VqganConfig, o: { temperature: number; klWeight?: number; hard?: boolean }): VqTrainingForward {
   if (c.quantizer !== 'gumbel') throw new Error('gumbelTrainingForward needs a Gumbel quantizer config.');
-  const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.embedDim, 1); // [B, E, h, w]
-  const logits = conv2d(root.child('quantize').child('proj'), z, c.nEmbed, 1); // [B, K, h, w]
+  const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.zChannels, c.embedDim, 1); // [B, E, h, w]
+  const logits = conv2d(root.child('quantize').child('proj'), z, c.embedDim, c.nEmbed, 1); // [B, K, h, w]
   const soft = logits.add(noise).mul(1 / o.temperature).softmax(1); // [B, K, h, w]
   const indices = soft.argmax(1); // [B, h, w]
   let y = soft;
@@ -345,6 +339,6 @@ export function gumbelTrainingForward(root: Scope, x: Tensor, noise: Tensor, c: 
   const zq = y.transpose([0, 2, 3, 1]).matmul(emb).transpose([0, 3, 1, 2]); // [B, E, h, w]
   const q = logits.softmax(1); // [B, K, h, w]
   const kl = q.mul(q.mul(c.nEmbed).add(1e-10).log()).sum(1).mean().mul(o.klWeight ?? 5e-4); // []
-  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zq, c.zChannels, 1), c); // [B, out, H, W]
+  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zq, c.embedDim, c.zChannels, 1), c); // [B, out, H, W]
   return { xrec, qLoss: kl, indices };
 }

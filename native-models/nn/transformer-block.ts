@@ -13,8 +13,8 @@ function mlp(s: Scope, x: Tensor, d: number): Tensor {
   return linear(s.child(2), h, 4 * d, d); // [B, T, d]
 }
 
-/** The residual MLP half of the block: x + mlp(ln2(x)). */
-function feedForward(s: Scope, x: Tensor, d: number): Tensor {
+/** The residual MLP half of the block: x + mlp(ln2(x)) (also the MLP half of the models' cached GPT step). */
+export function feedForward(s: Scope, x: Tensor, d: number): Tensor {
   return x.add(mlp(s.child('mlp'), layerNorm(s.child('ln2'), x, d), d)); // [B, T, d]
 }
 
