@@ -17,6 +17,7 @@ import { resnetBlock } from '../native-models/nn/resnet-block';
 import { transformerBlock } from '../native-models/nn/transformer-block';
 import { buildTrainStep } from '../native-models/training/optim/train-step';
 import { Trainer } from '../native-models/training/trainer';
+import { flag, medianMs, normals } from './timing';
 
 const PYTHON = '/usr/bin/python3';
 const REFERENCE = join(import.meta.dirname, 'reference', 'engine_bench.py');
@@ -27,15 +28,6 @@ interface Workload {
   describe: string;
   /** builds the model graph; returns its loss and the batch it is fed */
   build(g: Graph): { loss: Tensor; batch: Record<string, TypedArray> };
-}
-
-/** Deterministic pseudo-random normals (Box–Muller over a 32-bit LCG): benchmark data only. */
-function normals(n: number, scale: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 1) / 4294967297;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = scale * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-  return out;
 }
 
 const WORKLOADS: Workload[] = [
@@ -73,22 +65,6 @@ function initParams(g: Graph): Record<string, Float32Array> {
   return out;
 }
 
-/** [median wall ms, mean process CPU ms] per call (CPU time is steadier on a loaded machine). */
-async function median(fn: () => Promise<unknown>, iters: number, warmup: number): Promise<[number, number]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms: number[] = [];
-  const c0 = process.cpuUsage();
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  const cpu = process.cpuUsage(c0);
-  ms.sort((a, b) => a - b);
-  const mid = ms.length >> 1;
-  return [ms.length % 2 ? (ms[mid] as number) : ((ms[mid - 1] as number) + (ms[mid] as number)) / 2, (cpu.user + cpu.system) / 1000 / iters];
-}
-
 async function tessera(w: Workload, threads: number, iters: number, warmup: number): Promise<Timing> {
   const opts = { intraOpThreads: threads, interOpThreads: 1 };
   // forward program: its own graph, the loss only, weights baked in as initializers (how inference programs
@@ -98,13 +74,13 @@ async function tessera(w: Workload, threads: number, iters: number, warmup: numb
   const forward = await compile(fg, { loss: f.loss }, { ...opts, weights: initParams(fg) });
   const feeds: Record<string, TypedArray> = { ...f.batch };
   const lossOut = { loss: new Float32Array(1) };
-  const [forwardMs, forwardCpu] = await median(() => forward.run(feeds, undefined, lossOut), iters, warmup);
+  const { ms: forwardMs, cpuMs: forwardCpu } = await medianMs(() => forward.run(feeds, undefined, lossOut), iters, warmup);
   // train step: forward + backward + Adam in one program, state kept by the Trainer
   const tg = new Graph();
   const t = w.build(tg);
   const spec = buildTrainStep(tg, t.loss, { optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, eps: 1e-8 } });
   const trainer = await Trainer.create(spec, initParams(tg), opts);
-  const [trainMs, trainCpu] = await median(() => trainer.trainStep(t.batch, 1e-4), iters, warmup);
+  const { ms: trainMs, cpuMs: trainCpu } = await medianMs(() => trainer.trainStep(t.batch, 1e-4), iters, warmup);
   return { workload: w.name, threads, train_ms: trainMs, forward_ms: forwardMs, train_cpu_ms: trainCpu, forward_cpu_ms: forwardCpu };
 }
 
@@ -118,11 +94,6 @@ function pytorch(workload: string, threads: number, iters: number, warmup: numbe
   }
   const out = JSON.parse(r.stdout) as { torch: string; blas: string; results: Timing[] };
   return { timing: out.results[0], note: `PyTorch ${out.torch} (BLAS: ${out.blas}), measured right before Tessera for each row` };
-}
-
-function flag(args: string[], name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? (args[i + 1] as string) : dflt;
 }
 
 export async function runEngineBench(args: string[]): Promise<void> {

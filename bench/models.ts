@@ -18,18 +18,11 @@ import { GptModel, VqganModel, type ModelOptions } from '../native-models/models
 import type { NamedTensor, ParamSpec } from '../native-models/models/param-spec';
 import { vqganParameters, type VqganConfig } from '../native-models/models/vqgan';
 import { releaseSessions } from '../native-models/runtime/session';
+import { flag, medianMs, normals } from './timing';
 
 const PYTHON = '/usr/bin/python3';
+const medianOf = async (fn: () => Promise<unknown>, iters: number, warmup: number): Promise<number> => (await medianMs(fn, iters, warmup)).ms;
 const REFERENCE = join(import.meta.dirname, 'reference', 'models_bench.py');
-
-/** Deterministic pseudo-random normals (Box–Muller over a 32-bit LCG): benchmark data only. */
-function normals(n: number, scale: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 1) / 4294967297;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = scale * Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-  return out;
-}
 
 /** Random weights with sane activations: norms ~1, biases small, weights ~1/sqrt(fan_in), codebooks N(0, 1). */
 function randomWeights(specs: readonly ParamSpec[], seed: number): Map<string, NamedTensor> {
@@ -45,24 +38,6 @@ function randomWeights(specs: readonly ParamSpec[], seed: number): Map<string, N
     out.set(s.name, { shape: [...s.shape], data });
   });
   return out;
-}
-
-async function median(fn: () => Promise<unknown>, iters: number, warmup: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    await fn();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  const mid = ms.length >> 1;
-  return ms.length % 2 ? ms[mid]! : (ms[mid - 1]! + ms[mid]!) / 2;
-}
-
-function flag(args: string[], name: string, dflt: string): string {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
 }
 
 const toBytes = (a: Float32Array | BigInt64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -135,21 +110,21 @@ export async function runModelsBench(args: string[]): Promise<void> {
       const opts: ModelOptions = { runtime, bakeWeights: bake };
       const model = new VqganModel(vq, vqWeights, opts);
       const seen: { indices?: Int32Array; logits?: Float32Array } = {};
-      const vqMs = await median(async () => {
+      const vqMs = await medianOf(async () => {
         const enc = await model.encode(image, 1, size, size);
         seen.indices = enc.indices;
         await model.decode(enc.indices, 1, enc.height, enc.width);
       }, iters, warmup);
       const gpt = new GptModel(gptCfg, gptWeights, opts);
-      const gptMs = await median(async () => { seen.logits = await gpt.logits(tokens, 1, T); }, iters, warmup);
+      const gptMs = await medianOf(async () => { seen.logits = await gpt.logits(tokens, 1, T); }, iters, warmup);
       const tVq = ref?.results.find((r) => r.workload === 'vqgan' && r.threads === n)?.ms;
       const tGpt = ref?.results.find((r) => r.workload === 'gpt' && r.threads === n)?.ms;
       let extra = '';
       if (bake === undefined) {
-        const windowMs = await median(() => gpt.logitsAt(tokens, 1, T, T - 1), iters, warmup);
+        const windowMs = await medianOf(() => gpt.logitsAt(tokens, 1, T, T - 1), iters, warmup);
         const { cache } = await gpt.prefill(tokens.subarray(0, 256), 1, 256);
         let k = 256;
-        const stepMs = await median(async () => { await gpt.step(cache, Int32Array.of(tokens[k]!)); k++; }, Math.min(iters * 5, 200), warmup);
+        const stepMs = await medianOf(async () => { await gpt.step(cache, Int32Array.of(tokens[k]!)); k++; }, Math.min(iters * 5, 200), warmup);
         extra = `   window ${windowMs.toFixed(1)} ms, KV step ${stepMs.toFixed(2)} ms/token`;
         if (ref && seen.indices && seen.logits) {
           const r = ref;
