@@ -3,6 +3,7 @@
 import { runEngineBench } from './engine';
 import { runSamplingBench } from './sampling';
 import { runModelsBench } from './models';
+import { runTrainingBench } from './training';
 
 const benches: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
   engine: {
@@ -16,6 +17,10 @@ const benches: Record<string, { describe: string; run: (args: string[]) => Promi
   sampling: {
     describe: 'KV-cache loop and sliding window vs PyTorch sample_with_past / sample() / window loop (same weights)',
     run: runSamplingBench,
+  },
+  training: {
+    describe: 'steps/s of a small VQGAN + PatchGAN iteration and a small GPT step vs PyTorch (same configs)',
+    run: runTrainingBench,
   },
 };
 
