@@ -15,11 +15,13 @@ export function ModelDetails({ model, onDeleted }: { model: ModelEntry; onDelete
   const [action, setAction] = useState<Action>({ kind: 'idle' });
   const [confirming, setConfirming] = useState(false);
 
+  // Another model selected: start afresh. The same model renamed (the list refreshes on the change
+  // event, often after the rename's own reply): take the new name but keep the status message.
   useEffect(() => {
-    setName(model.name);
     setAction({ kind: 'idle' });
     setConfirming(false);
-  }, [model.id, model.name]);
+  }, [model.id]);
+  useEffect(() => setName(model.name), [model.name]);
 
   async function run(work: () => Promise<string>) {
     setAction({ kind: 'busy' });
