@@ -8,6 +8,7 @@ import { conv2d } from '../nn/conv';
 import { groupNorm } from '../nn/norm';
 import { upsampleNearest2x } from '../nn/resample';
 import { resnetBlock } from '../nn/resnet-block';
+import { vqStraightThrough } from '../nn/quantize';
 import { param } from '../nn/state';
 import { affine, conv, type ParamSpec } from './param-spec';
 
@@ -305,15 +306,12 @@ export interface VqTrainingForward {
  */
 export function vqganTrainingForward(root: Scope, x: Tensor, c: VqganConfig, o: VqTrainingOptions = {}): VqTrainingForward {
   if (c.quantizer !== 'vq2') throw new Error('vqganTrainingForward is the VectorQuantizer2 path; use gumbelTrainingForward for GumbelVQ.');
-  const beta = o.beta ?? 0.25;
   const z = conv2d(root.child('quant_conv'), encoder(root.child('encoder'), x, c), c.zChannels, c.embedDim, 1); // [B, E, h, w]
-  const indices = quantizeIndices(root, z.stopGradient(), c); // [B, h, w]
-  const zq = lookupCodes(root, indices, c); // [B, E, h, w], gradient reaches the codebook
-  const commit = zq.stopGradient().sub(z).pow(2).mean(); // [] pulls the encoder to its code
-  const book = zq.sub(z.stopGradient()).pow(2).mean(); // [] pulls the code to the encoder
-  const qLoss = (o.legacy ?? true) ? commit.add(book.mul(beta)) : commit.mul(beta).add(book); // []
-  const zst = z.add(zq.sub(z).stopGradient()); // [B, E, h, w] straight-through
-  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zst, c.embedDim, c.zChannels, 1), c); // [B, out, H, W]
+  const [b, , hh, ww] = z.shape as [number, number, number, number];
+  const vq = vqStraightThrough(root.child('quantize'), z, { codes: c.nEmbed, beta: o.beta ?? 0.25, legacy: o.legacy ?? true }); // zq [B, E, h, w]
+  const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), vq.zq, c.embedDim, c.zChannels, 1), c); // [B, out, H, W]
+  const qLoss = vq.loss; // []
+  const indices = vq.indices.reshape([b, hh, ww]); // [B, h, w]
   return { xrec, qLoss, indices };
 }
 
