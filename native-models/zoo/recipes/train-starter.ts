@@ -1,0 +1,347 @@
+/**
+ * `npm run train:starter -- <name> [options]` (issue 9): trains a starter bundle from scratch with Tessera's own
+ * trainers, on data the landscapes recipe generates into a cache folder outside the repository.
+ *
+ * starter-landscapes (semantic → image), three stages, each in its own resumable run folder:
+ *  1. condition VQGAN on one-hot label crops [8, 64, 64] (f = 8, no discriminator), 64×64 → 8×8 c-tokens. As in
+ *     taming's VQSegmentationModel the decoder's output is per-class logits trained with a classification loss
+ *     (here softmax cross-entropy over the class channels, added through the trainer's per-image `perceptual`
+ *     hook; L1 alone on sparse one-hot targets collapses to the all-zero median);
+ *  2. first-stage VQGAN on image crops [3, 64, 64] (f = 8) → 8×8 z-tokens;
+ *  3. GPT on cat(c, z) token sequences (block 128), taming's shared token table (vocab = max codebook size).
+ * Crops are 64×64 from 256×256 scenes (resize 256), so one training window is one sliding-window position of a
+ * 256×256 generation. The bundle (fp16 weights) is written to native-models/zoo/<name> (or --out).
+ *
+ * Resume: rerunning the same command continues. `<cache>/<name>/state.json` records each stage's run folder;
+ * an unfinished run is resumed from its newest checkpoint, a finished one is reused.
+ *
+ * Options: --cache DIR (default <user cache>/tessera/starter), --out DIR, --scenes N, --vq-steps N,
+ * --cond-steps N, --gpt-steps N, --batch N, --threads N, --smoke (a few steps of each stage, to check the pipeline).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
+import { writeBundle } from '../../formats/bundle';
+import type { TensorSource } from '../../formats/safetensors';
+import { gptParameters } from '../../models/gpt';
+import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
+import { vqganParameters, type VqganConfig } from '../../models/vqgan';
+import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
+import type { JsonValue } from '../../training/data/cache';
+import { oneHot } from '../../training/data/crops';
+import { ImageSet } from '../../training/data/dataset';
+import { trainGpt } from '../../training/gpt-trainer';
+import { initParams } from '../../training/init';
+import type { Tensor } from '../../graph/graph';
+import { formatProgress } from '../../training/progress';
+import { TrainRng } from '../../training/rng';
+import { resumeRun, Run } from '../../training/run';
+import { imageTokenSource } from '../../training/token-source';
+import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export const STARTER_CROP = 64;
+export const STARTER_SCENE = 256;
+export const STARTER_DATA_SEED = 9;
+
+/** First stage: f = 8 (4 levels), 32–64 channels, 512 codes of dim 64. */
+export const LANDSCAPES_FIRST_STAGE: VqganArchitecture = {
+  ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: STARTER_CROP,
+  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
+  quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
+
+/** Condition stage: one-hot label maps (8 classes), f = 8, 128 codes. */
+export const LANDSCAPES_COND_STAGE: VqganArchitecture = {
+  ch: 32, ch_mult: [1, 1, 1, 1], num_res_blocks: 1, attn_resolutions: [], z_channels: 32, resolution: STARTER_CROP,
+  in_channels: LANDSCAPE_CLASSES.length, out_ch: LANDSCAPE_CLASSES.length, double_z: false, dropout: 0,
+  resamp_with_conv: true, n_embed: 128, embed_dim: 32, quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
+
+export const LANDSCAPES_GPT: GptArchitecture = {
+  vocab_size: 512, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0,
+};
+
+interface Settings {
+  name: string;
+  cache: string;
+  out: string;
+  scenes: number;
+  vqSteps: number;
+  condSteps: number;
+  gptSteps: number;
+  batch: number;
+  threads: number;
+  smoke: boolean;
+}
+
+function defaultCache(): string {
+  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
+  return join(base, 'tessera', 'starter');
+}
+
+function parseArgs(argv: readonly string[]): Settings {
+  const name = argv.find((a) => !a.startsWith('--'));
+  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--batch N] [--threads N] [--smoke]');
+  if (name !== 'starter-landscapes') {
+    throw new Error(`train:starter: no recipe for "${name}" yet; available: starter-landscapes (edge and pose starters: see native-models/zoo/DATA.md).`);
+  }
+  const val = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`train:starter: ${flag} needs a value.`);
+    return v;
+  };
+  const int = (flag: string, d: number): number => {
+    const v = val(flag);
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`train:starter: ${flag} must be a positive integer, got ${v}.`);
+    return n;
+  };
+  const smoke = argv.includes('--smoke');
+  return {
+    name, smoke,
+    cache: resolve(val('--cache') ?? defaultCache()),
+    out: resolve(val('--out') ?? (smoke ? join(val('--cache') ?? defaultCache(), `${name}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', name))),
+    scenes: int('--scenes', smoke ? 24 : 400),
+    vqSteps: int('--vq-steps', smoke ? 3 : 1500),
+    condSteps: int('--cond-steps', smoke ? 3 : 300),
+    gptSteps: int('--gpt-steps', smoke ? 3 : 1500),
+    batch: int('--batch', 8),
+    threads: int('--threads', 2),
+  };
+}
+
+/** One-hot label crops as an ImageSource for the condition VQGAN: [B, C, S, S] in {0, 1}. */
+function labelSource(set: ImageSet, numClasses: number): ImageSource {
+  return {
+    size: set.size, trainSize: set.train.length, heldOutSize: set.heldOut.length,
+    async images(split, indices, rng, augment) {
+      const b = await set.batch(split, indices, rng, augment);
+      if (!b.labels) throw new Error('labelSource: the image set has no label maps (open it in semantic mode).');
+      const plane = set.size * set.size;
+      const out = new Float32Array(indices.length * numClasses * plane); // [B, C, S, S]
+      for (let i = 0; i < indices.length; i++) out.set(oneHot(b.labels.subarray(i * plane, (i + 1) * plane), numClasses), i * numClasses * plane);
+      return out;
+    },
+  };
+}
+
+/**
+ * Softmax cross-entropy of logits LOGIT_SCALE·`xrec` against one-hot `x`, both [B, C, S, S] → per image mean [B].
+ * The scale lets a decoder whose outputs live around [−1, 1] reach confident logits in a few hundred steps.
+ */
+export const LOGIT_SCALE = 10;
+export function oneHotCrossEntropy(x: Tensor, xrec: Tensor): Tensor {
+  const [b, , h, w] = x.shape;
+  return x.mul(xrec.mul(LOGIT_SCALE).logSoftmax(1)).sum([1, 2, 3]).neg().div(h! * w!).reshape([b!]); // [B]
+}
+
+/** IEEE half from a float (round to nearest even), as a 16-bit pattern. */
+export function floatToHalf(f: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setFloat32(0, f);
+  const x = buf.getUint32(0);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let h = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
+    if (rem > half || (rem === half && (h & 1))) h++;
+    return sign | h;
+  }
+  let h = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // a carry into the exponent (up to Inf) is correct
+  return sign | h;
+}
+
+export function toFloat16Bytes(v: Float32Array): Uint8Array {
+  const out = new Uint16Array(v.length);
+  for (let i = 0; i < v.length; i++) out[i] = floatToHalf(v[i]!);
+  return new Uint8Array(out.buffer);
+}
+
+interface StageState {
+  runDir: string;
+  done: boolean;
+  heldOutBefore: number | null;
+  heldOutAfter: number | null;
+  usage?: JsonValue;
+  steps: number;
+  seconds: number;
+}
+type State = Partial<Record<'cond' | 'vqgan' | 'gpt', StageState>>;
+
+async function main(): Promise<void> {
+  const s = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const work = join(s.cache, s.smoke ? `${s.name}-smoke` : s.name);
+  const dataDir = join(s.cache, `landscapes-v${LANDSCAPE_RECIPE_VERSION}-s${STARTER_DATA_SEED}-${STARTER_SCENE}`);
+  const runsDir = join(work, 'runs');
+  await mkdir(runsDir, { recursive: true });
+  const statePath = join(work, 'state.json');
+  const state: State = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as State) : {};
+  const saveState = (): Promise<void> => writeFile(statePath, JSON.stringify(state, null, 2) + '\n');
+  const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const compile = { intraOpThreads: s.threads };
+  log(`${s.name}: data ${dataDir}, runs ${runsDir}, out ${s.out}`);
+
+  // ---- data ----
+  const ds = await writeLandscapeDataset({ outDir: dataDir, count: s.scenes, seed: STARTER_DATA_SEED, width: STARTER_SCENE, height: STARTER_SCENE });
+  log(`dataset: ${ds.written} scenes written, ${ds.reused} reused (${(ds.ms / 1000).toFixed(1)} s)`);
+  const set = await ImageSet.open({ folder: dataDir, mode: 'semantic', size: STARTER_CROP, resize: STARTER_SCENE, cacheDir: join(work, 'prepared'), memoryBytes: 512 * 1024 * 1024 });
+  log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped)`);
+  const nClasses = LANDSCAPE_CLASSES.length;
+
+  const startOrResume = async (key: 'cond' | 'vqgan' | 'gpt', config: Record<string, JsonValue>, steps: number): Promise<{ run: Run; resume?: TrainingState }> => {
+    const st = state[key];
+    if (st && !st.done) {
+      const r = await resumeRun(st.runDir);
+      log(`${key}: resuming ${st.runDir} from step ${r.checkpoint?.state.step ?? 0}`);
+      return r.checkpoint ? { run: r.run, resume: r.checkpoint.state } : { run: r.run };
+    }
+    const run = await Run.create(runsDir, { name: `${s.name}-${key}`, config, totalSteps: steps });
+    state[key] = { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 };
+    await saveState();
+    return { run };
+  };
+  const finished = async (key: 'cond' | 'vqgan' | 'gpt'): Promise<Record<string, Float32Array> | null> => {
+    const st = state[key];
+    if (!st?.done) return null;
+    const ck = await loadLatestCheckpoint(join(st.runDir, 'checkpoints'));
+    if (!ck) throw new Error(`${st.runDir} is marked done but has no readable checkpoint; delete ${statePath} to retrain.`);
+    const out: Record<string, Float32Array> = {};
+    for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
+    return out;
+  };
+  let last = 0;
+  const progress = (key: string) => (p: Parameters<typeof formatProgress>[0]): void => {
+    if (Date.now() - last > 20000 || p.step === p.totalSteps) {
+      last = Date.now();
+      log(`${key} ${formatProgress(p)}`);
+    }
+  };
+
+  const trainVq = async (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> => {
+    const done = await finished(key);
+    if (done) {
+      log(`${key}: finished earlier (${state[key]!.runDir})`);
+      return done;
+    }
+    const cfg: VqganConfig = vqganConfigFromArchitecture(arch);
+    const init = initParams('vqgan', vqganParameters(cfg), new TrainRng(key === 'cond' ? 11 : 12), { nEmbed: arch.n_embed });
+    const ts = Date.now();
+    const { run, resume } = await startOrResume(key, { kind: 'tessera-starter', name: s.name, stage: key, steps, batch: s.batch, lr, architecture: arch as unknown as JsonValue }, steps);
+    const res = await trainVqgan(run, source, {
+      vqgan: cfg, disc: null, init, steps, batchSize: s.batch, lr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: lr / 10,
+      discStart: steps + 1, seed: key === 'cond' ? 21 : 22, checkpointEvery: Math.max(1, Math.min(100, steps)), evalEvery: 0,
+      sampleEvery: key === 'vqgan' ? Math.max(1, Math.min(250, steps)) : 0, restartDeadCodes: true, compile, ...(perceptual ? { perceptual } : {}),
+    }, { onProgress: progress(key), ...(resume ? { resume } : {}) });
+    if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);
+    const st = state[key]!;
+    Object.assign(st, {
+      done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
+      usage: res.usage as unknown as JsonValue, seconds: st.seconds + (Date.now() - ts) / 1000,
+    });
+    await saveState();
+    log(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
+    return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
+  };
+
+  // ---- stage 1: condition VQGAN; stage 2: first stage ----
+  const condW = await trainVq('cond', LANDSCAPES_COND_STAGE, s.condSteps, labelSource(set, nClasses), 2e-3, oneHotCrossEntropy);
+  const firstW = await trainVq('vqgan', LANDSCAPES_FIRST_STAGE, s.vqSteps, imageSetSource(set), 7e-4);
+
+  // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
+  const shapesOf = (arch: VqganArchitecture): Map<string, number[]> => new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
+  const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
+    const shapes = shapesOf(arch);
+    return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
+  };
+  const gptCfg = gptConfigFromArchitecture(LANDSCAPES_GPT);
+  let gptW = await finished('gpt');
+  if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  else {
+    const zModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_FIRST_STAGE), asWeights(firstW, LANDSCAPES_FIRST_STAGE), { runtime: { intraOpThreads: s.threads } }, 'first stage');
+    const cModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_COND_STAGE), asWeights(condW, LANDSCAPES_COND_STAGE), { runtime: { intraOpThreads: s.threads } }, 'condition stage');
+    const source = await imageTokenSource({
+      set, firstStage: zModel, firstStageId: `${state.vqgan!.runDir}:final`, cacheDir: join(work, 'tokens'),
+      condition: { kind: 'vq', mode: 'semantic', encoder: cModel, encoderId: `${state.cond!.runDir}:final`, numClasses: nClasses },
+    });
+    const init = initParams('gpt', gptParameters(gptCfg), new TrainRng(13));
+    const lr = 1e-3;
+    const ts = Date.now();
+    const { run, resume } = await startOrResume('gpt', { kind: 'tessera-starter', name: s.name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr, architecture: LANDSCAPES_GPT as unknown as JsonValue }, s.gptSteps);
+    const res = await trainGpt(run, source, {
+      gpt: gptCfg, init, steps: s.gptSteps, batchSize: s.batch, lr, warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: lr / 10,
+      seed: 23, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)), clipGradNorm: 1, compile,
+    }, { onProgress: progress('gpt'), ...(resume ? { resume } : {}) });
+    if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
+    const st = state.gpt!;
+    Object.assign(st, { done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
+    await saveState();
+    log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
+    gptW = res.params;
+  }
+
+  // ---- bundle (fp16) ----
+  const tensors: TensorSource[] = [];
+  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
+    for (const [n, shape] of shapes) {
+      const d = w[n];
+      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
+      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
+    }
+  };
+  add('first_stage_model.', firstW, shapesOf(LANDSCAPES_FIRST_STAGE));
+  add('cond_stage_model.', condW, shapesOf(LANDSCAPES_COND_STAGE));
+  add('transformer.', gptW, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
+  const draft: ManifestDraft = {
+    name: s.name, kind: 'cond-transformer',
+    firstStage: LANDSCAPES_FIRST_STAGE,
+    condStage: { kind: 'vqgan', architecture: LANDSCAPES_COND_STAGE },
+    transformer: LANDSCAPES_GPT,
+    condition: { mode: 'segmentation', key: 'segmentation', n_labels: nClasses },
+    permuter: { kind: 'identity' },
+    firstStageKey: 'image',
+    palette: { names: LANDSCAPE_CLASSES.map((c) => c.name), colors: LANDSCAPE_CLASSES.map((c) => [...c.color] as [number, number, number]) },
+    provenance: {
+      source: 'trained from scratch by `npm run train:starter -- starter-landscapes` on procedural landscapes (native-models/zoo/recipes/landscapes.ts)',
+      importedAt: new Date().toISOString(), tool: 'tessera train:starter',
+      globalStep: (state.cond?.steps ?? 0) + (state.vqgan?.steps ?? 0) + (state.gpt?.steps ?? 0),
+      notes: [
+        `data: ${s.scenes} scenes ${STARTER_SCENE}×${STARTER_SCENE}, recipe landscapes v${LANDSCAPE_RECIPE_VERSION}, seed ${STARTER_DATA_SEED}; ${set.train.length} train / ${set.heldOut.length} held out; ${STARTER_CROP}×${STARTER_CROP} crops`,
+        `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}`,
+        `first stage: ${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
+        `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+        'weights stored as float16',
+      ],
+    },
+  };
+  const m = await writeBundle(s.out, draft, tensors);
+  await writeFile(join(work, 'summary.json'), JSON.stringify({ settings: s, state, totalSeconds: (Date.now() - t0) / 1000, weights: m.weights }, null, 2) + '\n');
+  log(`wrote ${s.out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    process.exit(1);
+  });
+}
