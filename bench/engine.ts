@@ -4,8 +4,6 @@
 //   gpt       minGPT Block (d 256, 8 heads) on x [8, 256, 256] + bias-free Linear(256 -> 1024) + cross-entropy, Adam
 // Train step = forward + loss + backward + Adam update (Trainer: preallocated ping-pong state);
 // forward = the same loss computed by an inference program (weights baked in). Times are medians; ratio = Tessera / PyTorch.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph } from '../native-models/graph/graph';
 import type { Tensor } from '../native-models/graph/graph';
@@ -17,9 +15,8 @@ import { resnetBlock } from '../native-models/nn/resnet-block';
 import { transformerBlock } from '../native-models/nn/transformer-block';
 import { buildTrainStep } from '../native-models/training/optim/train-step';
 import { Trainer } from '../native-models/training/trainer';
-import { flag, medianMs, normals } from './timing';
+import { flag, medianMs, normals, pythonReference } from './timing';
 
-const PYTHON = '/usr/bin/python3';
 const REFERENCE = join(import.meta.dirname, 'reference', 'engine_bench.py');
 
 interface Timing { workload: string; threads: number; train_ms: number; forward_ms: number; train_cpu_ms: number; forward_cpu_ms: number }
@@ -86,13 +83,9 @@ async function tessera(w: Workload, threads: number, iters: number, warmup: numb
 
 /** PyTorch's timing of one workload at one thread count, or why there is none. */
 function pytorch(workload: string, threads: number, iters: number, warmup: number): { timing?: Timing; note: string } {
-  if (!existsSync(PYTHON)) return { note: `PyTorch reference skipped: ${PYTHON} not found; Tessera's numbers alone` };
-  const r = spawnSync(PYTHON, [REFERENCE, '--only', workload, '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup)], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    const why = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? 'unknown error';
-    return { note: `PyTorch reference skipped (${why.includes("No module named 'torch'") ? 'python3-torch is not installed' : why}); Tessera's numbers alone` };
-  }
-  const out = JSON.parse(r.stdout) as { torch: string; blas: string; results: Timing[] };
+  const r = pythonReference<{ torch: string; blas: string; results: Timing[] }>(REFERENCE, ['--only', workload, '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup)]);
+  if ('skipped' in r) return { note: r.skipped };
+  const out = r.out;
   return { timing: out.results[0], note: `PyTorch ${out.torch} (BLAS: ${out.blas}), measured right before Tessera for each row` };
 }
 

@@ -1,4 +1,6 @@
-// Helpers shared by the benchmarks: seeded benchmark data, median timing and `--name value` flags.
+// Helpers shared by the benchmarks: seeded benchmark data, median timing, `--name value` flags and the PyTorch reference run.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** Deterministic pseudo-random normals (Box–Muller over a 32-bit LCG): benchmark data only. */
 export function normals(n: number, scale: number, seed: number): Float32Array {
@@ -29,4 +31,20 @@ export async function medianMs(fn: () => Promise<unknown>, iters: number, warmup
 export function flag(args: string[], name: string, dflt: string): string {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt;
+}
+
+const PYTHON = '/usr/bin/python3';
+
+/**
+ * Runs a PyTorch reference script (Debian python3-torch) with `args` and parses the JSON it prints, or says in one
+ * line why there is no reference (no python3, no torch, the script failed): the bench then prints Tessera's numbers alone.
+ */
+export function pythonReference<T>(script: string, args: readonly string[]): { out: T } | { skipped: string } {
+  if (!existsSync(PYTHON)) return { skipped: `PyTorch reference skipped: ${PYTHON} not found; Tessera's numbers alone` };
+  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    const why = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? 'unknown error';
+    return { skipped: `PyTorch reference skipped (${why.includes("No module named 'torch'") ? 'python3-torch is not installed' : why}); Tessera's numbers alone` };
+  }
+  return { out: JSON.parse(r.stdout) as T };
 }

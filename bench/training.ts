@@ -8,8 +8,6 @@
 //   gpt    small GPT (4 layers, d 256, 8 heads, vocab 1024) on [8, 1 + 128 − 1] tokens, cross-entropy over the 128
 //          z positions, AdamW (0.9, 0.95, decay 0.01 on Linear weights), as training/gpt-trainer.ts runs it.
 // Times are medians of wall time per iteration; ratio = Tessera time / PyTorch time (= PyTorch steps/s / Tessera's).
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Graph } from '../native-models/graph/graph';
 import type { TypedArray } from '../native-models/graph/dtype';
@@ -24,9 +22,8 @@ import { buildTrainStep } from '../native-models/training/optim/train-step';
 import { TrainRng } from '../native-models/training/rng';
 import { Trainer } from '../native-models/training/trainer';
 import { buildVqganDiscriminatorStep, buildVqganGeneratorStep } from '../native-models/training/vqgan-loss';
-import { flag, medianMs } from './timing';
+import { flag, medianMs, pythonReference } from './timing';
 
-const PYTHON = '/usr/bin/python3';
 const REFERENCE = join(import.meta.dirname, 'reference', 'training_bench.py');
 const DISC = 'loss.discriminator.';
 
@@ -97,13 +94,9 @@ async function gptIteration(threads: number): Promise<() => Promise<void>> {
 interface Reference { torch: string; results: { workload: string; threads: number; ms: number }[] }
 
 function pytorch(workload: string, threads: number, iters: number, warmup: number): { ms?: number; note: string } {
-  if (!existsSync(PYTHON)) return { note: `PyTorch reference skipped: ${PYTHON} not found; Tessera's numbers alone` };
-  const r = spawnSync(PYTHON, [REFERENCE, '--only', workload, '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup)], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    const why = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? 'unknown error';
-    return { note: `PyTorch reference skipped (${why.includes("No module named 'torch'") ? 'python3-torch is not installed' : why}); Tessera's numbers alone` };
-  }
-  const out = JSON.parse(r.stdout) as Reference;
+  const r = pythonReference<Reference>(REFERENCE, ['--only', workload, '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup)]);
+  if ('skipped' in r) return { note: r.skipped };
+  const out = r.out;
   return { ms: out.results[0]?.ms, note: `PyTorch ${out.torch}, measured right before Tessera for each row` };
 }
 
