@@ -9,6 +9,7 @@ import { generateCommand } from './generate';
 import { encodeCommand } from './encode';
 import { decodeCommand } from './decode';
 import { debugCommand } from './debug';
+import { finetuneCommand } from './finetune';
 
 export const COMMANDS: readonly CliCommand[] = [
   infoCommand,
@@ -19,4 +20,5 @@ export const COMMANDS: readonly CliCommand[] = [
   encodeCommand,
   decodeCommand,
   debugCommand,
+  finetuneCommand,
 ];

@@ -12,30 +12,14 @@ import { finetune } from '../../../native-models/training/finetune';
 import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
 import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { TINY_FIRST_STAGE, TINY_GPT, TINY_VQ, writeTinyBaseBundle } from './fixtures/tiny-bundle';
 
-// A tiny unconditional (SOS) base bundle: first stage f = 2, GPT over 8×8 = 64 z-tokens (16-pixel crops).
-const vq: VqganConfig = { ch: 32, chMult: [1, 2], numResBlocks: 1, attnResolutions: [], resolution: 16, zChannels: 8, inChannels: 3, outCh: 3, embedDim: 8, nEmbed: 32, resampWithConv: true, quantizer: 'vq2' };
-const arch: VqganArchitecture = {
-  ch: 32, ch_mult: [1, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 8, resolution: 16, in_channels: 3, out_ch: 3,
-  double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 32, embed_dim: 8, quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
-const gpt: GptConfig = { vocabSize: 32, blockSize: 64, nLayer: 1, nHead: 2, nEmbd: 32 };
+const vq = TINY_VQ, arch = TINY_FIRST_STAGE, gpt = TINY_GPT;
 
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'tessera-finetune-'));
-  const vw = initParams('vqgan', vqganParameters(vq), new TrainRng(1));
-  const gw = initParams('gpt', gptParameters(gpt), new TrainRng(2));
-  const specs = [
-    ...vqganParameters(vq).map((p) => ({ name: `first_stage_model.${p.name}`, shape: p.shape, data: vw[p.name]! })),
-    ...gptParameters(gpt).filter((p) => !p.buffer).map((p) => ({ name: `transformer.${p.name}`, shape: p.shape, data: gw[p.name]! })),
-  ];
-  await writeBundle(join(root, 'base'), {
-    name: 'tiny-base', kind: 'cond-transformer', firstStage: arch,
-    transformer: { vocab_size: 32, block_size: 64, n_layer: 1, n_head: 2, n_embd: 32, n_unmasked: 0 },
-    condStage: { kind: 'sos' }, condition: { mode: 'unconditional', key: 'none' }, sosToken: 0,
-    provenance: { source: 'test', importedAt: new Date(0).toISOString(), tool: 'finetune.test' },
-  }, specs.map((s) => ({ name: s.name, dtype: 'float32' as const, shape: s.shape, data: new Uint8Array(s.data.buffer) })));
+  await writeTinyBaseBundle(root);
   await writeLandscapeDataset({ outDir: join(root, 'images'), count: 12, seed: 6, width: 24, height: 16 });
   // Bad files among the good ones: they are listed and skipped, and training goes on.
   const dir = join(root, 'images');
