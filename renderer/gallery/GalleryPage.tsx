@@ -14,6 +14,7 @@ import type { GalleryFilters } from './GalleryToolbar';
 import { base64ToBlob, dayBound } from './gallery-format';
 import { forgetThumbnails } from './thumbnail-cache';
 import './gallery.css';
+import { downloadBlob } from '../shell/download';
 
 const PAGE = 120;
 
@@ -33,16 +34,6 @@ function toQuery(f: GalleryFilters, limit: number): GalleryQuery {
   return q;
 }
 
-function download(fileName: string, base64: string): void {
-  const url = URL.createObjectURL(base64ToBlob(base64, 'image/png'));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function GalleryPage() {
   const [filters, setFilters] = useState<GalleryFilters>(NO_FILTERS);
@@ -165,7 +156,7 @@ export function GalleryPage() {
     try {
       const out = await api.gallery.exportPng({ id: selected.id, withMetadata });
       const name = withMetadata ? out.fileName : out.fileName.replace(/\.png$/i, '-clean.png');
-      download(name, out.pngBase64);
+      downloadBlob(name, base64ToBlob(out.pngBase64, 'image/png'));
       setNotice({ kind: 'ok', text: withMetadata ? `Exported ${name} with its generation record.` : `Exported ${name} without metadata.` });
     } catch (err) {
       setNotice({ kind: 'error', text: errorMessage(err) });

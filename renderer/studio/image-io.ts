@@ -2,6 +2,7 @@
 // photos, nearest for label maps), grey rasters to PNG. Thin wrappers over the DOM; no editor logic.
 
 import type { LabelRaster } from '../editor/raster/label-raster';
+import { downloadBlob } from '../shell/download';
 
 export function readFileAsDataUrl(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -79,12 +80,5 @@ export function base64ToBytes(b64: string): Uint8Array {
 
 /** Offer `text` as a file download. */
 export function downloadText(fileName: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadBlob(fileName, new Blob([text], { type }));
 }
