@@ -4,24 +4,12 @@
  * A loader module (the real one: main/worker/bundle-loader.ts; tests pass their own) exports
  * `loadGenerator(spec)`. It runs inside the worker, which owns every onnxruntime session.
  */
-import type { GeneratorModels } from '../../native-models/sampling/generate';
+import type { BundleGenerator } from '../../native-models/sampling/bundle-generator';
 
 export type Palette = ReadonlyArray<readonly [number, number, number]>;
 
-export interface LoadedGenerator {
-  models: GeneratorModels;
-  /** Stable model id (bundle name) and the sha256 of its weights. */
-  id: string;
-  sha256: string;
-  name?: string;
-  /** onnxruntime execution provider producing the logits (cpu, cuda, dml, coreml). */
-  executionProvider: string;
-  device?: string;
-  /** Semantic models: class colours (index = label id) and names. */
-  palette?: Palette;
-  classNames?: readonly string[];
-  dispose?(): Promise<void> | void;
-}
+/** What a loader returns: the bundle generator native-models builds (one definition for both layers). */
+export type LoadedGenerator = BundleGenerator;
 
 export type GeneratorLoader = (spec: string) => Promise<LoadedGenerator>;
 

@@ -19,15 +19,7 @@ export function rasterEdit(raster: LabelRaster, label: string, edit: (r: LabelRa
   const claimed = edit(raster);
   const rect = clipRect(claimed && !isEmptyRect(claimed) ? claimed : diffRect(before, raster.data, raster.width), raster);
   if (isEmptyRect(rect)) return null;
-  const beforeRegion = readRegion({ width: raster.width, height: raster.height, data: before }, rect);
-  const afterRegion = readRegion(raster, rect);
-  if (sameData(beforeRegion, afterRegion)) return null;
-  return {
-    label,
-    rect,
-    apply: () => writeRegion(raster, rect, afterRegion),
-    revert: () => writeRegion(raster, rect, beforeRegion),
-  };
+  return regionEdit(raster, before, rect, label);
 }
 
 function sameData(a: LabelData, b: LabelData): boolean {
@@ -63,15 +55,20 @@ export function beginRasterStroke(raster: LabelRaster, label: string): RasterStr
     finish() {
       if (isEmptyRect(union)) return null;
       const rect = clipRect(union, raster);
-      const beforeRegion = readRegion({ width: raster.width, height: raster.height, data: before }, rect);
-      const afterRegion = readRegion(raster, rect);
-      if (sameData(beforeRegion, afterRegion)) return null;
-      return {
-        label,
-        rect,
-        apply: () => writeRegion(raster, rect, afterRegion),
-        revert: () => writeRegion(raster, rect, beforeRegion),
-      };
+      return regionEdit(raster, before, rect, label);
     },
+  };
+}
+
+/** The undoable command for `rect` of `raster`, given its data before the edit; null if nothing changed. */
+function regionEdit(raster: LabelRaster, before: LabelData, rect: PixelRect, label: string): RasterEditCommand | null {
+  const beforeRegion = readRegion({ width: raster.width, height: raster.height, data: before }, rect);
+  const afterRegion = readRegion(raster, rect);
+  if (sameData(beforeRegion, afterRegion)) return null;
+  return {
+    label,
+    rect,
+    apply: () => writeRegion(raster, rect, afterRegion),
+    revert: () => writeRegion(raster, rect, beforeRegion),
   };
 }
