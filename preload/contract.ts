@@ -169,6 +169,18 @@ export type {
   ConditionsApi, EdgesFromImageRequest, EdgesFromImageResult, ModelClass, ModelListResult, ModelSummary, ModelsApi,
 } from './studio-types';
 
+// ───────────────────────────── domain: finetune ─────────────────────────────
+// Fine-tune jobs (issues 6, 8): scan, presets, start/stop/resume, runs and their dashboards. Types in
+// preload/finetune-types.ts.
+
+import type { FinetuneApi } from './finetune-types';
+export type {
+  FinetuneApi, FinetuneCompareRequest, FinetuneCompareResult, FinetuneEstimate, FinetuneEstimateRequest, FinetuneFinishEvent,
+  FinetuneMetricPoint, FinetunePresetInfo, FinetunePresetName, FinetuneProgressEvent, FinetuneRunDetail, FinetuneRunStatus,
+  FinetuneRunSummary, FinetuneSample, FinetuneScanReport, FinetuneScanRequest, FinetuneStage, FinetuneStageName, FinetuneStageResult,
+  FinetuneStartRequest,
+} from './finetune-types';
+
 // ───────────────────────────── the API: one entry per domain ─────────────────────────────
 
 export interface Api {
@@ -180,6 +192,7 @@ export interface Api {
   models: ModelManagerApi;
   conditions: ConditionsApi;
   device: DeviceApi;
+  finetune: FinetuneApi;
 }
 
 export type Domain = keyof Api & string;
@@ -197,6 +210,7 @@ export const API_METHODS = {
   models: ['list', 'registry', 'import', 'cancelImport', 'uploadBegin', 'uploadChunk', 'uploadFinish', 'uploadAbort', 'rename', 'remove', 'exportTaming'],
   conditions: ['edgesFromImage'],
   device: ['list'],
+  finetune: ['scan', 'estimate', 'start', 'stop', 'resume', 'runs', 'run', 'compare'],
 } as const satisfies { [D in Domain]: readonly MethodName<Api[D]>[] };
 
 export const API_EVENTS = {
@@ -207,6 +221,7 @@ export const API_EVENTS = {
   models: ['onDidModelsChange', 'onDidImportProgress'],
   conditions: [],
   device: [],
+  finetune: ['onDidFinetuneProgress', 'onDidFinetuneFinish'],
 } as const satisfies { [D in Domain]: readonly EventName<Api[D]>[] };
 
 // ───────────────────────────── derived names and helpers ─────────────────────────────
