@@ -20,6 +20,8 @@ import { conditionsSchemas, createConditionsDomain } from './conditions-domain';
 import type { ModelManager } from './models/model-manager';
 import { createDeviceDomain, deviceSchemas } from './device';
 import type { DeviceService } from './device';
+import { createFinetuneDomain, finetuneSchemas } from './finetune/finetune-domain';
+import type { FinetuneService } from './finetune/finetune-service';
 import type { Schema } from './validate';
 
 export interface ApiDeps {
@@ -36,6 +38,8 @@ export interface ApiDeps {
   models: ModelManager;
   /** Execution providers, their self-tests and the preferred one (main/services/device.ts). */
   device: DeviceService;
+  /** Fine-tune jobs (run in the fine-tune worker; main/services/finetune). */
+  finetune: FinetuneService;
 }
 
 export function createApi(deps: ApiDeps): Api {
@@ -54,6 +58,8 @@ export function createApi(deps: ApiDeps): Api {
     conditions: createConditionsDomain(),
     // ── device ──
     device: createDeviceDomain(deps.device),
+    // ── finetune ──
+    finetune: createFinetuneDomain(deps.finetune),
   };
 }
 
@@ -77,4 +83,6 @@ export const API_SCHEMAS: ApiSchemas = {
   conditions: conditionsSchemas,
   // ── device ──
   device: deviceSchemas,
+  // ── finetune ──
+  finetune: finetuneSchemas,
 };

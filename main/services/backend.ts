@@ -16,6 +16,7 @@ import { GalleryUnavailableError } from './gallery/sqlite-loader';
 import * as path from 'node:path';
 import { ModelManager } from './models/model-manager';
 import { DeviceService } from './device';
+import { FinetuneService } from './finetune/finetune-service';
 
 export interface BackendOptions {
   host: HostKind;
@@ -54,11 +55,18 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   const models = new ModelManager({ libraryFolder: () => settings.snapshot().values.libraryFolder, uploadsDir: path.join(options.userDataDir, 'uploads') });
   void models.sweepStale().catch(() => undefined);
   const device = new DeviceService({ settings: () => settings.snapshot().values.device });
-  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs, gallery, models, device };
+  const finetune = new FinetuneService({
+    userDataDir: options.userDataDir,
+    libraryFolder: () => settings.snapshot().values.libraryFolder,
+    resolveProvider: () => device.resolve(),
+  });
+  const deps: ApiDeps = { host: options.host, userDataDir: options.userDataDir, settings, jobs, gallery, models, device, finetune };
   return {
     api: createApi(deps),
     deps,
     close: async () => {
+      // A running fine-tune checkpoints and ends as 'stopped' (resumable) before its worker goes.
+      await finetune.close();
       await jobs.close();
       await models.close();
       gallery.close();

@@ -41,11 +41,16 @@ const WORKER_ENTRY = new URL('../worker/generation-worker.ts', import.meta.url);
 
 /** Starts the TypeScript worker through tsx's loader API (the dev, CLI, web-host and test path). */
 export function startTsWorker(data: WorkerData): Worker {
+  return startTsWorkerEntry(WORKER_ENTRY, data, 'generation');
+}
+
+/** Starts any TypeScript worker module (`entry`: its file: URL) through tsx's loader API. */
+export function startTsWorkerEntry(entry: URL, data: unknown, what: string): Worker {
   if (typeof import.meta.resolve !== 'function') {
-    throw new Error('The generation worker cannot start from this bundle (no ESM loader); the host must pass startWorker with a built worker entry.');
+    throw new Error(`The ${what} worker cannot start from this bundle (no ESM loader); the host must pass startWorker with a built worker entry.`);
   }
   const tsxApi = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_ENTRY.href)}); })`;
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
   return new Worker(boot, { eval: true, workerData: data });
 }
 

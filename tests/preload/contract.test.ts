@@ -11,9 +11,10 @@ describe('preload/contract', () => {
     expect(listMethodPaths()).toEqual(['app.info', 'settings.get', 'settings.update', 'jobs.generate', 'jobs.cancel',
       'gallery.query', 'gallery.facets', 'gallery.get', 'gallery.thumbnail', 'gallery.setStar', 'gallery.setNotes', 'gallery.remove', 'gallery.exportPng', 'gallery.openFolder', 'gallery.rescan',
       'models.list', 'models.registry', 'models.import', 'models.cancelImport', 'models.uploadBegin', 'models.uploadChunk', 'models.uploadFinish',
-      'models.uploadAbort', 'models.rename', 'models.remove', 'models.exportTaming', 'conditions.edgesFromImage', 'device.list']);
+      'models.uploadAbort', 'models.rename', 'models.remove', 'models.exportTaming', 'conditions.edgesFromImage', 'device.list',
+      'finetune.scan', 'finetune.estimate', 'finetune.start', 'finetune.stop', 'finetune.resume', 'finetune.runs', 'finetune.run', 'finetune.compare']);
     expect(listEventPaths()).toEqual(['settings.onDidChange', 'jobs.onDidJobProgress', 'jobs.onDidJobFinish', 'gallery.onDidGalleryChange',
-      'models.onDidModelsChange', 'models.onDidImportProgress']);
+      'models.onDidModelsChange', 'models.onDidImportProgress', 'finetune.onDidFinetuneProgress', 'finetune.onDidFinetuneFinish']);
   });
 
   it('names every event onDidX and no method onDidX', () => {
@@ -32,9 +33,10 @@ describe('preload/contract', () => {
       | 'gallery.query' | 'gallery.facets' | 'gallery.get' | 'gallery.thumbnail' | 'gallery.setStar' | 'gallery.setNotes' | 'gallery.remove' | 'gallery.exportPng' | 'gallery.openFolder' | 'gallery.rescan'
       | 'models.list' | 'conditions.edgesFromImage'
       | 'models.registry' | 'models.import' | 'models.cancelImport' | 'models.uploadBegin' | 'models.uploadChunk' | 'models.uploadFinish' | 'models.uploadAbort'
-      | 'models.rename' | 'models.remove' | 'models.exportTaming' | 'device.list'>();
+      | 'models.rename' | 'models.remove' | 'models.exportTaming' | 'device.list'
+      | 'finetune.scan' | 'finetune.estimate' | 'finetune.start' | 'finetune.stop' | 'finetune.resume' | 'finetune.runs' | 'finetune.run' | 'finetune.compare'>();
     expectTypeOf<EventPath>().toEqualTypeOf<'settings.onDidChange' | 'jobs.onDidJobProgress' | 'jobs.onDidJobFinish' | 'gallery.onDidGalleryChange'
-      | 'models.onDidModelsChange' | 'models.onDidImportProgress'>();
+      | 'models.onDidModelsChange' | 'models.onDidImportProgress' | 'finetune.onDidFinetuneProgress' | 'finetune.onDidFinetuneFinish'>();
     expectTypeOf<ParamsOf<'settings.update'>>().toEqualTypeOf<SettingsPatch>();
     expectTypeOf<ParamsOf<'app.info'>>().toEqualTypeOf<undefined>();
     expectTypeOf<ResultOf<'app.info'>>().toEqualTypeOf<AppInfo>();

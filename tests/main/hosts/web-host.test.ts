@@ -195,6 +195,19 @@ describe('web host', () => {
     const device = await call('device.list');
     expect((device.providers as { name: string; selfTest: { ok: boolean } }[]).find((p) => p.name === 'cpu')?.selfTest.ok).toBe(true);
 
+    // finetune (issues 6, 8): the job list is empty; every other method answers with a clear refusal here
+    // (training itself is tested in tests/main/services/finetune).
+    expect(await call('finetune.runs')).toEqual([]);
+    const refused = async (method: string, params: unknown, message: RegExp) => {
+      tested.add(method);
+      expect((await client.call(method, params)).error?.message).toMatch(message);
+    };
+    const notBundle = path.join(dir, 'renderer');
+    await refused('finetune.scan', { model: notBundle, images: dir }, /is not a readable model bundle/);
+    await refused('finetune.estimate', { model: notBundle, stage: 'vqgan', images: 3 }, /is not a readable model bundle/);
+    await refused('finetune.start', { model: notBundle, images: dir, stage: 'transformer', steps: 0 }, /params\.steps must be an integer >= 1/);
+    for (const method of ['finetune.stop', 'finetune.resume', 'finetune.run', 'finetune.compare']) await refused(method, { runId: 'no-such-job' }, /Unknown fine-tune job "no-such-job"/);
+
     expect([...tested].sort()).toEqual(listMethodPaths().sort());
     client.ws.close();
   });
