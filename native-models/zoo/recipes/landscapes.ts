@@ -73,7 +73,7 @@ export interface LandscapeLayout {
 }
 
 /** Value noise on a seeded lattice: smooth (quintic fade) in [0, 1]. */
-class ValueNoise {
+export class ValueNoise {
   private readonly perm = new Uint8Array(512);
   private readonly vals = new Float64Array(256);
   constructor(rng: TrainRng) {
