@@ -1,0 +1,201 @@
+/**
+ * Measures a starter-landscapes-edges bundle (issue 9) and writes the numbers DATA.md reports:
+ *  - faithfulness: edge F1 (edge-f1.ts, tolerance 2 px and 1 px) between the condition and the Canny edges
+ *    (EDGE_CANNY) of the generated image, on held-out conditions: crops of scenes of a dataset seed never used for
+ *    training (EDGES_HELD_OUT_SEED), the condition being the crop of the scene's Canny map, as in training;
+ *  - references on the same conditions: real images (the condition is their own Canny map, so ≈ 1 up to the crop
+ *    border — a sanity check), first-stage reconstructions of the real images (the ceiling this decoder allows),
+ *    and two unconditional baselines: an unrelated real scene, and the image generated for another condition;
+ *  - the condition VQGAN's reconstruction F1 (encode → decode → x̂ > 0) of the same conditions;
+ *  - speed: seconds per 256×256 image (sliding window) on this machine;
+ *  - a contact sheet PNG: condition | generated | real scene, one row per 256×256 held-out scene.
+ * The outer BORDER pixels of every map are cleared before scoring (Canny never marks the outermost ring of an
+ * image, while a crop of a scene's map can have edges there).
+ *
+ * `npx tsx native-models/zoo/recipes/evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
+ *  [--json out.json] [--speed-runs 3]`
+ */
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { loadBundle } from '../../models/load';
+import { loadBundleGenerator } from '../../sampling/bundle-generator';
+import { DEFAULT_SAMPLER } from '../../sampling/filters';
+import { generate } from '../../sampling/generate';
+import { canny, rgbToGrey } from '../../training/data/canny';
+import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
+import { generateLandscape, sceneSeed } from './landscapes';
+import { conditionReconstructionF1, EDGE_CANNY } from './train-starter-edges';
+import { STARTER_SCENE } from './train-starter';
+
+/** Dataset seed of the held-out scenes (the same as evaluate-starter's; training uses STARTER_DATA_SEED = 9). */
+export const EDGES_HELD_OUT_SEED = 1009;
+export const BORDER = 2;
+
+/** Canny edges (EDGE_CANNY) of interleaved 8-bit RGB. */
+export function edgesOf(rgb: Uint8Array, width: number, height: number): Uint8Array {
+  return canny(rgbToGrey(rgb, width, height, 3), width, height, EDGE_CANNY).edges;
+}
+
+/** A copy of the mask with its outer `border` pixels cleared. */
+export function clearBorder(mask: Uint8Array, width: number, height: number, border = BORDER): Uint8Array {
+  const out = Uint8Array.from(mask);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) if (y < border || x < border || y >= height - border || x >= width - border) out[y * width + x] = 0;
+  }
+  return out;
+}
+
+function crop(src: Uint8Array, w: number, ch: number, x0: number, y0: number, cw: number, chh: number): Uint8Array {
+  const out = new Uint8Array(cw * chh * ch);
+  for (let y = 0; y < chh; y++) out.set(src.subarray(((y0 + y) * w + x0) * ch, ((y0 + y) * w + x0 + cw) * ch), y * cw * ch);
+  return out;
+}
+
+function arg(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+const maskToGreyImage = (mask: Uint8Array, width: number, height: number): { kind: 'image'; width: number; height: number; channels: number; data: Uint8Array } => ({
+  kind: 'image', width, height, channels: 1, data: Uint8Array.from(mask, (v) => (v ? 255 : 0)),
+});
+
+const summary = (s: EdgeScore, perImage: readonly number[]): Record<string, number> => ({
+  f1: s.f1, precision: s.precision, recall: s.recall, meanImageF1: perImage.reduce((a, b) => a + b, 0) / Math.max(1, perImage.length),
+});
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
+  if (!dir) throw new Error('usage: evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3]');
+  const n = Number(arg(argv, '--n') ?? 50);
+  const size = Number(arg(argv, '--size') ?? 128);
+  const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
+  const S = STARTER_SCENE;
+  const log = (l: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
+  const gen = await loadBundleGenerator(resolve(dir));
+  const loaded = await loadBundle(resolve(dir));
+  if (loaded.kind !== 'cond-transformer' || loaded.condStage.kind !== 'vq' || loaded.condStage.mode !== 'edge') {
+    throw new Error(`${dir} is not an edge-conditioned transformer bundle (condition mode edge).`);
+  }
+
+  // ---- held-out conditions: evalSize crops (8-aligned) of held-out scenes and of their Canny maps ----
+  const items = Array.from({ length: n }, (_, i) => {
+    const s = generateLandscape(sceneSeed(EDGES_HELD_OUT_SEED, i), S, S);
+    const full = edgesOf(s.rgb, S, S);
+    const x0 = ((i * 37) % ((S - size) / 8 + 1)) * 8;
+    const y0 = ((i * 53) % ((S - size) / 8 + 1)) * 8;
+    return { scene: s, fullEdges: full, cond: crop(full, S, 1, x0, y0, size, size), real: crop(s.rgb, S, 3, x0, y0, size, size) };
+  });
+  let density = 0;
+  for (const it of items) density += it.fullEdges.reduce((a, b) => a + b, 0) / (S * S);
+  log(`${n} held-out scenes (seed ${EDGES_HELD_OUT_SEED}), mean edge density ${(100 * density / n).toFixed(2)} % of pixels`);
+
+  const tols = [2, 1] as const;
+  const score = (pred: Uint8Array, ref: Uint8Array, tol: number): EdgeMatch => edgeMatch(clearBorder(pred, size, size), clearBorder(ref, size, size), size, size, tol);
+  type Kind = 'generated' | 'real' | 'reconstruction' | 'unrelatedReal' | 'otherGenerated';
+  const kinds: Kind[] = ['generated', 'real', 'reconstruction', 'unrelatedReal', 'otherGenerated'];
+  const matches = new Map<string, EdgeMatch[]>();
+  const perImage = new Map<string, number[]>();
+  const push = (k: Kind, tol: number, m: EdgeMatch): void => {
+    const key = `${k}@${tol}`;
+    (matches.get(key) ?? matches.set(key, []).get(key)!).push(m);
+    (perImage.get(key) ?? perImage.set(key, []).get(key)!).push(scoreOf(m).f1);
+  };
+
+  // ---- generate one image per condition ----
+  const genEdges: Uint8Array[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const res = await generate(gen.models, {
+      mode: 'edge', width: size, height: size, seed: 1000 + i, n: 1, sampler: DEFAULT_SAMPLER,
+      condition: maskToGreyImage(items[i]!.cond, size, size),
+    });
+    genEdges.push(edgesOf(res.images[0]!, size, size));
+    if ((i + 1) % 10 === 0) log(`generated ${i + 1}/${n} (${((performance.now() - t0) / 1000 / (i + 1)).toFixed(2)} s each at ${size}×${size})`);
+  }
+
+  // ---- first-stage reconstructions of the real crops ----
+  const recEdges: Uint8Array[] = [];
+  for (const it of items) {
+    const img = new Float32Array(3 * size * size); // [1, 3, H, W]
+    for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) img[c * size * size + p] = it.real[p * 3 + c]! / 127.5 - 1;
+    const idx = await gen.models.encodeImage(img, size, size);
+    const rec = await gen.models.decode(idx, 1, size / gen.models.factor, size / gen.models.factor); // [1, 3, H, W]
+    const rgb = new Uint8Array(size * size * 3);
+    for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.max(0, Math.min(255, Math.round((rec[c * size * size + p]! + 1) * 127.5)));
+    recEdges.push(edgesOf(rgb, size, size));
+  }
+
+  for (let i = 0; i < n; i++) {
+    const it = items[i]!;
+    const j = (i + 1) % n;
+    for (const tol of tols) {
+      push('generated', tol, score(genEdges[i]!, it.cond, tol));
+      push('real', tol, score(edgesOf(it.real, size, size), it.cond, tol));
+      push('reconstruction', tol, score(recEdges[i]!, it.cond, tol));
+      push('unrelatedReal', tol, score(edgesOf(items[j]!.real, size, size), it.cond, tol));
+      push('otherGenerated', tol, score(genEdges[j]!, it.cond, tol));
+    }
+  }
+  const faithfulness: Record<string, Record<string, Record<string, number>>> = {};
+  for (const tol of tols) {
+    const row: Record<string, Record<string, number>> = {};
+    for (const k of kinds) row[k] = summary(pooled(matches.get(`${k}@${tol}`)!), perImage.get(`${k}@${tol}`)!);
+    faithfulness[`tolerance${tol}px`] = row;
+    log(`edge F1 @${tol}px: ${kinds.map((k) => `${k} ${row[k]!.f1!.toFixed(3)}`).join(', ')}`);
+  }
+
+  // ---- the condition VQGAN's own reconstruction of the conditions ----
+  const condRec: Record<string, number> = {};
+  for (const tol of tols) {
+    const sc = await conditionReconstructionF1(loaded.condStage.model, items.map((it) => ({ edges: it.fullEdges, width: S, height: S })), tol);
+    condRec[`f1At${tol}px`] = sc.f1;
+    condRec[`precisionAt${tol}px`] = sc.precision;
+    condRec[`recallAt${tol}px`] = sc.recall;
+  }
+  log(`condition VQGAN reconstruction: ${JSON.stringify(condRec)}`);
+
+  // ---- speed at 256×256 + contact sheet rows ----
+  const rows: Uint8Array[][] = [];
+  const secs: number[] = [];
+  for (let i = 0; i < speedRuns; i++) {
+    const it = items[i]!;
+    const t = performance.now();
+    const res = await generate(gen.models, {
+      mode: 'edge', width: S, height: S, seed: 7 + i, n: 1, sampler: DEFAULT_SAMPLER, condition: maskToGreyImage(it.fullEdges, S, S),
+    });
+    secs.push((performance.now() - t) / 1000);
+    rows.push([Uint8Array.from({ length: S * S * 3 }, (_, k) => (it.fullEdges[Math.floor(k / 3)] ? 255 : 0)), res.images[0]!, it.scene.rgb]);
+    log(`256×256 in ${secs[secs.length - 1]!.toFixed(2)} s (sample ${(res.timings.sampleMs / 1000).toFixed(2)} s)`);
+  }
+  const speed = { size: S, runs: secs.length, secondsEach: secs, meanSeconds: secs.reduce((a, b) => a + b, 0) / Math.max(1, secs.length) };
+
+  const sheetPath = arg(argv, '--sheet');
+  if (sheetPath && rows.length) {
+    const gap = 4, cols = 3;
+    const W = cols * S + (cols + 1) * gap, H = rows.length * S + (rows.length + 1) * gap;
+    const sheet = new Uint8Array(W * H * 3).fill(255);
+    rows.forEach((row, r) => row.forEach((img, c) => {
+      for (let y = 0; y < S; y++) sheet.set(img.subarray(y * S * 3, (y + 1) * S * 3), (((r * (S + gap) + gap + y) * W) + c * (S + gap) + gap) * 3);
+    }));
+    await sharp(Buffer.from(sheet.buffer), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: 128, compressionLevel: 9 }).toFile(sheetPath);
+    log(`contact sheet ${sheetPath} (rows: condition | generated | real scene)`);
+  }
+  const report = {
+    bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: EDGES_HELD_OUT_SEED, n, size, canny: EDGE_CANNY, border: BORDER,
+    edgeDensity: density / n, faithfulness, conditionReconstruction: condRec, speed,
+  };
+  console.log(JSON.stringify(report, null, 2));
+  const jsonPath = arg(argv, '--json');
+  if (jsonPath) await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,464 @@
+/**
+ * `npm run train:starter -- starter-landscapes-edges [options]` (issue 9): the edge → image starter, trained with
+ * Tessera's own trainers on the same procedural landscapes as starter-landscapes (train-starter.ts).
+ *
+ * Condition: the Canny edge map of each 256×256 scene (training/data/canny.ts, thresholds EDGE_CANNY = 0.02 / 0.05:
+ * the fine-tuning default 0.05 / 0.10 finds almost nothing in these soft scenes), as one plane, edges +1 on −1 —
+ * exactly what generation builds from a white-on-black edge PNG.
+ *
+ * Stages, each a resumable run folder under `<cache>/starter-landscapes-edges/runs`:
+ *  0. first stage: NOT trained here. The finished first-stage VQGAN of starter-landscapes is copied once into
+ *     `<cache>/starter-landscapes-edges/first-stage.safetensors` (float32, its source and sha256 in state.json),
+ *     so a later retraining of starter-landscapes cannot change the tokens under a half-trained transformer.
+ *     Source: --first-stage <bundle dir | run dir>, default the `vqgan` run recorded in
+ *     `<cache>/starter-landscapes/state.json`.
+ *  1. condition VQGAN on edge crops [1, 64, 64] → 8×8 c-tokens (f = 8; EDGES_COND_STAGE), no discriminator.
+ *     Loss: L1 on the ±1 plane + a positive-weighted binary cross-entropy on logits EDGE_LOGIT_SCALE·x̂
+ *     (`edgeBce`; L1 alone on 2–4 % edge pixels settles on the all-background median). After training, the
+ *     reconstruction edge F1 (decoder output > 0 vs the Canny map, 1 px tolerance) of held-out scenes is
+ *     measured and recorded; below --min-cond-f1 (default 0.7) the recipe stops before the transformer, because
+ *     an uninformative condition stage makes the transformer ignore the condition (starter-landscapes runs 1–2).
+ *     A larger --cond-steps after the stage finished continues it in a new run from its weights.
+ *  2. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table.
+ * The bundle (fp16, condition mode `edge`) goes to native-models/zoo/starter-landscapes-edges (or --out).
+ *
+ * Options: --cache DIR, --out DIR, --first-stage DIR, --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
+ * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --smoke.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ManifestDraft, VqganArchitecture } from '../../formats/bundle';
+import { readBundle, writeBundle } from '../../formats/bundle';
+import { bytesToFloat32 } from '../../formats/dtype';
+import { openSafetensors, writeSafetensors, type TensorSource } from '../../formats/safetensors';
+import type { Tensor } from '../../graph/graph';
+import { gptParameters } from '../../models/gpt';
+import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
+import { vqganParameters, type VqganConfig } from '../../models/vqgan';
+import { loadLatestCheckpoint } from '../../training/checkpoint';
+import type { JsonValue } from '../../training/data/cache';
+import { maskToPlane } from '../../training/data/crops';
+import { ImageSet } from '../../training/data/dataset';
+import { trainGpt } from '../../training/gpt-trainer';
+import { initParams } from '../../training/init';
+import { formatProgress } from '../../training/progress';
+import { TrainRng } from '../../training/rng';
+import { resumeRun, Run } from '../../training/run';
+import { imageTokenSource } from '../../training/token-source';
+import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
+import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
+import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, toFloat16Bytes } from './train-starter';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const EDGES_NAME = 'starter-landscapes-edges';
+
+/** Canny thresholds of the condition (the examples' EXAMPLE_CANNY; σ = 1.4, the detector's default). */
+export const EDGE_CANNY = { low: 0.02, high: 0.05 } as const;
+
+/** Condition stage: one edge plane in [−1, 1], f = 8, 256 codes of dim 32. */
+export const EDGES_COND_STAGE: VqganArchitecture = {
+  ch: 32, ch_mult: [1, 1, 1, 1], num_res_blocks: 1, attn_resolutions: [], z_channels: 32, resolution: STARTER_CROP,
+  in_channels: 1, out_ch: 1, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 256, embed_dim: 32,
+  quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
+
+/** Same transformer shape as starter-landscapes: 64 c-tokens + 64 z-tokens, vocab 512 (≥ both codebooks). */
+export const EDGES_GPT = LANDSCAPES_GPT;
+
+/** Logit scale of the condition decoder's output and the weight of edge pixels in its cross-entropy. */
+export const EDGE_LOGIT_SCALE = 4;
+export const EDGE_POS_WEIGHT = 4;
+
+/**
+ * Positive-weighted binary cross-entropy of logits EDGE_LOGIT_SCALE·`xrec` against the edge plane `x` (edge +1,
+ * background −1), both [B, 1, S, S] → per image mean [B]:
+ * (1 − t)·softplus(l) + w·t·softplus(−l), t = (x + 1)/2, softplus(l) = relu(l) + log(1 + e^−|l|) (stable).
+ */
+export function edgeBce(x: Tensor, xrec: Tensor): Tensor {
+  const [b, , h, w] = x.shape;
+  const t = x.add(1).mul(0.5); // [B, 1, S, S] in {0, 1}
+  const l = xrec.mul(EDGE_LOGIT_SCALE); // [B, 1, S, S]
+  const sp = l.relu().add(l.abs().neg().exp().add(1).log()); // softplus(l) = −log(1 − σ(l))
+  const loss = t.neg().add(1).mul(sp).add(t.mul(sp.sub(l)).mul(EDGE_POS_WEIGHT)); // [B, 1, S, S]
+  return loss.sum([1, 2, 3]).div(h! * w!).reshape([b!]); // [B]
+}
+
+/** Edge crops of an ImageSet (opened in edges mode) as the condition VQGAN's images: [B, 1, S, S], ±1. */
+export function edgeSource(set: ImageSet): ImageSource {
+  return {
+    size: set.size, trainSize: set.train.length, heldOutSize: set.heldOut.length,
+    async images(split, indices, rng, augment) {
+      const b = await set.batch(split, indices, rng, augment);
+      if (!b.edges) throw new Error('edgeSource: the image set has no edge maps (open it in edges mode).');
+      return maskToPlane(b.edges); // [B, 1, S, S]
+    },
+  };
+}
+
+/** Decoder output of the condition stage → edge mask (x̂ > 0, i.e. σ(logit) > ½). */
+export function planeToMask(plane: Float32Array): Uint8Array {
+  return Uint8Array.from(plane, (v) => (v > 0 ? 1 : 0));
+}
+
+/** Reconstruction edge F1 of a condition VQGAN on whole edge maps (encode → decode → x̂ > 0), pooled. */
+export async function conditionReconstructionF1(model: VqganModel, maps: readonly { edges: Uint8Array; width: number; height: number }[], tol: number): Promise<EdgeScore> {
+  const matches: EdgeMatch[] = [];
+  for (const m of maps) {
+    const { indices, height, width } = await model.encode(maskToPlane(m.edges), 1, m.height, m.width);
+    const rec = await model.decode(indices, 1, height, width); // [1, 1, H, W]
+    matches.push(edgeMatch(planeToMask(rec), m.edges, m.width, m.height, tol));
+  }
+  return pooled(matches);
+}
+
+interface Settings {
+  cache: string;
+  out: string;
+  firstStage: string | null;
+  scenes: number;
+  condSteps: number;
+  gptSteps: number;
+  condLr: number;
+  gptLr: number;
+  batch: number;
+  threads: number;
+  minCondF1: number;
+  stopAfterCond: boolean;
+  smoke: boolean;
+}
+
+function defaultCache(): string {
+  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
+  return join(base, 'tessera', 'starter');
+}
+
+function parseArgs(argv: readonly string[]): Settings {
+  const val = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`train:starter ${EDGES_NAME}: ${flag} needs a value.`);
+    return v;
+  };
+  const num = (flag: string, d: number, integer: boolean): number => {
+    const v = val(flag);
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`train:starter ${EDGES_NAME}: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}.`);
+    return n;
+  };
+  const smoke = argv.includes('--smoke');
+  const cache = resolve(val('--cache') ?? defaultCache());
+  const stop = val('--stop-after');
+  if (stop !== undefined && stop !== 'cond') throw new Error(`train:starter ${EDGES_NAME}: --stop-after takes cond, got ${stop}.`);
+  const minF1 = num('--min-cond-f1', smoke ? 1e-9 : 0.7, false);
+  if (minF1 > 1) throw new Error(`train:starter ${EDGES_NAME}: --min-cond-f1 is an F1 in (0, 1], got ${minF1}.`);
+  return {
+    smoke, cache,
+    out: resolve(val('--out') ?? (smoke ? join(cache, `${EDGES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', EDGES_NAME))),
+    firstStage: val('--first-stage') ?? null,
+    scenes: num('--scenes', smoke ? 24 : 400, true),
+    condSteps: num('--cond-steps', smoke ? 3 : 1200, true),
+    gptSteps: num('--gpt-steps', smoke ? 3 : 3000, true),
+    condLr: num('--cond-lr', 7e-4, false),
+    gptLr: num('--gpt-lr', 1e-3, false),
+    batch: num('--batch', 8, true),
+    threads: num('--threads', 2, true),
+    minCondF1: minF1,
+    stopAfterCond: stop === 'cond',
+  };
+}
+
+interface StageState {
+  runDir: string;
+  done: boolean;
+  heldOutBefore: number | null;
+  heldOutAfter: number | null;
+  usage?: JsonValue;
+  steps: number;
+  seconds: number;
+  /** Earlier finished runs this stage continued from (oldest first), and the steps they trained. */
+  previous?: string[];
+  base?: number;
+  /** Condition stage: reconstruction edge F1 on held-out scenes. */
+  reconstruction?: JsonValue;
+}
+interface FirstStageState {
+  source: string;
+  sha256: string;
+  architecture: VqganArchitecture;
+}
+interface State {
+  firstStage?: FirstStageState;
+  cond?: StageState;
+  gpt?: StageState;
+}
+
+async function readFloat32Safetensors(path: string): Promise<Record<string, Float32Array>> {
+  const f = await openSafetensors(path);
+  try {
+    const out: Record<string, Float32Array> = {};
+    for (const [n, t] of f.tensors) out[n] = bytesToFloat32(t.dtype, await t.read());
+    return out;
+  } finally {
+    await f.close();
+  }
+}
+
+/** The first stage's weights and architecture from a bundle folder or a run folder. */
+async function firstStageFrom(dir: string): Promise<{ weights: Record<string, Float32Array>; architecture: VqganArchitecture; source: string }> {
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const b = await readBundle(dir);
+    try {
+      if (!b.manifest.firstStage) throw new Error(`${dir}: the bundle has no first stage.`);
+      const weights: Record<string, Float32Array> = {};
+      for (const [n, t] of b.weights.tensors) if (n.startsWith('first_stage_model.')) weights[n.slice('first_stage_model.'.length)] = bytesToFloat32(t.dtype, await t.read());
+      return { weights, architecture: b.manifest.firstStage, source: `bundle ${dir} (sha256 ${b.manifest.weights.sha256})` };
+    } finally {
+      await b.close();
+    }
+  }
+  const ck = await loadLatestCheckpoint(join(dir, 'checkpoints'));
+  if (!ck) throw new Error(`${dir} is neither a bundle (manifest.json) nor a run folder with a readable checkpoint; pass --first-stage <starter-landscapes bundle or its vqgan run folder>.`);
+  const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { architecture?: VqganArchitecture };
+  if (!cfg.architecture) throw new Error(`${dir}/config.json records no architecture; pass a bundle folder as --first-stage instead.`);
+  const weights: Record<string, Float32Array> = {};
+  for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) weights[n] = t.data;
+  return { weights, architecture: cfg.architecture, source: `run ${dir} step ${ck.state.step}` };
+}
+
+async function main(): Promise<void> {
+  const s = parseArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const name = EDGES_NAME;
+  const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
+  const dataDir = join(s.cache, `landscapes-v${LANDSCAPE_RECIPE_VERSION}-s${STARTER_DATA_SEED}-${STARTER_SCENE}`);
+  const runsDir = join(work, 'runs');
+  await mkdir(runsDir, { recursive: true });
+  const statePath = join(work, 'state.json');
+  const state: State = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as State) : {};
+  const saveState = (): Promise<void> => writeFile(statePath, JSON.stringify(state, null, 2) + '\n');
+  const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const compile = { intraOpThreads: s.threads };
+  const runtime = { runtime: { intraOpThreads: s.threads } };
+  log(`${name}: data ${dataDir}, runs ${runsDir}, out ${s.out}`);
+
+  // ---- data ----
+  const ds = await writeLandscapeDataset({ outDir: dataDir, count: s.scenes, seed: STARTER_DATA_SEED, width: STARTER_SCENE, height: STARTER_SCENE });
+  log(`dataset: ${ds.written} scenes written, ${ds.reused} reused (${(ds.ms / 1000).toFixed(1)} s)`);
+  const set = await ImageSet.open({
+    folder: dataDir, mode: 'edges', size: STARTER_CROP, resize: STARTER_SCENE, canny: { ...EDGE_CANNY },
+    cacheDir: join(work, 'prepared'), memoryBytes: 512 * 1024 * 1024,
+  });
+  log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped), Canny ${EDGE_CANNY.low} / ${EDGE_CANNY.high}`);
+
+  // ---- stage 0: the first stage of starter-landscapes, copied once ----
+  const firstPath = join(work, 'first-stage.safetensors');
+  if (!state.firstStage || !existsSync(firstPath)) {
+    let src = s.firstStage;
+    if (!src) {
+      const landscapeState = join(s.cache, 'starter-landscapes', 'state.json');
+      if (!existsSync(landscapeState)) throw new Error(`${name} reuses the first stage of starter-landscapes: train it first (npm run train:starter -- starter-landscapes) or pass --first-stage <bundle dir>.`);
+      const ls = JSON.parse(await readFile(landscapeState, 'utf8')) as { vqgan?: { runDir: string; done: boolean } };
+      if (!ls.vqgan?.done) throw new Error(`${landscapeState}: the first stage of starter-landscapes has not finished; finish it or pass --first-stage <bundle dir>.`);
+      src = ls.vqgan.runDir;
+    }
+    const fs = await firstStageFrom(resolve(src));
+    const shapes = new Map(vqganParameters(vqganConfigFromArchitecture(fs.architecture)).map((p) => [p.name, [...p.shape]]));
+    const tensors: TensorSource[] = [...shapes].map(([n, shape]) => {
+      const d = fs.weights[n];
+      if (!d) throw new Error(`${fs.source}: first-stage weight ${n} is missing.`);
+      return { name: n, dtype: 'float32', shape, data: new Uint8Array(d.buffer, d.byteOffset, d.byteLength) };
+    });
+    const w = await writeSafetensors(firstPath, tensors, { format: 'pt', producer: 'tessera' });
+    state.firstStage = { source: fs.source, sha256: w.sha256, architecture: fs.architecture };
+    await saveState();
+    log(`first stage: copied from ${fs.source} (sha256 ${w.sha256.slice(0, 12)}…)`);
+  }
+  const firstArch = state.firstStage.architecture;
+  const firstW = await readFloat32Safetensors(firstPath);
+  log(`first stage: ${state.firstStage.source}`);
+
+  let last = 0;
+  const progress = (key: string) => (p: Parameters<typeof formatProgress>[0]): void => {
+    if (Date.now() - last > 20000 || p.step === p.totalSteps) {
+      last = Date.now();
+      log(`${key} ${formatProgress(p)}`);
+    }
+  };
+  const finishedWeights = async (st: StageState | undefined): Promise<Record<string, Float32Array> | null> => {
+    if (!st?.done) return null;
+    const ck = await loadLatestCheckpoint(join(st.runDir, 'checkpoints'));
+    if (!ck) throw new Error(`${st.runDir} is marked done but has no readable checkpoint; delete ${statePath} to retrain.`);
+    const out: Record<string, Float32Array> = {};
+    for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
+    return out;
+  };
+  const shapesOf = (arch: VqganArchitecture): Map<string, number[]> => new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
+  const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
+    const shapes = shapesOf(arch);
+    return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
+  };
+
+  // ---- stage 1: condition VQGAN on edge planes ----
+  const condCfg: VqganConfig = vqganConfigFromArchitecture(EDGES_COND_STAGE);
+  let condW = await finishedWeights(state.cond);
+  if (condW && state.cond!.steps < s.condSteps) log(`cond: continuing the finished stage (${state.cond!.steps} steps) to ${s.condSteps} steps in a new run from its weights`);
+  if (!condW || state.cond!.steps < s.condSteps) {
+    const st0 = state.cond;
+    const fresh = (): Record<string, Float32Array> => initParams('vqgan', vqganParameters(condCfg), new TrainRng(31), { nEmbed: EDGES_COND_STAGE.n_embed });
+    let run: Run;
+    let resume: Awaited<ReturnType<typeof resumeRun>>['checkpoint'] = null;
+    let init: Record<string, Float32Array>;
+    if (st0 && !st0.done) {
+      // An unfinished run (the first or a continuation): resume it from its newest checkpoint.
+      const r = await resumeRun(st0.runDir);
+      run = r.run;
+      resume = r.checkpoint;
+      const prev = st0.previous?.at(-1);
+      init = !resume && prev ? (await finishedWeights({ ...st0, runDir: prev, done: true }))! : fresh();
+      log(`cond: resuming ${st0.runDir} from step ${resume?.state.step ?? 0}`);
+    } else {
+      const base = st0?.done ? st0.steps : 0;
+      init = condW ?? fresh();
+      const steps = s.condSteps - base;
+      run = await Run.create(runsDir, {
+        name: `${name}-cond`, totalSteps: steps,
+        config: { kind: 'tessera-starter', name, stage: 'cond', steps, startStep: base, batch: s.batch, lr: s.condLr, architecture: EDGES_COND_STAGE as unknown as JsonValue, canny: { ...EDGE_CANNY } },
+      });
+      state.cond = {
+        runDir: run.dir, done: false, base, previous: st0?.done ? [...(st0.previous ?? []), st0.runDir] : [],
+        heldOutBefore: st0?.heldOutBefore ?? null, heldOutAfter: null, steps: base, seconds: st0?.seconds ?? 0,
+      };
+      await saveState();
+    }
+    const st = state.cond!;
+    const base = st.base ?? 0;
+    const steps = s.condSteps - base;
+    const ts = Date.now();
+    const res = await trainVqgan(run, edgeSource(set), {
+      vqgan: condCfg, disc: null, init, steps, batchSize: s.batch, lr: s.condLr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: s.condLr / 10,
+      discStart: steps + 1, seed: 41 + base, checkpointEvery: Math.max(1, Math.min(100, steps)), evalEvery: 0, sampleEvery: 0,
+      restartDeadCodes: true, compile, perceptual: edgeBce,
+    }, { onProgress: progress('cond'), ...(resume ? { resume: resume.state } : {}) });
+    if (res.stopped) throw new Error('cond: stopped; rerun the command to resume.');
+    Object.assign(st, {
+      done: true, steps: base + res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
+      usage: res.usage as unknown as JsonValue, seconds: st.seconds + (Date.now() - ts) / 1000,
+    });
+    delete st.reconstruction;
+    await saveState();
+    log(`cond: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; codes used ${res.usage?.used}/${res.usage?.nEmbed}`);
+    condW = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
+  } else log(`cond: finished earlier (${state.cond!.runDir}, ${state.cond!.steps} steps)`);
+
+  const cModel = new VqganModel(condCfg, asWeights(condW, EDGES_COND_STAGE), runtime, 'condition stage');
+  if (!state.cond!.reconstruction) {
+    const maps = await Promise.all(set.heldOut.slice(0, 40).map(async (img) => {
+      const p = await set.prepared(img);
+      if (!p.edges) throw new Error(`${img.relPath}: no edge map (the image set is not in edges mode).`);
+      return { edges: p.edges, width: p.width, height: p.height };
+    }));
+    const sc = await conditionReconstructionF1(cModel, maps, 1);
+    state.cond!.reconstruction = { scenes: maps.length, tolerancePx: 1, precision: sc.precision, recall: sc.recall, f1: sc.f1 };
+    await saveState();
+  }
+  const rec = state.cond!.reconstruction as { f1: number; precision: number; recall: number; scenes: number };
+  log(`cond: reconstruction edge F1 ${rec.f1.toFixed(3)} (P ${rec.precision.toFixed(3)}, R ${rec.recall.toFixed(3)}; ${rec.scenes} held-out scenes, 1 px)`);
+  if (rec.f1 < s.minCondF1) {
+    throw new Error(`cond: reconstruction edge F1 ${rec.f1.toFixed(3)} is below --min-cond-f1 ${s.minCondF1}: the transformer would learn to ignore such codes. ` +
+      `Train the condition stage further (rerun with a larger --cond-steps, e.g. ${state.cond!.steps * 2}) before the transformer.`);
+  }
+  if (s.stopAfterCond) return log('stopped after the condition stage (--stop-after cond); rerun without it to continue.');
+
+  // ---- stage 2: GPT on (c, z) tokens of the frozen stages ----
+  const gptCfg = gptConfigFromArchitecture(EDGES_GPT);
+  let gptW = await finishedWeights(state.gpt);
+  if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  else {
+    const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), asWeights(firstW, firstArch), runtime, 'first stage');
+    const source = await imageTokenSource({
+      set, firstStage: zModel, firstStageId: `sha256:${state.firstStage.sha256}`, cacheDir: join(work, 'tokens'),
+      condition: { kind: 'vq', mode: 'edge', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
+    });
+    const ts = Date.now();
+    const st0 = state.gpt;
+    let run: Run;
+    let resume: Awaited<ReturnType<typeof resumeRun>>['checkpoint'] = null;
+    if (st0 && !st0.done) {
+      const r = await resumeRun(st0.runDir);
+      run = r.run;
+      resume = r.checkpoint;
+      log(`gpt: resuming ${st0.runDir} from step ${resume?.state.step ?? 0}`);
+    } else {
+      run = await Run.create(runsDir, { name: `${name}-gpt`, config: { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue }, totalSteps: s.gptSteps });
+      state.gpt = { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 };
+      await saveState();
+    }
+    const res = await trainGpt(run, source, {
+      gpt: gptCfg, init: initParams('gpt', gptParameters(gptCfg), new TrainRng(33)), steps: s.gptSteps, batchSize: s.batch, lr: s.gptLr,
+      warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: s.gptLr / 10, seed: 43, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)),
+      clipGradNorm: 1, compile,
+    }, { onProgress: progress('gpt'), ...(resume ? { resume: resume.state } : {}) });
+    if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
+    const st = state.gpt!;
+    Object.assign(st, { done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
+    await saveState();
+    log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
+    gptW = res.params;
+  }
+
+  // ---- bundle (fp16) ----
+  const tensors: TensorSource[] = [];
+  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
+    for (const [n, shape] of shapes) {
+      const d = w[n];
+      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
+      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
+    }
+  };
+  add('first_stage_model.', firstW, shapesOf(firstArch));
+  add('cond_stage_model.', condW, shapesOf(EDGES_COND_STAGE));
+  add('transformer.', gptW, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
+  const draft: ManifestDraft = {
+    name, kind: 'cond-transformer',
+    firstStage: firstArch,
+    condStage: { kind: 'vqgan', architecture: EDGES_COND_STAGE },
+    transformer: EDGES_GPT,
+    condition: { mode: 'edge', key: 'edge' },
+    permuter: { kind: 'identity' },
+    firstStageKey: 'image',
+    provenance: {
+      source: `trained by \`npm run train:starter -- ${name}\` on procedural landscapes (native-models/zoo/recipes/landscapes.ts) and their Canny edges`,
+      importedAt: new Date().toISOString(), tool: 'tessera train:starter',
+      globalStep: (state.cond?.steps ?? 0) + (state.gpt?.steps ?? 0),
+      notes: [
+        `data: ${s.scenes} scenes ${STARTER_SCENE}×${STARTER_SCENE}, recipe landscapes v${LANDSCAPE_RECIPE_VERSION}, seed ${STARTER_DATA_SEED}; ${set.train.length} train / ${set.heldOut.length} held out; ${STARTER_CROP}×${STARTER_CROP} crops`,
+        `condition: Canny (σ 1.4, low ${EDGE_CANNY.low}, high ${EDGE_CANNY.high}) of the image's Rec. 601 grey; white edges on black`,
+        `first stage: from starter-landscapes, ${state.firstStage.source}`,
+        `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}, reconstruction edge F1 ${rec.f1.toFixed(3)} (1 px)`,
+        `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+        'weights stored as float16',
+      ],
+    },
+  };
+  const m = await writeBundle(s.out, draft, tensors);
+  await writeFile(join(work, 'summary.json'), JSON.stringify({ settings: s, state, totalSeconds: (Date.now() - t0) / 1000, weights: m.weights }, null, 2) + '\n');
+  log(`wrote ${s.out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+}
+
+export async function runEdgesRecipe(): Promise<void> {
+  await main();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    process.exit(1);
+  });
+}
