@@ -340,7 +340,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
+  (process.argv[2] === 'starter-landscapes-edges' ? import('./train-starter-edges').then((m) => m.runEdgesRecipe()) : main()).catch((e: unknown) => {
     console.error(e instanceof Error ? e.stack ?? e.message : String(e));
     process.exit(1);
   });
