@@ -3,19 +3,17 @@
 //   vqgan  small VQGAN (ch 32, ch_mult 1,2,2, one res-block per level, attention at 8², 256 codes) with a BatchNorm
 //          PatchGAN (ndf 32, 2 layers) on x [4, 3, 32, 32]; one iteration in the adversarial phase, as
 //          training/vqgan-trainer.ts runs it: generator step (L1 + codebook loss + λ·hinge g-loss, λ adaptive from
-//          decoder.conv_out.weight), the reconstruction program for the fakes, discriminator step (hinge, running
-//          statistics updated); Adam (0.5, 0.9) on both.
+//          decoder.conv_out.weight; the step program also outputs x̂ and the code indices), discriminator step on
+//          that x̂ (hinge, running statistics updated); Adam (0.5, 0.9) on both.
 //   gpt    small GPT (4 layers, d 256, 8 heads, vocab 1024) on [8, 1 + 128 − 1] tokens, cross-entropy over the 128
 //          z positions, AdamW (0.9, 0.95, decay 0.01 on Linear weights), as training/gpt-trainer.ts runs it.
 // Times are medians of wall time per iteration; ratio = Tessera time / PyTorch time (= PyTorch steps/s / Tessera's).
+// The CPU columns are process CPU time per iteration (mean; all threads), less sensitive to other load on the machine.
 import { join } from 'node:path';
-import { Graph } from '../native-models/graph/graph';
-import type { TypedArray } from '../native-models/graph/dtype';
 import { discriminatorParameters, type DiscriminatorConfig } from '../native-models/models/discriminator';
 import type { GptConfig } from '../native-models/models/gpt';
 import { gptParameters } from '../native-models/models/gpt';
-import { vqganDecode, vqganEncode, vqganParameters, type VqganConfig } from '../native-models/models/vqgan';
-import { compile } from '../native-models/runtime/program';
+import { vqganParameters, type VqganConfig } from '../native-models/models/vqgan';
 import { buildGptLoss, gptDecays } from '../native-models/training/gpt-loss';
 import { initParams } from '../native-models/training/init';
 import { buildTrainStep } from '../native-models/training/optim/train-step';
@@ -46,7 +44,7 @@ function uniforms(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
 }
 
-/** One adversarial-phase VQGAN iteration per call: G step, reconstruction for the fakes, D step. */
+/** One adversarial-phase VQGAN iteration per call: G step (which also returns the fakes), D step. */
 async function vqganIteration(threads: number): Promise<() => Promise<void>> {
   const copts = { intraOpThreads: threads, interOpThreads: 1 };
   const optimizer = { kind: 'adam' as const, beta1: 0.5, beta2: 0.9, weightDecay: 0 };
@@ -56,27 +54,22 @@ async function vqganIteration(threads: number): Promise<() => Promise<void>> {
   const pick = (names: Set<string>): Record<string, Float32Array> => Object.fromEntries(Object.entries(values).filter(([n]) => names.has(n)));
 
   const gs = buildVqganGeneratorStep(VQGAN, DISCRIMINATOR, VQGAN_BATCH, VQGAN_SIZE, { discWeight: 0.8, codebookWeight: 1, beta: 0.25, legacy: true });
-  const gSpec = buildTrainStep(gs.graph, gs.loss, { optimizer, trainable: gs.aeParams, metrics: { nll: gs.nll, q: gs.qLoss, g: gs.gLoss!, lambda: gs.lambda! } });
+  const gSpec = buildTrainStep(gs.graph, gs.loss, {
+    optimizer, trainable: gs.aeParams, metrics: { nll: gs.nll, q: gs.qLoss, g: gs.gLoss!, lambda: gs.lambda! },
+    outputs: { xrec: gs.xrec, indices: gs.indices, pre: gs.pre }, // as vqgan-trainer.ts builds it
+  });
   const G = await Trainer.create(gSpec, pick(new Set([...gSpec.trainable, ...gSpec.frozen].map((t) => t.name))), copts);
 
   const ds = buildVqganDiscriminatorStep(DISCRIMINATOR, VQGAN_BATCH, VQGAN_SIZE);
   const dSpec = buildTrainStep(ds.graph, ds.dLoss, { optimizer, trainable: ds.params, bufferUpdates: ds.bufferUpdates });
   const D = await Trainer.create(dSpec, pick(new Set([...dSpec.trainable, ...dSpec.buffers, ...dSpec.frozen].map((t) => t.name))), copts);
 
-  const rg = new Graph();
-  const rx = rg.input('x', 'float32', [VQGAN_BATCH, VQGAN.inChannels, VQGAN_SIZE, VQGAN_SIZE]); // [B, 3, S, S]
-  const xrec = vqganDecode(rg.scope(), vqganEncode(rg.scope(), rx, VQGAN).indices, VQGAN); // [B, 3, S, S]
-  const recon = await compile(rg, { xrec }, copts);
-
-  const x = uniforms(rx.size, 7).map((v) => v * 2 - 1); // [B, 3, S, S] in [-1, 1)
+  const x = uniforms(gs.x.size, 7).map((v) => v * 2 - 1); // [B, 3, S, S] in [-1, 1)
   const factor = new Float32Array([1]);
   return async () => {
     for (const t of D.spec.trainable) G.get(t.name).set(D.get(t.name)); // the trainer's syncDiscIntoG
-    await G.trainStep({ x, disc_factor: factor }, 4.5e-6);
-    const feeds: Record<string, TypedArray> = { x };
-    for (const io of recon.inputs) if (io.name !== 'x') feeds[io.name] = G.get(io.name);
-    const fake = (await recon.run(feeds)).xrec!.data as Float32Array;
-    await D.trainStep({ x, xrec: fake, disc_factor: factor }, 4.5e-6);
+    const g = await G.trainStep({ x, disc_factor: factor }, 4.5e-6);
+    await D.trainStep({ x, xrec: g.outputs.xrec as Float32Array, disc_factor: factor }, 4.5e-6);
   };
 }
 
@@ -91,13 +84,13 @@ async function gptIteration(threads: number): Promise<() => Promise<void>> {
   return async () => { await trainer.trainStep({ input, target }, 4.5e-4); };
 }
 
-interface Reference { torch: string; results: { workload: string; threads: number; ms: number }[] }
+interface Reference { torch: string; results: { workload: string; threads: number; ms: number; cpu_ms?: number }[] }
 
-function pytorch(workload: string, threads: number, iters: number, warmup: number): { ms?: number; note: string } {
+function pytorch(workload: string, threads: number, iters: number, warmup: number): { ms?: number; cpuMs?: number; note: string } {
   const r = pythonReference<Reference>(REFERENCE, ['--only', workload, '--threads', String(threads), '--iters', String(iters), '--warmup', String(warmup)]);
   if ('skipped' in r) return { note: r.skipped };
   const out = r.out;
-  return { ms: out.results[0]?.ms, note: `PyTorch ${out.torch}, measured right before Tessera for each row` };
+  return { ms: out.results[0]?.ms, cpuMs: out.results[0]?.cpu_ms, note: `PyTorch ${out.torch}, measured right before Tessera for each row` };
 }
 
 export async function runTrainingBench(args: string[]): Promise<void> {
@@ -114,13 +107,16 @@ export async function runTrainingBench(args: string[]): Promise<void> {
     for (const n of threads) {
       const ref = pytorch(name, n, iters, warmup); // interleaved, so both see the same machine load
       notes.add(ref.note);
-      const mine = (await medianMs(await make(n), iters, warmup)).ms;
+      const mine = await medianMs(await make(n), iters, warmup);
       const sps = (ms: number | undefined): string => (ms === undefined ? '-' : (1000 / ms).toFixed(2));
-      rows.push(`${name.padEnd(6)} ${String(n).padStart(3)} | ${mine.toFixed(1).padStart(9)} ${sps(mine).padStart(8)} | ` +
-        `${(ref.ms === undefined ? '-' : ref.ms.toFixed(1)).padStart(9)} ${sps(ref.ms).padStart(8)} | ${(ref.ms === undefined ? '-' : (mine / ref.ms).toFixed(2)).padStart(5)}`);
+      const num = (v: number | undefined): string => (v === undefined ? '-' : v.toFixed(1));
+      const ratio = (a: number, b: number | undefined): string => (b === undefined ? '-' : (a / b).toFixed(2));
+      rows.push(`${name.padEnd(6)} ${String(n).padStart(3)} | ${mine.ms.toFixed(1).padStart(9)} ${sps(mine.ms).padStart(8)} | ` +
+        `${num(ref.ms).padStart(9)} ${sps(ref.ms).padStart(8)} | ${ratio(mine.ms, ref.ms).padStart(5)} | ` +
+        `${mine.cpuMs.toFixed(1).padStart(8)} ${num(ref.cpuMs).padStart(8)} ${ratio(mine.cpuMs, ref.cpuMs).padStart(5)}`);
     }
   }
   for (const note of notes) console.log(note);
-  console.log(`\n${'model'.padEnd(6)} thr | ${'tessera ms'.padStart(9)} ${'steps/s'.padStart(8)} | ${'torch ms'.padStart(9)} ${'steps/s'.padStart(8)} | ratio`);
-  console.log(`${rows.join('\n')}\n(ratio = Tessera ms / PyTorch ms per iteration, target <= 1.1)`);
+  console.log(`\n${'model'.padEnd(6)} thr | ${'tessera ms'.padStart(9)} ${'steps/s'.padStart(8)} | ${'torch ms'.padStart(9)} ${'steps/s'.padStart(8)} | ratio | ${'cpu ms'.padStart(8)} ${'torch'.padStart(8)} ratio`);
+  console.log(`${rows.join('\n')}\n(ratio = Tessera ms / PyTorch ms per iteration, target <= 1.1; cpu = process CPU time per iteration, both sides)`);
 }

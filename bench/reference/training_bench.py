@@ -12,7 +12,8 @@ bench/training.ts (keep the two in step):
          then discriminator step d = 0.5 (mean relu(1 - D(x)) + mean relu(1 + D(sg(x^)))), Adam(0.5, 0.9).
   gpt    4 pre-LN blocks (d 256, 8 heads, causal), vocab 1024, tokens [8, 128], cross-entropy over the last 128
          positions, AdamW(0.9, 0.95, weight decay 0.01 on Linear weights only).
-Prints one JSON object: {torch, results: [{workload, threads, ms}]} with ms the median wall time per iteration.
+Prints one JSON object: {torch, results: [{workload, threads, ms, cpu_ms}]} with ms the median wall time per iteration
+and cpu_ms the mean process CPU time per iteration.
 """
 import argparse
 import json
@@ -237,14 +238,16 @@ def gpt_iteration():
 
 
 def median_ms(fn, iters, warmup):
+    """Median wall ms per call, and mean process CPU ms per call (all threads)."""
     for _ in range(warmup):
         fn()
     ms = []
+    c0 = time.process_time()
     for _ in range(iters):
         t0 = time.perf_counter()
         fn()
         ms.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ms)
+    return statistics.median(ms), (time.process_time() - c0) * 1000 / max(1, iters)
 
 
 def main():
@@ -260,7 +263,8 @@ def main():
             continue
         for n in map(int, a.threads.split(',')):
             torch.set_num_threads(n)
-            results.append({'workload': name, 'threads': n, 'ms': median_ms(make(), a.iters, a.warmup)})
+            ms, cpu_ms = median_ms(make(), a.iters, a.warmup)
+            results.append({'workload': name, 'threads': n, 'ms': ms, 'cpu_ms': cpu_ms})
     print(json.dumps({'torch': torch.__version__, 'results': results}))
 
 

@@ -298,6 +298,8 @@ export interface VqTrainingForward {
   qLoss: Tensor;
   /** [B, h, w] int64 */
   indices: Tensor;
+  /** the quantizer's input (quant_conv output) [B, embed_dim, h, w] */
+  pre: Tensor;
 }
 
 /**
@@ -312,7 +314,7 @@ export function vqganTrainingForward(root: Scope, x: Tensor, c: VqganConfig, o: 
   const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), vq.zq, c.embedDim, c.zChannels, 1), c); // [B, out, H, W]
   const qLoss = vq.loss; // []
   const indices = vq.indices.reshape([b, hh, ww]); // [B, h, w]
-  return { xrec, qLoss, indices };
+  return { xrec, qLoss, indices, pre: z };
 }
 
 /**
@@ -338,5 +340,5 @@ export function gumbelTrainingForward(root: Scope, x: Tensor, noise: Tensor, c: 
   const q = logits.softmax(1); // [B, K, h, w]
   const kl = q.mul(q.mul(c.nEmbed).add(1e-10).log()).sum(1).mean().mul(o.klWeight ?? 5e-4); // []
   const xrec = decoder(root.child('decoder'), conv2d(root.child('post_quant_conv'), zq, c.embedDim, c.zChannels, 1), c); // [B, out, H, W]
-  return { xrec, qLoss: kl, indices };
+  return { xrec, qLoss: kl, indices, pre: z };
 }

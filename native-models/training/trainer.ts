@@ -13,7 +13,7 @@ import { compile } from '../runtime/program';
 import type { CompileOptions, Feed, Program } from '../runtime/program';
 import type { Tensor } from '../graph/graph';
 import { stateNames } from './optim/train-step';
-import type { TrainStepGraph } from './optim/train-step';
+import type { MomentSlice, TrainStepGraph } from './optim/train-step';
 
 export interface TrainerState {
   /** optimizer steps taken so far */
@@ -33,6 +33,8 @@ export interface StepResult {
   scalars: Record<string, number>;
   /** wall time of the program run, ms */
   ms: number;
+  /** the extra outputs (`buildTrainStep`'s `outputs`) of this (micro-)batch: live buffers, overwritten by the next call */
+  outputs: Record<string, TypedArray>;
 }
 
 interface Slot { front: TypedArray; back: TypedArray }
@@ -48,6 +50,9 @@ export class Trainer {
   private readonly slots = new Map<string, Slot>();
   private readonly fixed = new Map<string, TypedArray>();
   private readonly scalarsOut = new Map<string, Float32Array>();
+  private readonly extrasOut = new Map<string, TypedArray>();
+  /** `opt.m:<param>` / `opt.v:<param>` → its part of the flat moment vector */
+  private readonly momentViews = new Map<string, { flat: string; slice: MomentSlice }>();
   private readonly stepScalar = new Float32Array(1);
   private readonly lrScalar = new Float32Array(1);
   private micro = 0;
@@ -79,10 +84,20 @@ export class Trainer {
       if (!v) throw new Error(`Trainer: no initial value for "${t.name}" (pass every trainable param, buffer and frozen param)`);
       return v;
     };
+    const total = spec.momentLayout.reduce((a, l) => a + l.size, 0);
+    slot(stateNames.flatM, 'float32', [total]);
+    slot(stateNames.flatV, 'float32', [total]);
+    for (const l of spec.momentLayout) {
+      for (const [flat, name] of [[stateNames.flatM, stateNames.m(l.param)], [stateNames.flatV, stateNames.v(l.param)]] as const) {
+        this.momentViews.set(name, { flat, slice: l });
+        const init = state.moments[name];
+        if (!init) continue; // missing moments start at zero
+        if (init.length !== l.size) throw new Error(`Trainer: moment "${name}" has ${init.length} values, the param has ${l.size}`);
+        (this.slot(flat).front as Float32Array).set(init, l.offset);
+      }
+    }
     for (const p of spec.trainable) {
       slot(p.name, p.dtype, p.shape, need(p));
-      slot(stateNames.m(p.name), p.dtype, p.shape, state.moments[stateNames.m(p.name)]);
-      slot(stateNames.v(p.name), p.dtype, p.shape, state.moments[stateNames.v(p.name)]);
       if (spec.accumulationSteps > 1) slot(stateNames.acc(p.name), p.dtype, p.shape);
     }
     for (const b of spec.buffers) slot(b.name, b.dtype, b.shape, need(b));
@@ -92,6 +107,10 @@ export class Trainer {
       this.fixed.set(f.name, v);
     }
     for (const name of spec.scalarNames.concat(stateNames.gradNorm)) this.scalarsOut.set(name, new Float32Array(1));
+    for (const name of spec.outputNames) {
+      const t = spec.stepOutputs[name] as Tensor;
+      this.extrasOut.set(name, allocate(t.dtype, t.size));
+    }
   }
 
   /**
@@ -150,14 +169,14 @@ export class Trainer {
     if (this.times.length > 1000) this.times.shift();
     this.micro = apply ? 0 : this.micro + 1;
     if (apply) this.steps++;
-    return { step: this.steps, applied: apply, scalars, ms };
+    return { step: this.steps, applied: apply, scalars, ms, outputs: Object.fromEntries(this.extrasOut) };
   }
 
   private async runOnHost(program: Program, feeds: Record<string, Feed>): Promise<Record<string, number>> {
     const pre: Record<string, TypedArray> = {};
     const swaps: Slot[] = [];
     for (const io of program.outputs) {
-      const scalar = this.scalarsOut.get(io.name);
+      const scalar = this.scalarsOut.get(io.name) ?? this.extrasOut.get(io.name);
       if (scalar) {
         pre[io.name] = scalar;
         continue;
@@ -183,6 +202,7 @@ export class Trainer {
       const t = res[io.name];
       if (!t) throw new Error(`Trainer: the program returned no "${io.name}"`);
       if (this.scalarsOut.has(io.name)) scalars[io.name] = Number((await t.getData())[0]);
+      else if (this.extrasOut.has(io.name)) this.extrasOut.get(io.name)!.set((await t.getData()) as never);
       else this.replaceOnDevice(io.name.slice(stateNames.next('').length), t);
     }
     this.hostStale = true;
@@ -213,9 +233,14 @@ export class Trainer {
     this.hostStale = false;
   }
 
-  /** Current value of a param, buffer or moment (a live view: copy it to keep it past the next step). */
+  /**
+   * Current value of a param, buffer or moment (`opt.m:<param>`: a view into the flat moments) — a live view:
+   * writes go into the next step; copy it to keep it past the next step.
+   */
   get(name: string): Float32Array {
     if (this.hostStale) throw new Error(`Trainer.get("${name}"): the state is on the device; await trainer.sync() first`);
+    const view = this.momentViews.get(name);
+    if (view) return (this.slot(view.flat).front as Float32Array).subarray(view.slice.offset, view.slice.offset + view.slice.size);
     const v = this.slots.get(name)?.front ?? this.fixed.get(name);
     if (!v) throw new Error(`Trainer.get: no param or state named "${name}"`);
     return v as Float32Array;

@@ -45,10 +45,14 @@ export interface GeneratorStepGraph {
   /** present when a discriminator is configured */
   gLoss: Tensor | null;
   lambda: Tensor | null;
+  /** [] batch mean of the perceptual term (unweighted), present when one is supplied */
+  perceptual: Tensor | null;
   /** [B, 3, S, S] */
   xrec: Tensor;
   /** [B, h, w] int64 */
   indices: Tensor;
+  /** [B, embed_dim, h, w] the quantizer's input (for dead-code restarts) */
+  pre: Tensor;
   /** Autoencoder parameters (the ones this step trains). */
   aeParams: Tensor[];
   /** Discriminator parameters read (not trained) by this step. */
@@ -72,8 +76,10 @@ export function buildVqganGeneratorStep(
   const discFactor = g.input('disc_factor', 'float32', []); // []
   const fwd = vqganTrainingForward(g.scope(), x, cfg, { beta: o.beta ?? 0.25, legacy: o.legacy ?? true });
   let rec = x.sub(fwd.xrec).abs(); // [B, C, S, S]
+  let perceptual: Tensor | null = null;
   if (o.perceptual) {
     const p = o.perceptual(x, fwd.xrec); // [B] or []
+    perceptual = p.rank === 0 ? p : p.mean(); // []
     const pb = p.rank === 0 ? p : p.reshape([batch, 1, 1, 1]);
     rec = rec.add(pb.mul(o.perceptualWeight ?? 1)); // broadcast over pixels, as in the reference
   }
@@ -95,7 +101,7 @@ export function buildVqganGeneratorStep(
   }
   const aeSet = new Set(aeParams);
   return {
-    graph: g, x, discFactor, loss, nll, qLoss: fwd.qLoss, gLoss, lambda, xrec: fwd.xrec, indices: fwd.indices,
+    graph: g, x, discFactor, loss, nll, qLoss: fwd.qLoss, gLoss, lambda, perceptual, xrec: fwd.xrec, indices: fwd.indices, pre: fwd.pre,
     aeParams, discParams: g.params.filter((p) => !aeSet.has(p)),
   };
 }

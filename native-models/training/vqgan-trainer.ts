@@ -10,9 +10,13 @@
  *  - from `discStart − discWarmup`: the discriminator trains every step (hinge loss on x and the current x̂);
  *  - from `discStart`: the generator adds λ·disc_factor·g (adaptive λ from decoder.conv_out.weight gradients).
  *  Each phase change compiles the next program and carries params and Adam moments over (Trainer snapshot).
- * Order within a step: generator update, then x̂ = decode(encode(x)) with the updated autoencoder, then the
- * discriminator update; the generator program reads the discriminator's current weights (copied after each
- * discriminator step). Perceptual loss: off unless a `perceptual` term is supplied (logged).
+ * Order within a step: generator update, then the discriminator update on x and the x̂ the generator step computed
+ * (its program also outputs x̂, the code indices and the quantizer input, so no second autoencoder pass runs: ~14 %
+ * of an adversarial iteration on the training bench). That x̂ comes from the autoencoder before this step's update,
+ * as in the PyTorch reference loop of bench/reference/training_bench.py (taming's Lightning loop re-runs the
+ * updated autoencoder for the discriminator; one step of Adam at these learning rates moves x̂ very little). The
+ * generator program reads the discriminator's current weights (copied after each discriminator step).
+ * Perceptual loss: off unless a `perceptual` term is supplied (logged).
  */
 import sharp from 'sharp';
 import { Graph, type Tensor } from '../graph/graph';
@@ -73,7 +77,12 @@ export interface VqganTrainOptions {
   codebookWeight?: number;
   beta?: number;
   legacy?: boolean;
+  /** Per-image perceptual term, e.g. `lpipsTerm(weights)` (models/lpips.ts); logged as metric `p` (unweighted). */
   perceptual?: VqganLossOptions['perceptual'];
+  /** Weight of the perceptual term in the reconstruction loss (taming's perceptual_weight, default 1). */
+  perceptualWeight?: number;
+  /** Says where the perceptual term comes from in the run log (e.g. the LPIPS files). */
+  perceptualNote?: string;
   seed: number;
   checkpointEvery: number;
   keepCheckpoints?: number;
@@ -122,7 +131,7 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
   const optimizer = { kind: 'adam' as const, beta1: 0.5, beta2: 0.9, weightDecay: 0 };
   const lossOpts: VqganLossOptions = {
     discWeight: o.discWeight ?? 0.8, codebookWeight: o.codebookWeight ?? 1, beta: o.beta ?? 0.25, legacy: o.legacy ?? true,
-    ...(o.perceptual ? { perceptual: o.perceptual } : {}),
+    ...(o.perceptual ? { perceptual: o.perceptual, perceptualWeight: o.perceptualWeight ?? 1 } : {}),
   };
   const copts = { intraOpThreads: 1, ...o.compile };
 
@@ -166,7 +175,10 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
     const st = buildVqganGeneratorStep(c, withDisc ? disc : null, B, S, lossOpts);
     const metrics: Record<string, Tensor> = { nll: st.nll, q: st.qLoss };
     if (st.gLoss && st.lambda) Object.assign(metrics, { g: st.gLoss, lambda: st.lambda });
-    return buildTrainStep(st.graph, st.loss, { optimizer, trainable: st.aeParams, accumulationSteps: k, metrics });
+    if (st.perceptual) metrics.p = st.perceptual;
+    return buildTrainStep(st.graph, st.loss, {
+      optimizer, trainable: st.aeParams, accumulationSteps: k, metrics, outputs: { xrec: st.xrec, indices: st.indices, pre: st.pre },
+    });
   };
   const makeG = async (withDisc: boolean): Promise<{ trainer: Trainer; withDisc: boolean }> => {
     const spec = buildG(withDisc);
@@ -192,8 +204,8 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
   };
   if (discActive(step)) D = await makeD();
 
-  // Reconstruction program: x -> pre, indices, x̂ = decode(indices) (the straight-through value), for the
-  // discriminator's fakes, code usage, dead-code restarts and previews; and its batch-1 twin for held-out loss.
+  // Reconstruction program: x -> pre, indices, x̂ = decode(indices) (the straight-through value), for previews;
+  // and its batch-1 twin for held-out loss. (Training steps take x̂, indices and pre from the generator step.)
   const reconProgram = async (batch: number): Promise<Program> => {
     const g = new Graph();
     const x = g.input('x', 'float32', [batch, c.inChannels, S, S]); // [B, C, S, S]
@@ -277,7 +289,9 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
     await run.log([
       `training the VQGAN: ${o.steps} steps, batch ${B}×${k}, crop ${S}, lr ${o.lr}; held-out L1 ${heldOutBefore?.toFixed(4) ?? 'n/a'}`,
       disc ? `discriminator from step ${o.discStart - discWarmup}, generator adversarial term from step ${o.discStart} (disc_weight ${lossOpts.discWeight})` : 'no discriminator: adversarial loss off',
-      o.perceptual ? 'perceptual loss on' : 'perceptual loss off (import the LPIPS and VGG16 weights to enable it)',
+      o.perceptual
+        ? `perceptual loss on: weight ${lossOpts.perceptualWeight}${o.perceptualNote ? ` (${o.perceptualNote})` : ''}; logged as p`
+        : 'perceptual loss off (give the LPIPS and VGG16 weights, e.g. tessera finetune --lpips <folder>, to enable it)',
     ].join('\n'));
     if (heldOutBefore !== null) await run.metric({ step: 0, heldOutL1: heldOutBefore });
   }
@@ -311,11 +325,10 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
         const g = await G.trainer.trainStep({ x, disc_factor: new Float32Array([o.discFactor ?? 1]) }, lr);
         add(g.scalars);
         if (D || countUsage) {
-          const rec = await runRecon(recon, x);
-          indices = rec.indices!.data as BigInt64Array;
-          pre = rec.pre!.data as Float32Array;
+          indices = g.outputs.indices as BigInt64Array;
+          pre = g.outputs.pre as Float32Array;
           if (D) {
-            const d = await D.trainStep({ x, xrec: rec.xrec!.data as Float32Array, disc_factor: new Float32Array([o.discFactor ?? 1]) }, lr);
+            const d = await D.trainStep({ x, xrec: g.outputs.xrec as Float32Array, disc_factor: new Float32Array([o.discFactor ?? 1]) }, lr);
             add(Object.fromEntries(Object.entries(d.scalars).map(([n, v]) => [n === 'loss' ? 'd' : n, v])));
             numBatchesTracked += 2;
           }
@@ -338,7 +351,7 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
           }
         }
       }
-      const p = meter.tick(step, { loss: sums.loss!, rec: sums.nll!, ...(sums.d !== undefined ? { d: sums.d } : {}) }, lr);
+      const p = meter.tick(step, { loss: sums.loss!, rec: sums.nll!, ...(sums.p !== undefined ? { p: sums.p } : {}), ...(sums.d !== undefined ? { d: sums.d } : {}) }, lr);
       hooks.onProgress?.(p);
       await run.metric({
         step, lr, ...sums, imagesPerSec: p.imagesPerSec,

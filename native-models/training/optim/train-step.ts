@@ -3,24 +3,33 @@
 // the new params and the new optimizer state. With gradient accumulation a second program from the
 // same graph adds one micro-batch's gradients into accumulators; the step program then averages them.
 //
+// The Adam update runs once over all trainable params flattened into one vector (Concat of the gradients and
+// params, the elementwise update, Split back): ~13 nodes instead of ~13 per param. Measured on the training
+// bench's VQGAN generator step (183 params, 1.1 M values): ~20 ms of ~145 ms in per-param updates, mostly
+// per-node overhead. The moments are stored flat (`opt.m`, `opt.v`, in `momentLayout` order); the Trainer
+// exposes each param's part as `opt.m:<param>` / `opt.v:<param>` (checkpoints keep those names).
+//
 // Value names (ONNX inputs/outputs):
 //   <param>             a trainable param (its state_dict key)       -> new:<param>
-//   opt.m:<param>       Adam first moment                             -> new:opt.m:<param>
-//   opt.v:<param>       Adam second moment                            -> new:opt.v:<param>
+//   opt.m, opt.v        Adam moments of all trainable params, flat    -> new:opt.m, new:opt.v
 //   acc:<param>         gradient sum of earlier micro-batches         -> new:acc:<param> (accumulate program)
 //   <buffer>            a buffer with an update (BatchNorm running stats) -> new:<buffer>
 //   opt.step, opt.lr    float32 scalars: the 1-based step number and the learning rate
 //   loss, <metric>      scalar outputs; grad_norm when clipping is on
-import type { Graph, Tensor } from '../../graph/graph';
+//   <output>            extra non-scalar outputs (`outputs` option: e.g. the reconstruction a loss computed)
+import { concat, type Graph, type Tensor } from '../../graph/graph';
 import { grad } from '../../graph/autodiff';
 import { isBuffer } from '../../nn/state';
-import { adamScalars, adamUpdate } from './adam';
+import { adamScalars, decays } from './adam';
 import type { AdamConfig } from './adam';
 import { clipGradNorm } from './clip';
 
 export const stateNames = {
   m: (param: string): string => `opt.m:${param}`,
   v: (param: string): string => `opt.v:${param}`,
+  /** the flat moment vectors of all trainable params */
+  flatM: 'opt.m',
+  flatV: 'opt.v',
   acc: (param: string): string => `acc:${param}`,
   next: (name: string): string => `new:${name}`,
   step: 'opt.step',
@@ -41,7 +50,12 @@ export interface TrainStepOptions {
   metrics?: Record<string, Tensor>;
   /** new values of buffers by buffer name, e.g. BatchNorm's running stats from `batchNorm().updates` */
   bufferUpdates?: Record<string, Tensor>;
+  /** extra non-scalar outputs of both programs by name (values the forward computed anyway: x̂, code indices) */
+  outputs?: Record<string, Tensor>;
 }
+
+/** Where each trainable param's moments lie in the flat `opt.m` / `opt.v` vectors. */
+export interface MomentSlice { param: string; offset: number; size: number }
 
 export interface TrainStepGraph {
   graph: Graph;
@@ -60,6 +74,10 @@ export interface TrainStepGraph {
   accumulateOutputs: Record<string, Tensor> | null;
   /** scalar outputs common to both programs: loss and metrics (and grad_norm in the step program) */
   scalarNames: string[];
+  /** extra non-scalar outputs common to both programs */
+  outputNames: string[];
+  /** the flat moments' layout, in trainable order; total = sum of sizes */
+  momentLayout: MomentSlice[];
 }
 
 function dependsOn(loss: Tensor, candidates: readonly Tensor[]): Tensor[] {
@@ -96,40 +114,88 @@ export function buildTrainStep(graph: Graph, loss: Tensor, o: TrainStepOptions):
   for (const [name, t] of Object.entries(scalars)) {
     if (t.size !== 1) throw new Error(`buildTrainStep: metric "${name}" must be a scalar, got ${t}`);
   }
+  const extras = o.outputs ?? {};
+  for (const name of Object.keys(extras)) {
+    if (name in scalars || name.startsWith(stateNames.next('')) || name === stateNames.gradNorm) {
+      throw new Error(`buildTrainStep: output name "${name}" clashes with a scalar or state output; pick another name`);
+    }
+  }
   const newBuffers = Object.fromEntries(Object.entries(o.bufferUpdates ?? {}).map(([n, t]) => [stateNames.next(n), t]));
 
   // accumulation: acc inputs (gradient sums of the earlier micro-batches of this step)
   const acc = k > 1 ? trainable.map((p) => graph.input(stateNames.acc(p.name), p.dtype, p.shape)) : [];
   const accumulateOutputs = k > 1
-    ? { ...scalars, ...newBuffers, ...Object.fromEntries(trainable.map((p, i) => [stateNames.next(stateNames.acc(p.name)), (acc[i] as Tensor).add(grads[i] as Tensor)])) }
+    ? { ...scalars, ...extras, ...newBuffers, ...Object.fromEntries(trainable.map((p, i) => [stateNames.next(stateNames.acc(p.name)), (acc[i] as Tensor).add(grads[i] as Tensor)])) }
     : null;
-  let g = k > 1 ? grads.map((gi, i) => (acc[i] as Tensor).add(gi).mul(1 / k)) : grads; // mean over micro-batches
+  const g = k > 1 ? grads.map((gi, i) => (acc[i] as Tensor).add(gi).mul(1 / k)) : grads; // mean over micro-batches
 
-  const stepOutputs: Record<string, Tensor> = { ...scalars, ...newBuffers };
+  // One flat Adam(W) update over every trainable param.
+  const sizes = trainable.map((p) => p.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const momentLayout: MomentSlice[] = [];
+  let offset = 0;
+  trainable.forEach((p, i) => {
+    momentLayout.push({ param: p.name, offset, size: sizes[i] as number });
+    offset += sizes[i] as number;
+  });
+  let gFlat = concat(g.map((t) => t.reshape([t.size])), 0); // [N]
+  const pFlat = concat(trainable.map((p) => p.reshape([p.size])), 0); // [N]
+  const stepOutputs: Record<string, Tensor> = { ...scalars, ...extras, ...newBuffers };
   if (o.clipGradNorm !== undefined) {
-    const c = clipGradNorm(g, o.clipGradNorm);
-    g = c.grads;
+    const c = clipGradNorm([gFlat], o.clipGradNorm); // the global norm of the flat vector = of all gradients
+    gFlat = c.grads[0] as Tensor; // [N]
     stepOutputs[stateNames.gradNorm] = c.norm;
   }
   const step = graph.input(stateNames.step, 'float32', []);
   const lr = graph.input(stateNames.lr, 'float32', []);
-  const s = adamScalars(step, lr, o.optimizer);
-  const moments: Tensor[] = [];
-  trainable.forEach((p, i) => {
-    const m = graph.input(stateNames.m(p.name), p.dtype, p.shape);
-    const v = graph.input(stateNames.v(p.name), p.dtype, p.shape);
-    moments.push(m, v);
-    const u = adamUpdate(p, g[i] as Tensor, m, v, s, o.optimizer);
-    stepOutputs[stateNames.next(p.name)] = u.param;
-    stepOutputs[stateNames.next(m.name)] = u.m;
-    stepOutputs[stateNames.next(v.name)] = u.v;
+  const m = graph.input(stateNames.flatM, 'float32', [total]); // [N]
+  const v = graph.input(stateNames.flatV, 'float32', [total]); // [N]
+  const u = adamFlat(pFlat, gFlat, m, v, adamScalars(step, lr, o.optimizer), o.optimizer, trainable, sizes);
+  u.param.split(sizes, 0).forEach((t, i) => {
+    const p = trainable[i] as Tensor;
+    stepOutputs[stateNames.next(p.name)] = t.reshape(p.shape);
   });
+  stepOutputs[stateNames.next(stateNames.flatM)] = u.m;
+  stepOutputs[stateNames.next(stateNames.flatV)] = u.v;
+  const moments = [m, v];
 
   const special = new Set([...trainable, ...buffers, ...acc, ...moments, step, lr].map((t) => t.id));
   const batch = graph.inputs.filter((t) => !special.has(t.id));
   const frozen = graph.params.filter((p) => !special.has(p.id));
   return {
     graph, optimizer: o.optimizer, accumulationSteps: k, trainable, buffers, batch, frozen, stepOutputs, accumulateOutputs,
-    scalarNames: Object.keys(scalars),
+    scalarNames: Object.keys(scalars), outputNames: Object.keys(extras), momentLayout,
   };
+}
+
+/**
+ * Adam(W) on flat vectors p, g, m, v [N] (PyTorch semantics, as adam.ts `adamUpdate` per param; the same float32
+ * operations in the same order, so the values are identical). Weight decay per param becomes a per-element
+ * vector when the params differ in it.
+ */
+function adamFlat(p: Tensor, g: Tensor, m: Tensor, v: Tensor, s: ReturnType<typeof adamScalars>, c: AdamConfig, params: readonly Tensor[], sizes: readonly number[]): { param: Tensor; m: Tensor; v: Tensor } {
+  const b1 = c.beta1 ?? 0.9, b2 = c.beta2 ?? 0.999;
+  const wdOf = (t: Tensor): number => ((c.decay ? c.decay(t.name) : decays(t)) ? (c.weightDecay ?? (c.kind === 'adamw' ? 0.01 : 0)) : 0);
+  const wds = params.map(wdOf);
+  let decay: Tensor | number | null = null; // [N] or a scalar: the weight decay of each element
+  if (wds.some((w) => w > 0)) {
+    if (wds.every((w) => w === wds[0])) decay = wds[0] as number;
+    else {
+      const vec = new Float32Array(p.size);
+      let at = 0;
+      wds.forEach((w, i) => { vec.fill(w, at, at + (sizes[i] as number)); at += sizes[i] as number; });
+      decay = p.graph.constant(vec, [p.size]);
+    }
+  }
+  let grad = g; // [N]
+  let param = p; // [N]
+  if (decay !== null && c.kind === 'adam') grad = grad.add(typeof decay === 'number' ? p.mul(decay) : p.mul(decay)); // [N] L2 penalty
+  if (decay !== null && c.kind === 'adamw') {
+    // p·(1 − lr·wd): the scalar form as in adamUpdate; the vector form computes lr·(−wd) + 1 per element (exactly 1 where wd = 0)
+    param = typeof decay === 'number' ? p.mul(s.lr.mul(-decay).add(1)) : p.mul(decay.neg().mul(s.lr).add(1)); // [N]
+  }
+  const m2 = m.mul(b1).add(grad.mul(1 - b1)); // [N]
+  const v2 = v.mul(b2).add(grad.mul(grad).mul(1 - b2)); // [N]
+  const denom = v2.sqrt().div(s.bc2Sqrt).add(c.eps ?? 1e-8); // [N]
+  return { param: param.sub(m2.div(denom).mul(s.stepSize)), m: m2, v: v2 };
 }
