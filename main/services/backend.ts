@@ -40,9 +40,12 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     libraryFolder: () => settings.snapshot().values.libraryFolder,
     revealFolder: options.revealFolder,
   });
+  const device = new DeviceService({ settings: () => settings.snapshot().values.device });
   const jobs = new GenerationJobs({
     loaderModule: BUNDLE_LOADER_MODULE,
     appVersion: APP_VERSION,
+    // settings.device, resolved at each job (a provider that fails its self-test falls back to cpu).
+    resolveProvider: () => device.resolve(),
     // The gallery writes the PNG (atomic) and then its row; without SQLite the PNG alone is saved.
     save: async (image, record) => {
       const item = await gallery.addImage(image, record).catch((err: unknown) => {
@@ -54,7 +57,6 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
   });
   const models = new ModelManager({ libraryFolder: () => settings.snapshot().values.libraryFolder, uploadsDir: path.join(options.userDataDir, 'uploads') });
   void models.sweepStale().catch(() => undefined);
-  const device = new DeviceService({ settings: () => settings.snapshot().values.device });
   const finetune = new FinetuneService({
     userDataDir: options.userDataDir,
     libraryFolder: () => settings.snapshot().values.libraryFolder,

@@ -29,12 +29,16 @@ export interface GenerationJobsOptions {
   appVersion: string;
   /** Override how the worker is started (Electron passes its own entry). */
   startWorker?: (data: WorkerData) => Worker;
+  /** The execution provider a job should use, resolved when it is queued (DeviceService.resolve); default cpu. */
+  resolveProvider?: () => Promise<{ provider: string; fallbackReason: string | null }>;
 }
 
 type Listener<T> = (event: T) => void;
 
 interface JobState {
   request: GenerateJobRequest;
+  /** Sent to the worker (false while the provider is being resolved). */
+  sent: boolean;
 }
 
 const WORKER_ENTRY = new URL('../worker/generation-worker.ts', import.meta.url);
@@ -78,15 +82,22 @@ export class GenerationJobs {
     if (this.closed) throw new Error('The generation service is closed.');
     if (typeof request?.model !== 'string' || request.model.length === 0) throw new Error('jobs.generate needs a model (bundle folder or name).');
     const jobId = randomUUID();
-    this.jobs.set(jobId, { request });
-    this.send({ type: 'generate', jobId, request });
+    const state: JobState = { request, sent: false };
+    this.jobs.set(jobId, state);
+    // A device that cannot be resolved (self-tests failed to run) is no reason to refuse the job: cpu always works.
+    const provider = this.options.resolveProvider ? (await this.options.resolveProvider().catch(() => ({ provider: 'cpu' }))).provider : 'cpu';
+    if (this.jobs.get(jobId) !== state) return { jobId }; // cancelled (or the service closed) meanwhile
+    state.sent = true;
+    this.send({ type: 'generate', jobId, request, provider });
     return { jobId };
   }
 
   /** Cancel a queued or running job (honoured within one token step). False when no such job is running. */
   async cancel(jobId: string): Promise<{ cancelled: boolean }> {
-    if (!this.jobs.has(jobId)) return { cancelled: false };
-    this.send({ type: 'cancel', jobId });
+    const state = this.jobs.get(jobId);
+    if (!state) return { cancelled: false };
+    if (!state.sent) this.finish({ jobId, status: 'cancelled' });
+    else this.send({ type: 'cancel', jobId });
     return { cancelled: true };
   }
 

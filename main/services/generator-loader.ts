@@ -11,7 +11,8 @@ export type Palette = ReadonlyArray<readonly [number, number, number]>;
 /** What a loader returns: the bundle generator native-models builds (one definition for both layers). */
 export type LoadedGenerator = BundleGenerator;
 
-export type GeneratorLoader = (spec: string) => Promise<LoadedGenerator>;
+/** `options.provider`: the onnxruntime execution provider to load the programs on (the job's resolved device). */
+export type GeneratorLoader = (spec: string, options?: { provider?: string }) => Promise<LoadedGenerator>;
 
 /** The shape of a loader module. */
 export interface GeneratorLoaderModule {

@@ -1,7 +1,8 @@
 /**
  * The generation worker's model loader: a model spec is a bundle folder (containing manifest.json) or the
  * name of a bundled zoo model (native-models/zoo/<name>). Loads the bundle's programs for the execution
- * provider in TESSERA_PROVIDER (default cpu) through native-models/sampling/bundle-generator.ts.
+ * provider the job resolved from settings.device (default cpu; the TESSERA_PROVIDER environment variable, when
+ * set, overrides it) through native-models/sampling/bundle-generator.ts.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
@@ -28,7 +29,7 @@ export async function resolveModelSpec(spec: string): Promise<string> {
   throw new Error(`Model "${spec}" not found: no manifest.json in ${candidates.join(' or ')}. Give a bundle folder (tessera import writes one) or a zoo model name.`);
 }
 
-export async function loadGenerator(spec: string): Promise<LoadedGenerator> {
+export async function loadGenerator(spec: string, options: { provider?: string } = {}): Promise<LoadedGenerator> {
   const dir = await resolveModelSpec(spec);
-  return loadBundleGenerator(dir, { provider: process.env.TESSERA_PROVIDER ?? 'cpu' });
+  return loadBundleGenerator(dir, { provider: process.env.TESSERA_PROVIDER || options.provider || 'cpu' });
 }

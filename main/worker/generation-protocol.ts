@@ -7,7 +7,8 @@ import type { SamplerSettings } from '../../native-models/sampling/filters';
 import type { GenerateJobRequest } from '../../preload/generation-job';
 
 export type ToWorker =
-  | { type: 'generate'; jobId: string; request: GenerateJobRequest }
+  /** `provider`: the execution provider resolved from settings.device when the job was queued (default cpu). */
+  | { type: 'generate'; jobId: string; request: GenerateJobRequest; provider?: string }
   | { type: 'cancel'; jobId: string };
 
 export interface WorkerResult {

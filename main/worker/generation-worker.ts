@@ -18,24 +18,24 @@ const loaderPromise = import(loaderModule) as Promise<GeneratorLoaderModule>;
 
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 const controllers = new Map<string, AbortController>();
-let loaded: { spec: string; gen: LoadedGenerator } | null = null;
+let loaded: { spec: string; provider: string; gen: LoadedGenerator } | null = null;
 let queue: Promise<void> = Promise.resolve();
 
-async function modelFor(spec: string): Promise<LoadedGenerator> {
-  if (loaded?.spec === spec) return loaded.gen;
+async function modelFor(spec: string, provider: string): Promise<LoadedGenerator> {
+  if (loaded?.spec === spec && loaded.provider === provider) return loaded.gen;
   if (loaded) await loaded.gen.dispose?.();
   loaded = null;
-  const gen = await (await loaderPromise).loadGenerator(spec);
-  loaded = { spec, gen };
+  const gen = await (await loaderPromise).loadGenerator(spec, { provider });
+  loaded = { spec, provider, gen };
   return gen;
 }
 
-async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' }>['request']): Promise<void> {
+async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' }>['request'], provider: string): Promise<void> {
   const controller = controllers.get(jobId);
   if (!controller) return;
   try {
     controller.signal.throwIfAborted();
-    const gen = await modelFor(request.model);
+    const gen = await modelFor(request.model, provider);
     controller.signal.throwIfAborted();
     const req = resolveJobRequest(request, gen);
     let lastPost = 0;
@@ -85,7 +85,7 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'generate') {
     controllers.set(m.jobId, new AbortController());
-    queue = queue.then(() => run(m.jobId, m.request));
+    queue = queue.then(() => run(m.jobId, m.request, m.provider ?? 'cpu'));
   } else if (m.type === 'cancel') {
     controllers.get(m.jobId)?.abort();
   }

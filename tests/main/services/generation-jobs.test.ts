@@ -91,4 +91,26 @@ describe('generation jobs in the worker thread (test models)', () => {
     const d = await jobs.generate({ model: 'test:sos', width: 16, height: 16, seed: 2 });
     expect((await finished(d.jobId)).status).toBe('done');
   });
+
+  it('loads the model on the provider resolved from the device setting at each job and records it', async () => {
+    let provider = 'webgpu';
+    const own = new GenerationJobs({
+      loaderModule, appVersion: '0.1.0', resolveProvider: async () => ({ provider, fallbackReason: null }),
+      save: async (image, record) => {
+        const file = path.join(dir, `provider-${record.executionProvider}.png`);
+        await writePngFile(file, image, record);
+        return { path: file };
+      },
+    });
+    const providers: string[] = [];
+    own.onDidJobFinish((e) => { if (e.images) providers.push(e.images[0]!.record.executionProvider); });
+    const first = await own.generate({ model: 'test:sos', width: 16, height: 16, seed: 1 });
+    await new Promise<void>((r) => { const off = own.onDidJobFinish((e) => { if (e.jobId === first.jobId) { off(); r(); } }); });
+    provider = 'cpu';
+    const second = await own.generate({ model: 'test:sos', width: 16, height: 16, seed: 1 });
+    await new Promise<void>((r) => { const off = own.onDidJobFinish((e) => { if (e.jobId === second.jobId) { off(); r(); } }); });
+    expect(providers).toEqual(['webgpu', 'cpu']);
+    expect(readGenerationRecord(await fs.readFile(path.join(dir, 'provider-webgpu.png')))).toMatchObject({ executionProvider: 'webgpu' });
+    await own.close();
+  });
 });

@@ -6,7 +6,7 @@
 import type { LoadedGenerator } from '../../../main/services/generator-loader';
 import { testGenerator } from '../../native-models/sampling/test-generator';
 
-export async function loadGenerator(spec: string): Promise<LoadedGenerator> {
+export async function loadGenerator(spec: string, options: { provider?: string } = {}): Promise<LoadedGenerator> {
   if (spec === 'test:crash') process.exit(3);
   const m = /^test:(slow-)?(sos|class|semantic|pose)$/.exec(spec);
   if (!m) throw new Error(`Unknown model ${spec}: no such bundle.`);
@@ -14,7 +14,7 @@ export async function loadGenerator(spec: string): Promise<LoadedGenerator> {
     models: testGenerator(m[2] as 'sos' | 'class' | 'semantic' | 'pose', { delayMs: m[1] ? 20 : 0 }),
     id: spec,
     sha256: 'ef'.repeat(32),
-    executionProvider: 'cpu',
+    executionProvider: options.provider ?? 'cpu', // the provider the job resolved (the test models run in plain JS)
     palette: [[0, 0, 0], [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]],
   };
 }
