@@ -1,9 +1,11 @@
 /**
  * Measures a starter-landscapes bundle (issue 9) and writes the numbers DATA.md reports:
  *  - first-stage reconstruction on held-out scenes (a dataset seed never trained on): PSNR, codebook usage;
- *  - faithfulness: a per-pixel classifier over colour/texture features (5×5 box mean RGB + local standard
- *    deviation of luma; one diagonal Gaussian per class with its pixel-frequency prior), fitted on training scenes, labels generated images; agreement with the
- *    requested layout on held-out layouts (and, as the classifier's own ceiling, on the real held-out images);
+ *  - condition stage: code purity and pixel accuracy of its label reconstruction (`cond-purity.ts`);
+ *  - faithfulness: a per-pixel classifier over colour/texture features (`pixel-classifier.ts`: multi-scale box means,
+ *    local deviations and gradient energy → a small MLP), fitted on training scenes, labels generated images; agreement
+ *    with the requested layout on held-out layouts; as ceilings, the same agreement on the real held-out images and on
+ *    their first-stage reconstructions (what a transformer that picked the real image's tokens would score);
  *  - speed: seconds per 256×256 image (sliding window) on this machine;
  *  - a contact sheet PNG: layout | generated | real scene, one row per held-out layout.
  *
@@ -15,101 +17,14 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate } from '../../sampling/generate';
+import { generate, type GeneratorModels } from '../../sampling/generate';
+import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
+import { classifyPixels, fitPixelClassifier } from './pixel-classifier';
 import { STARTER_DATA_SEED, STARTER_SCENE } from './train-starter';
 
 /** Seed of the held-out scenes: never used for training (training uses STARTER_DATA_SEED). */
 export const HELD_OUT_SEED = 1009;
-const NF = 4;
-
-/** Per-pixel features [H·W, 4]: 5×5 box mean of R, G, B (0..1) and the 5×5 standard deviation of luma. */
-export function pixelFeatures(rgb: Uint8Array, w: number, h: number): Float32Array {
-  const out = new Float32Array(w * h * NF);
-  const r = 2;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let sr = 0, sg = 0, sb = 0, sl = 0, sl2 = 0, n = 0;
-      for (let dy = -r; dy <= r; dy++) {
-        const yy = Math.min(h - 1, Math.max(0, y + dy));
-        for (let dx = -r; dx <= r; dx++) {
-          const xx = Math.min(w - 1, Math.max(0, x + dx));
-          const i = (yy * w + xx) * 3;
-          const R = rgb[i]! / 255, G = rgb[i + 1]! / 255, B = rgb[i + 2]! / 255;
-          const l = 0.299 * R + 0.587 * G + 0.114 * B;
-          sr += R; sg += G; sb += B; sl += l; sl2 += l * l; n++;
-        }
-      }
-      const o = (y * w + x) * NF;
-      out[o] = sr / n; out[o + 1] = sg / n; out[o + 2] = sb / n;
-      out[o + 3] = 2 * Math.sqrt(Math.max(0, sl2 / n - (sl / n) ** 2)); // texture, weighted ×2
-    }
-  }
-  return out;
-}
-
-export interface ClassMeans {
-  means: Float64Array; // [C, NF]
-  /** Per-class feature variances [C, NF] (diagonal Gaussian). */
-  vars: Float64Array;
-  /** log prior of each class (pixel frequency in the training scenes). */
-  logPrior: Float64Array;
-  present: boolean[];
-}
-
-export function fitClassMeans(samples: readonly { rgb: Uint8Array; labels: Uint8Array; w: number; h: number }[], nClasses: number): ClassMeans {
-  const sums = new Float64Array(nClasses * NF);
-  const counts = new Float64Array(nClasses);
-  for (const s of samples) {
-    const f = pixelFeatures(s.rgb, s.w, s.h);
-    for (let p = 0; p < s.w * s.h; p++) {
-      const c = s.labels[p]!;
-      counts[c]!++;
-      for (let k = 0; k < NF; k++) sums[c * NF + k]! += f[p * NF + k]!;
-    }
-  }
-  const means = new Float64Array(nClasses * NF);
-  for (let c = 0; c < nClasses; c++) for (let k = 0; k < NF; k++) means[c * NF + k] = counts[c]! > 0 ? sums[c * NF + k]! / counts[c]! : 0;
-  const sq = new Float64Array(nClasses * NF);
-  for (const s of samples) {
-    const f = pixelFeatures(s.rgb, s.w, s.h);
-    for (let p = 0; p < s.w * s.h; p++) {
-      const c = s.labels[p]!;
-      for (let k = 0; k < NF; k++) sq[c * NF + k]! += (f[p * NF + k]! - means[c * NF + k]!) ** 2;
-    }
-  }
-  const vars = new Float64Array(nClasses * NF);
-  let all = 0;
-  for (const n of counts) all += n;
-  const logPrior = new Float64Array(nClasses);
-  for (let c = 0; c < nClasses; c++) {
-    logPrior[c] = Math.log(Math.max(1, counts[c]!) / all);
-    for (let k = 0; k < NF; k++) vars[c * NF + k] = (counts[c]! > 0 ? sq[c * NF + k]! / counts[c]! : 1) + 1e-4;
-  }
-  return { means, vars, logPrior, present: Array.from(counts, (n) => n > 0) };
-}
-
-export function classify(cm: ClassMeans, rgb: Uint8Array, w: number, h: number): Uint8Array {
-  const f = pixelFeatures(rgb, w, h);
-  const nC = cm.present.length;
-  const out = new Uint8Array(w * h);
-  for (let p = 0; p < w * h; p++) {
-    let best = 0, bestD = Infinity;
-    for (let c = 0; c < nC; c++) {
-      if (!cm.present[c]) continue;
-      // Negative log-likelihood of a diagonal Gaussian per class, minus the log prior.
-      let d = -2 * cm.logPrior[c]!;
-      for (let k = 0; k < NF; k++) {
-        const v = cm.vars[c * NF + k]!;
-        d += (f[p * NF + k]! - cm.means[c * NF + k]!) ** 2 / v + Math.log(v);
-      }
-      if (d < bestD) { bestD = d; best = c; }
-    }
-    out[p] = best;
-  }
-  return out;
-}
-
 function agreement(a: Uint8Array, b: Uint8Array): number {
   let same = 0;
   for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
@@ -125,6 +40,17 @@ function crop(src: Uint8Array, w: number, ch: number, x0: number, y0: number, cw
 function labelsToRgb(labels: Uint8Array): Uint8Array {
   const out = new Uint8Array(labels.length * 3);
   for (let i = 0; i < labels.length; i++) out.set(LANDSCAPE_CLASSES[labels[i]!]!.color, i * 3);
+  return out;
+}
+
+/** First-stage encode + decode of an RGB crop [S, S, 3] → uint8 RGB [S, S, 3]. */
+async function reconstruct(models: GeneratorModels, rgb: Uint8Array, S: number): Promise<Uint8Array> {
+  const img = new Float32Array(3 * S * S); // [1, 3, S, S]
+  for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) img[c * S * S + p] = rgb[p * 3 + c]! / 127.5 - 1;
+  const idx = await models.encodeImage(img, S, S);
+  const rec = await models.decode(idx, 1, S / models.factor, S / models.factor); // [1, 3, S, S]
+  const out = new Uint8Array(S * S * 3);
+  for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.max(0, Math.min(255, Math.round((rec[c * S * S + p]! + 1) * 127.5)));
   return out;
 }
 
@@ -151,8 +77,13 @@ async function main(): Promise<void> {
     const s = generateLandscape(sceneSeed(STARTER_DATA_SEED, i), S, S);
     return { rgb: s.rgb, labels: s.labels, w: S, h: S };
   });
-  const cm = fitClassMeans(train, nC);
+  const cl = fitPixelClassifier(train, nC);
   log('classifier fitted on 40 training scenes');
+  const classify = (rgb: Uint8Array, w: number, h: number): Uint8Array => classifyPixels(cl, rgb, w, h);
+
+  // ---- condition stage ----
+  const purity = await conditionPurity(await loadConditionStage(resolve(dir)), 10);
+  log(`condition stage: ${JSON.stringify(purity)}`);
 
   // ---- held-out scenes ----
   const held = Array.from({ length: n }, (_, i) => generateLandscape(sceneSeed(HELD_OUT_SEED, i), S, S));
@@ -186,7 +117,7 @@ async function main(): Promise<void> {
   log(`reconstruction: ${JSON.stringify(recon)}`);
 
   // ---- faithfulness on held-out layouts (evalSize crops of held-out scenes, same scale as training) ----
-  let agreeGen = 0, agreeReal = 0;
+  let agreeGen = 0, agreeReal = 0, agreeRec = 0;
   const perImage: number[] = [];
   for (let i = 0; i < n; i++) {
     const s = held[i]!;
@@ -198,13 +129,14 @@ async function main(): Promise<void> {
       mode: 'semantic', width: evalSize, height: evalSize, seed: 1000 + i, n: 1, sampler: DEFAULT_SAMPLER,
       condition: { kind: 'labels', map: { width: evalSize, height: evalSize, labels: Int32Array.from(labels) } },
     });
-    const a = agreement(classify(cm, res.images[0]!, evalSize, evalSize), labels);
+    const a = agreement(classify(res.images[0]!, evalSize, evalSize), labels);
     perImage.push(a);
     agreeGen += a;
-    agreeReal += agreement(classify(cm, real, evalSize, evalSize), labels);
-    if ((i + 1) % 10 === 0) log(`faithfulness ${i + 1}/${n}: generated ${(100 * agreeGen / (i + 1)).toFixed(1)}%, real ${(100 * agreeReal / (i + 1)).toFixed(1)}%`);
+    agreeReal += agreement(classify(real, evalSize, evalSize), labels);
+    agreeRec += agreement(classify(await reconstruct(models, real, evalSize), evalSize, evalSize), labels);
+    if ((i + 1) % 10 === 0) log(`faithfulness ${i + 1}/${n}: generated ${(100 * agreeGen / (i + 1)).toFixed(1)}%, real ${(100 * agreeReal / (i + 1)).toFixed(1)}%, reconstructed ${(100 * agreeRec / (i + 1)).toFixed(1)}%`);
   }
-  const faith = { n, size: evalSize, generatedAgreement: agreeGen / n, realAgreement: agreeReal / n, minImage: Math.min(...perImage) };
+  const faith = { n, size: evalSize, generatedAgreement: agreeGen / n, realAgreement: agreeReal / n, reconstructedAgreement: agreeRec / n, minImage: Math.min(...perImage) };
 
   // ---- speed at 256×256 + contact sheet rows ----
   const rows: Uint8Array[][] = [];
@@ -233,7 +165,7 @@ async function main(): Promise<void> {
     await sharp(Buffer.from(sheet.buffer), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: 256, compressionLevel: 9 }).toFile(sheetPath);
     log(`contact sheet ${sheetPath} (rows: layout | generated | real scene)`);
   }
-  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, reconstruction: recon, faithfulness: faith, speed };
+  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };
   console.log(JSON.stringify(report, null, 2));
   const jsonPath = arg(argv, '--json');
   if (jsonPath) await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');
