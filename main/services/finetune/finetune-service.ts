@@ -560,10 +560,12 @@ export class FinetuneService {
     const record = job.record;
     try {
       if (m.type === 'done') {
-        const results: FinetuneStageResult[] = m.result.stages
-          .filter((s) => !s.stopped)
-          .map((s) => ({ stage: s.stage, steps: s.steps, metric: s.metric, before: s.before, after: s.after }));
-        record.results = results;
+        // A resumed 'both' job reports only the stages it ran this time: earlier stages' results are kept.
+        const byStage = new Map(record.results.map((r) => [r.stage, r]));
+        for (const s of m.result.stages) {
+          if (!s.stopped) byStage.set(s.stage, { stage: s.stage, steps: s.steps, metric: s.metric, before: s.before, after: s.after });
+        }
+        record.results = job.stages.map((st) => byStage.get(st)).filter((r): r is FinetuneStageResult => r !== undefined);
         if (m.result.stopped || !m.result.bundleDir) {
           record.state = 'stopped';
           await appendJobLog(job.dir, 'stopped and saved; resume continues from the last checkpoint');

@@ -205,4 +205,45 @@ describe('FinetuneService', () => {
     expect(done.results).toEqual([{ stage: 'vqgan', steps: 8, metric: 'heldOutL1', before: expect.any(Number), after: expect.any(Number) }]);
     await again.close();
   });
+
+  it("runs 'both' as two numbered stages; a job interrupted between them resumes with the transformer on the tuned first stage", { timeout: 90_000 }, async () => {
+    const service = makeService();
+    const ev = collect(service);
+    const { runId } = await service.start({ model: base, images, stage: 'both', steps: 4, every: 2, batch: 2, lr: 1e-3, name: 'Both' });
+    let stopAsked = false;
+    service.onDidFinetuneProgress((e) => {
+      if (e.stage === 'transformer' && !stopAsked) {
+        stopAsked = true;
+        void service.stop({ runId });
+      }
+    });
+    await ev.until(() => ev.finished.length === 1, 'the stopped finish event');
+    expect(ev.finished[0]).toMatchObject({ runId, status: 'stopped' });
+    const vq = ev.progress.filter((e) => e.stage === 'vqgan');
+    expect(vq.every((e) => e.stageIndex === 1 && e.stageCount === 2)).toBe(true);
+    expect(vq.at(-1)!.step).toBe(4);
+    expect(ev.progress.filter((e) => e.stage === 'transformer').every((e) => e.stageIndex === 2 && e.stageCount === 2)).toBe(true);
+    // Every VQGAN preview (steps 2 and 4) reached the listeners, the last one before the transformer's first step.
+    expect(vq.filter((e) => e.sample).map((e) => e.sample!.step)).toEqual([2, 4]);
+    const stopped = await service.run({ runId });
+    expect(stopped).toMatchObject({ currentStage: 'transformer', discStart: 2, resumable: true });
+    expect(stopped.results).toEqual([{ stage: 'vqgan', steps: 4, metric: 'heldOutL1', before: expect.any(Number), after: expect.any(Number) }]);
+    await service.close();
+
+    // As if the process died after the VQGAN stage, before the transformer's run folder was written.
+    const dir = join(userData, 'runs', runId);
+    const fsp = await import('node:fs/promises');
+    for (const n of await fsp.readdir(dir)) if (n.includes('-transformer-')) await rm(join(dir, n), { recursive: true });
+    await writeJob(dir, { ...(await readJob(dir)), state: 'running', pid: spawnSync(process.execPath, ['-e', '0']).pid! });
+    const again = makeService();
+    const ev2 = collect(again);
+    expect((await again.runs()).find((r) => r.runId === runId)).toMatchObject({ status: 'interrupted', currentStage: 'vqgan', resumable: true });
+    await again.resume({ runId });
+    await ev2.until(() => ev2.finished.length === 1, 'the resumed finish event');
+    expect(ev2.finished[0]).toMatchObject({ runId, status: 'finished', outputModel: join(library, 'models', 'Both') });
+    expect(ev2.progress.every((e) => e.stage === 'transformer' && e.stageIndex === 2)).toBe(true);
+    expect(ev2.progress[0]!.step).toBe(1);
+    expect(ev2.finished[0]!.results.map((r) => [r.stage, r.steps])).toEqual([['vqgan', 4], ['transformer', 4]]);
+    await again.close();
+  });
 });
