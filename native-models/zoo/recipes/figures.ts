@@ -10,7 +10,7 @@
  *
  * A figure: a random pose from the pool, a random yaw (0–360°) about the vertical axis and camera elevation
  * (−8°…+15°), orthographic projection, scaled and translated so the whole figure is inside the image at a
- * random size (55–100 % of the largest that fits). The body is ~24 capsules (see `bodyCapsules`): thighs, shins,
+ * random size (55–100 % of the largest that fits). The body is ≈ 28 capsules (see `bodyCapsules`): thighs, shins,
  * feet, upper arms, forearms, hands, neck, a torso of three side-by-side capsules + pelvis, a head of cranium +
  * jaw spheres with hair (short, long or none), nose, ears and eyes. Outfit: seeded skin tone from a varied
  * palette, shirt (long / short / no sleeves, plain or striped), trousers / shorts / skirt, shoes, hair colour,
