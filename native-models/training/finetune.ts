@@ -15,6 +15,9 @@
  * training resolution); checkpoints every `every` (default 100) steps, last 3 kept; PatchGAN (3 layers — fewer
  * below 24-pixel crops —, 64 filters, BatchNorm) with disc_start = steps / 2, the discriminator starting
  * min(100, disc_start / 5) steps earlier, disc_weight 0.8; GPT warmup 10% of steps, pkeep 1, clip 1.
+ * Perceptual loss (VQGAN stage): `lpips` = a folder (or files) with torchvision's VGG16 and LPIPS's vgg.pth
+ * (models/lpips-weights.ts); the reconstruction term becomes |x − x̂| + perceptualWeight (default 1) · LPIPS(x, x̂)
+ * as in taming. Without it the run logs that the perceptual loss is off.
  * Resume: pass `resume` (a run folder); the run's own config.json decides every setting.
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +27,8 @@ import { bytesToFloat32 } from '../formats/dtype';
 import { readBundle, writeBundle, type BundleManifest, type ManifestDraft } from '../formats/bundle';
 import type { TensorSource } from '../formats/safetensors';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../models/load';
+import { lpipsTerm } from '../models/lpips';
+import { loadLpipsWeights } from '../models/lpips-weights';
 import { makePermutation, type PermuterName } from '../models/permuters';
 import type { CompileOptions } from '../runtime/program';
 import { loadLatestCheckpoint, type TrainingState } from './checkpoint';
@@ -62,6 +67,10 @@ export interface FinetuneRequest {
   cacheDir?: string;
   /** A run folder to continue. */
   resume?: string;
+  /** VQGAN stage: LPIPS + VGG16 weights (a folder, or the files) to add the perceptual loss. */
+  lpips?: string | readonly string[];
+  /** Weight of the perceptual loss (default 1, taming's perceptual_weight). */
+  perceptualWeight?: number;
   compile?: CompileOptions;
   signal?: AbortSignal;
   onProgress?(stage: 'vqgan' | 'transformer', p: TrainProgress): void;
@@ -106,6 +115,9 @@ interface RunPlan {
   cacheDir: string | null;
   /** transformer after a VQGAN stage: the run whose final weights are the first stage. */
   firstStageRun: string | null;
+  /** LPIPS weight sources, null = perceptual loss off (configs of older runs lack both fields: read as off / 1). */
+  lpips: string[] | null;
+  perceptualWeight: number;
 }
 
 function modeOf(m: BundleManifest): ConditionMode {
@@ -178,6 +190,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
       kind: 'tessera-finetune', stage: req.stage === 'transformer' ? 'transformer' : 'vqgan', plan: req.stage, model: req.model, images: req.images,
       out: req.out, steps: req.steps, batch: req.batch ?? 4, lr: 0, every: req.every ?? 100, size: req.size ?? 0, seed: req.seed ?? 0,
       cacheDir: req.cacheDir ?? null, firstStageRun: null,
+      lpips: req.lpips === undefined ? null : typeof req.lpips === 'string' ? [req.lpips] : [...req.lpips], perceptualWeight: req.perceptualWeight ?? 1,
     };
     plan.lr = req.lr ?? scaledLr(4.5e-6, plan.batch);
   }
@@ -218,6 +231,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
   };
   log(`dataset: ${dataset.usable} usable of ${dataset.found} files (${dataset.skipped} skipped), ${dataset.train} train / ${dataset.heldOut} held out; crop ${plan.size}`);
   for (const s of set.report.skipped.slice(0, 20)) log(`  skipped ${s.relPath}: ${s.reason} (${s.detail})`);
+  if (plan.plan === 'transformer' && plan.lpips?.length) log('note: the LPIPS weights apply to the VQGAN stage only; they are not used for --stage transformer');
 
   const stages: StageSummary[] = [];
   let firstStage = sub(base.weights, fsPrefix);
@@ -235,6 +249,14 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
 
   // ---- VQGAN stage ----
   if (plan.stage === 'vqgan') {
+    let perceptual: { perceptual: ReturnType<typeof lpipsTerm>; perceptualWeight: number; perceptualNote: string } | null = null;
+    if (plan.lpips && plan.lpips.length > 0) {
+      if (fsCfg.inChannels !== 3) throw new Error(`${m.name}: LPIPS compares RGB images, but this VQGAN has ${fsCfg.inChannels} input channels; leave out --lpips.`);
+      if (plan.size < 16) throw new Error(`finetune: LPIPS's VGG16 pools four times and needs crops of at least 16 pixels (crop ${plan.size}).`);
+      const w = await loadLpipsWeights(plan.lpips.length === 1 ? plan.lpips[0]! : plan.lpips);
+      perceptual = { perceptual: lpipsTerm(w), perceptualWeight: plan.perceptualWeight ?? 1, perceptualNote: `LPIPS from ${w.files.map((f) => basename(f)).join(' + ')}` };
+      log(`perceptual loss: ${perceptual.perceptualNote}, weight ${perceptual.perceptualWeight}`);
+    }
     const { run, resume } = await startRun(plan);
     log(`VQGAN stage: run ${run.dir}`);
     const discStart = Math.floor(plan.steps / 2);
@@ -243,7 +265,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
       vqgan: fsCfg, disc: { inChannels: fsCfg.inChannels, ndf: 64, nLayers: Math.max(1, Math.min(3, Math.floor(Math.log2(plan.size / 3)))), norm: 'batchnorm' },
       init: { ...firstStage, ...Object.fromEntries(Object.entries(sub(base.weights, `${fsPrefix}loss.discriminator.`)).map(([n, v]) => [`loss.discriminator.${n}`, v])) }, steps: plan.steps, batchSize: plan.batch, lr: plan.lr,
       discStart, discWarmup: Math.min(100, Math.floor(discStart / 5)), seed: plan.seed, checkpointEvery: plan.every,
-      sampleEvery: plan.every, ...(req.compile ? { compile: req.compile } : {}),
+      sampleEvery: plan.every, ...(req.compile ? { compile: req.compile } : {}), ...(perceptual ?? {}),
     }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('vqgan', p), ...(resume ? { resume } : {}) });
     stages.push({ stage: 'vqgan', runDir: run.dir, steps: res.step, stopped: res.stopped, metric: 'heldOutL1', before: res.heldOutBefore, after: res.heldOutAfter });
     firstStage = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));

@@ -1,5 +1,6 @@
 // `tessera finetune --model <bundle> --images <folder> --stage transformer|vqgan|both --steps N --out <bundle-dir>
-//  [--batch B] [--lr LR] [--resume <run-dir>] [--every N] [--size PX] [--seed S] [--runs DIR]`:
+//  [--batch B] [--lr LR] [--resume <run-dir>] [--every N] [--size PX] [--seed S] [--runs DIR]
+//  [--lpips <folder>|<vgg16.pth,vgg.pth>] [--perceptual-weight W]`:
 // fine-tunes a bundle on a folder of pictures through native-models/training/finetune.ts, with a progress
 // line per step (redrawn in place on a terminal) and a final summary of held-out losses before/after.
 // Ctrl+C stops after the current step and saves a checkpoint; `--resume <run-dir>` continues it.
@@ -30,7 +31,7 @@ function requiredString(values: CliValues, name: string, what: string): string {
 export const finetuneCommand: CliCommand = {
   name: 'finetune',
   summary: 'Fine-tune a model bundle on a folder of images (VQGAN, transformer or both), resumable',
-  usage: '--model <bundle> --images <folder> --stage transformer|vqgan|both --steps N --out <bundle-dir> [--batch B] [--lr LR] [--every N] [--resume <run-dir>]',
+  usage: '--model <bundle> --images <folder> --stage transformer|vqgan|both --steps N --out <bundle-dir> [--batch B] [--lr LR] [--every N] [--lpips <folder>] [--resume <run-dir>]',
   details: [
     '--model DIR     the base bundle (never modified; the result is a new bundle at --out)',
     '--images DIR    training pictures (PNG/JPEG/WebP, searched recursively; bad files are listed and skipped)',
@@ -39,11 +40,15 @@ export const finetuneCommand: CliCommand = {
     '--batch B, --lr LR, --every N (checkpoint interval), --size PX (crop), --seed S',
     '--runs DIR      where run folders go (default: <user-data>/runs)',
     '--resume DIR    continue a stopped or interrupted run folder; its config decides every setting',
+    '--lpips P       VQGAN stage: add the LPIPS perceptual loss; P = a folder holding torchvision\'s vgg16-397923af.pth',
+    '                and LPIPS\'s vgg.pth, or the two files separated by a comma (without it: L1 + codebook only)',
+    '--perceptual-weight W  weight of the LPIPS term (default 1, as in taming)',
   ],
   options: {
     model: { type: 'string' }, images: { type: 'string' }, stage: { type: 'string' }, steps: { type: 'string' },
     out: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, every: { type: 'string' },
     size: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, resume: { type: 'string' },
+    lpips: { type: 'string' }, 'perceptual-weight': { type: 'string' },
   },
   async run({ values }, ctx) {
     const resume = typeof values.resume === 'string' ? path.resolve(values.resume) : undefined;
@@ -60,6 +65,11 @@ export const finetuneCommand: CliCommand = {
     const size = values.size === undefined ? undefined : integerOption(values, 'size', 8, 4096, 64);
     const seed = values.seed === undefined ? undefined : integerOption(values, 'seed', 0, 2 ** 32 - 1, 0);
     const lr = positiveNumber(values, 'lr');
+    const perceptualWeight = positiveNumber(values, 'perceptual-weight');
+    const lpipsRaw = typeof values.lpips === 'string' ? values.lpips.split(',').map((p) => p.trim()).filter((p) => p !== '') : [];
+    if (values.lpips !== undefined && lpipsRaw.length === 0) throw new CliError('finetune: --lpips needs a folder or comma-separated files.', 2);
+    if (perceptualWeight !== undefined && lpipsRaw.length === 0) throw new CliError('finetune: --perceptual-weight needs --lpips.', 2);
+    const lpips = lpipsRaw.length === 1 ? path.resolve(lpipsRaw[0]!) : lpipsRaw.length > 1 ? lpipsRaw.map((p) => path.resolve(p)) : undefined;
     const runsDir = path.resolve(typeof values.runs === 'string' ? values.runs : path.join(ctx.userDataDir, 'runs'));
 
     const controller = new AbortController();
@@ -71,6 +81,7 @@ export const finetuneCommand: CliCommand = {
       stage, steps, runsDir,
       ...(batch !== undefined ? { batch } : {}), ...(every !== undefined ? { every } : {}), ...(size !== undefined ? { size } : {}),
       ...(seed !== undefined ? { seed } : {}), ...(lr !== undefined ? { lr } : {}), ...(resume ? { resume } : {}),
+      ...(lpips !== undefined ? { lpips } : {}), ...(perceptualWeight !== undefined ? { perceptualWeight } : {}),
       signal: controller.signal,
       onLog: (line) => { if (drew) { process.stderr.write('\n'); drew = false; } ctx.err(line); },
       onProgress: (s, p) => {
