@@ -173,7 +173,7 @@ export class FinetuneService {
       if (!plan.stages.includes(req.stage)) throw new Error(`${plan.manifest.name} cannot fine-tune stage '${req.stage}' (it offers ${plan.stages.join(', ')}).`);
       const images = resolve(req.images);
       await this.checkFolder(images);
-      const report = await scanFolder(images, { minSide: plan.cropSize });
+      const report = await scanFolder(images, { minSide: plan.cropSize, verifyPixels: false }); // headers only: finetune() verifies again
       const usable = plan.dataMode === 'none' || plan.dataMode === 'edges' ? report.usable.length : report.conditions[plan.dataMode].present;
       if (usable === 0) {
         const why = report.usable.length === 0

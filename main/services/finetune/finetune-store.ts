@@ -111,7 +111,7 @@ export async function jobSummary(jobDir: string, record: JobRecord, active: bool
 
 /**
  * One metrics.jsonl record as a metric point with the same loss names as the progress events:
- * VQGAN {loss, rec, d?}, transformer {nll}. Held-out records (no lr) are left out (they are in `results`).
+ * VQGAN {loss, rec, p? (perceptual), d?}, transformer {nll}. Held-out records (no lr) are left out (they are in `results`).
  */
 export function metricPoint(stage: FinetuneStageName, r: Record<string, unknown>): FinetuneMetricPoint | null {
   if (typeof r.step !== 'number' || typeof r.lr !== 'number' || typeof r.loss !== 'number') return null;
@@ -120,6 +120,7 @@ export function metricPoint(stage: FinetuneStageName, r: Record<string, unknown>
   else {
     losses.loss = r.loss;
     if (typeof r.nll === 'number') losses.rec = r.nll;
+    if (typeof r.p === 'number') losses.p = r.p;
     if (typeof r.d === 'number') losses.d = r.d;
   }
   return { stage, step: r.step, losses, lr: r.lr };
