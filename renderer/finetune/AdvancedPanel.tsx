@@ -20,8 +20,8 @@ function Field({ id, label, value, placeholder, error, disabled, onChange, hint 
   id: string; label: string; value: string; placeholder: string; error: string | undefined; disabled: boolean; onChange(v: string): void; hint?: string;
 }) {
   return (
-    <label className="field" htmlFor={id}>
-      <span className="field-label">{label}</span>
+    <div className="field">
+      <label className="field-label" htmlFor={id}>{label}</label>
       <input
         id={id}
         type="text"
@@ -30,11 +30,11 @@ function Field({ id, label, value, placeholder, error, disabled, onChange, hint 
         disabled={disabled}
         spellCheck={false}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
+        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
         onChange={(e) => onChange(e.target.value)}
       />
-      {error ? <span id={`${id}-error`} className="ft-field-error">{error}</span> : hint ? <span className="hint small-inline">{hint}</span> : null}
-    </label>
+      {error ? <span id={`${id}-error`} className="ft-field-error">{error}</span> : hint ? <span id={`${id}-hint`} className="hint small-inline">{hint}</span> : null}
+    </div>
   );
 }
 
@@ -44,12 +44,12 @@ export function AdvancedPanel({ fields, parsed, stages, defaults, presetSteps, d
     <details className="ft-advanced">
       <summary>Advanced</summary>
       <div className="ft-advanced-grid">
-        <label className="field" htmlFor="ft-stage">
-          <span className="field-label">Stage</span>
+        <div className="field">
+          <label className="field-label" htmlFor="ft-stage">Stage</label>
           <select id="ft-stage" value={fields.stage} disabled={disabled} onChange={(e) => set({ stage: e.target.value as FinetuneStage })}>
             {stages.map((s) => <option key={s} value={s}>{STAGE_LABELS[s]}</option>)}
           </select>
-        </label>
+        </div>
         <Field id="ft-steps" label="Steps" value={fields.steps} disabled={disabled} error={parsed.errors.steps}
           placeholder={presetSteps !== null ? String(presetSteps) : 'from the preset'} hint="per stage; empty: the preset's" onChange={(v) => set({ steps: v })} />
         <Field id="ft-batch" label="Batch size" value={fields.batch} disabled={disabled} error={parsed.errors.batch}

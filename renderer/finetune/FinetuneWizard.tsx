@@ -137,8 +137,8 @@ export function FinetuneWizard({ onStarted }: { onStarted(runId: string): void }
 
       <form className="ft-step" onSubmit={(e) => void onScan(e)}>
         <div className="ft-source-grid">
-          <label className="field" htmlFor="ft-model">
-            <span className="field-label">Base model</span>
+          <div className="field">
+            <label className="field-label" htmlFor="ft-model">Base model</label>
             <select id="ft-model" value={modelId} disabled={tunable.length === 0 || scan.kind === 'busy'} onChange={(e) => setModelId(e.target.value)}>
               {tunable.length === 0 && <option value="">{models === null ? 'Loading…' : 'No model can be fine-tuned'}</option>}
               {tunable.map((m) => (
@@ -150,9 +150,9 @@ export function FinetuneWizard({ onStarted }: { onStarted(runId: string): void }
             ) : excluded > 0 ? (
               <span className="hint small-inline">{excluded} other model{excluded === 1 ? '' : 's'} (class, depth…) cannot learn from a folder of pictures and {excluded === 1 ? 'is' : 'are'} not listed.</span>
             ) : null}
-          </label>
-          <label className="field" htmlFor="ft-folder">
-            <span className="field-label">Folder of pictures (full path)</span>
+          </div>
+          <div className="field">
+            <label className="field-label" htmlFor="ft-folder">Folder of pictures (full path)</label>
             <input
               id="ft-folder"
               type="text"
@@ -169,7 +169,7 @@ export function FinetuneWizard({ onStarted }: { onStarted(runId: string): void }
             <span id="ft-folder-help" className={folderError ? 'ft-field-error' : 'hint small-inline'}>
               {folderError ?? 'Paste the folder’s path (searched recursively). PNG, JPEG and WebP; label maps as <name>.seg.png, poses as <name>.pose.json.'}
             </span>
-          </label>
+          </div>
         </div>
         <div className="form-row">
           <button type="submit" className="button" disabled={!model || scan.kind === 'busy'}>{scan.kind === 'busy' ? 'Scanning…' : report ? 'Scan again' : 'Scan'}</button>
