@@ -12,7 +12,7 @@
  *
  * Defaults (each overridable): batch 4; lr = batch × 4.5e-6 (the reference's rule); crop size = the largest
  * multiple of the token alignment whose c+z sequence fits the transformer's block size (for a VQGAN bundle, its
- * training resolution); checkpoints every `every` (default 100) steps, last 3 kept; PatchGAN (3 layers — fewer
+ * training resolution); checkpoints and sample previews every `every` (default 100) steps, last 3 checkpoints kept; PatchGAN (3 layers — fewer
  * below 24-pixel crops —, 64 filters, BatchNorm) with disc_start = steps / 2, the discriminator starting
  * min(100, disc_start / 5) steps earlier, disc_weight 0.8; GPT warmup 10% of steps, pkeep 1, clip 1.
  * Perceptual loss (VQGAN stage): `lpips` = a folder (or files) with torchvision's VGG16 and LPIPS's vgg.pth
@@ -26,6 +26,7 @@ import { basename, join } from 'node:path';
 import { bytesToFloat32 } from '../formats/dtype';
 import { readBundle, writeBundle, type BundleManifest, type ManifestDraft } from '../formats/bundle';
 import type { TensorSource } from '../formats/safetensors';
+import { gptParameters } from '../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../models/load';
 import { lpipsTerm } from '../models/lpips';
 import { loadLpipsWeights } from '../models/lpips-weights';
@@ -35,6 +36,7 @@ import { loadLatestCheckpoint, type TrainingState } from './checkpoint';
 import type { JsonValue } from './data/cache';
 import { ImageSet } from './data/dataset';
 import type { ConditionMode } from './data/scan';
+import { GptPreviews, previewTokens } from './gpt-previews';
 import { trainGpt, type TokenSource } from './gpt-trainer';
 import type { TrainProgress } from './progress';
 import { resumeRun, Run } from './run';
@@ -58,7 +60,7 @@ export interface FinetuneRequest {
   runsDir: string;
   batch?: number;
   lr?: number;
-  /** Checkpoint (and VQGAN preview) interval in steps. */
+  /** Checkpoint and sample-preview interval in steps (VQGAN: input | reconstruction; transformer: condition | sample | held-out). */
   every?: number;
   /** Crop size in pixels. */
   size?: number;
@@ -287,10 +289,11 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
     const zWeights = new Map(Object.entries(firstStage).map(([n, d]) => [n, { shape: zShapes.get(n) ?? [d.length], data: d }]));
     const zEncoder = new VqganModel(fsCfg, zWeights, { runtime: { intraOpThreads: 1 } }, 'first stage');
     let condition: TokenCondition;
+    let cModel: VqganModel | null = null;
     if (condArch) {
       const cw = sub(base.weights, 'cond_stage_model.');
       const cShapes = shapesUnder(base.raw, 'cond_stage_model.');
-      const cModel = new VqganModel(vqganConfigFromArchitecture(condArch), new Map(Object.entries(cw).map(([n, d]) => [n, { shape: cShapes.get(n)!, data: d }])), { runtime: { intraOpThreads: 1 } }, 'condition stage');
+      cModel = new VqganModel(vqganConfigFromArchitecture(condArch), new Map(Object.entries(cw).map(([n, d]) => [n, { shape: cShapes.get(n)!, data: d }])), { runtime: { intraOpThreads: 1 } }, 'condition stage');
       const cm = m.condition!.mode;
       condition = { kind: 'vq', mode: cm === 'segmentation' ? 'semantic' : cm === 'edge' ? 'edge' : 'pose', encoder: cModel, encoderId: `${baseSha256}:cond`, ...(m.condition?.n_labels ? { numClasses: m.condition.n_labels } : {}) };
     } else {
@@ -299,9 +302,10 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
     let source: TokenSource = await imageTokenSource({
       set, firstStage: zEncoder, firstStageId: hashWeights(firstStage), condition, ...(plan.cacheDir ? { cacheDir: join(plan.cacheDir, 'tokens') } : {}),
     });
+    const side = plan.size / fz;
+    let unpermute = (z: Int32Array): Int32Array => z; // the GPT's token order -> raster order (for decoding previews)
     if (m.permuter && m.permuter.kind !== 'identity') {
       const names: Record<string, PermuterName> = { subsample: 'subsample', zcurve: 'zcurve', 'spiral-in': 'spiral_in', 'spiral-out': 'spiral_out', random: 'random', 'alternate-parsing': 'alternate' };
-      const side = plan.size / fz;
       if (m.permuter.H !== side || m.permuter.W !== side) throw new Error(`${m.name}: its ${m.permuter.kind} permuter is for a ${m.permuter.H}×${m.permuter.W} grid; fine-tune with --size ${(m.permuter.H ?? 0) * fz}.`);
       const perm = makePermutation(names[m.permuter.kind]!, side, side);
       const inner = source;
@@ -314,12 +318,27 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
           return { c: t.c, z };
         },
       };
+      unpermute = (z) => {
+        const out = new Int32Array(z.length);
+        for (let b = 0; b < z.length / inner.zLen; b++) for (let p = 0; p < inner.zLen; p++) out[b * inner.zLen + perm.forward[p]!] = z[b * inner.zLen + p]!;
+        return out;
+      };
     }
+    // Sample previews every `every` steps: 4 images from fixed held-out conditions, seed = the run's seed.
+    const count = 4;
+    const cm = cModel;
+    const previews = new GptPreviews({
+      gpt: gptCfg, tokens: await previewTokens(source, count), count, cLen: source.cLen, grid: { h: side, w: side },
+      decode: (z, b, h, w) => zEncoder.decode(unpermute(z), b, h, w),
+      ...(cm ? { decodeCondition: (c: Int32Array) => cm.decode(c, 1, plan.size / fc, plan.size / fc) } : {}),
+      ...(m.palette ? { palette: m.palette.colors.map((c) => [c[0], c[1], c[2]] as const) } : {}),
+      seed: plan.seed, ...(req.compile ? { runtime: req.compile } : {}),
+    }, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, p.shape])));
     const { run, resume } = await startRun(plan);
     log(`transformer stage: run ${run.dir}`);
     const res = await trainGpt(run, source, {
       gpt: gptCfg, init: transformer, steps: plan.steps, batchSize: plan.batch, lr: plan.lr, warmupSteps: Math.floor(plan.steps / 10),
-      seed: plan.seed, checkpointEvery: plan.every, clipGradNorm: 1, ...(req.compile ? { compile: req.compile } : {}),
+      seed: plan.seed, checkpointEvery: plan.every, clipGradNorm: 1, sampleEvery: plan.every, previews, ...(req.compile ? { compile: req.compile } : {}),
     }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('transformer', p), ...(resume ? { resume } : {}) });
     stages.push({ stage: 'transformer', runDir: run.dir, steps: res.step, stopped: res.stopped, metric: 'heldOutNll', before: res.heldOutBefore, after: res.heldOutAfter });
     transformer = res.params;

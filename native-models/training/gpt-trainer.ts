@@ -8,6 +8,10 @@
  * (crops, flips, pkeep) and the DataOrder state, taken at an optimizer-step boundary after all of that step's
  * draws; resuming from it replays the same batches and corruption as the uninterrupted run.
  *
+ * Previews: with `sampleEvery` and `previews` (gpt-previews.ts `GptPreviews`), every `sampleEvery` steps a few images
+ * are sampled from the current weights with a fixed seed and fixed held-out conditions and written to the run's
+ * samples folder (`samplePath(step, i)`). They draw from their own RNGs, so they never change the training itself.
+ *
  * Known deviation: the engine's AdamW decays every parameter of rank ≥ 2, which includes tok_emb and pos_emb;
  * the reference decays Linear weights only (gpt-loss.ts `gptDecays`).
  */
@@ -60,7 +64,16 @@ export interface GptTrainOptions {
   keepCheckpoints?: number;
   /** Held-out NLL every N steps (default: only before and after). */
   evalEvery?: number;
+  /** Write sample previews every N steps (0 / absent = never); needs `previews`. */
+  sampleEvery?: number;
+  /** What writes the previews (gpt-previews.ts `GptPreviews`). */
+  previews?: GptPreviewWriter;
   compile?: CompileOptions;
+}
+
+/** Writes the previews of one step from the current weights; returns the files written. */
+export interface GptPreviewWriter {
+  write(samplePath: (step: number, index: number) => string, step: number, weight: (name: string) => Float32Array): Promise<string[]>;
 }
 
 export interface GptTrainHooks {
@@ -177,6 +190,11 @@ export async function trainGpt(run: Run, source: TokenSource, o: GptTrainOptions
       if (trainer.step % 10 === 0 || trainer.step === o.steps) await run.log(formatProgress(p));
       if (o.evalEvery && trainer.step % o.evalEvery === 0 && trainer.step < o.steps) {
         await run.metric({ step: trainer.step, heldOutNll: await heldOut() });
+      }
+      if (o.sampleEvery && o.previews && trainer.step % o.sampleEvery === 0) {
+        const t0 = performance.now();
+        const files = await o.previews.write((st, i) => run.samplePath(st, i), trainer.step, (name) => trainer.get(name));
+        await run.log(`step ${trainer.step}: ${files.length} sample previews (${(performance.now() - t0).toFixed(0)} ms)`);
       }
       if (trainer.step % o.checkpointEvery === 0 && trainer.step < o.steps) await save({ heldOutBefore });
     }
