@@ -140,6 +140,8 @@ export interface UnpickleOptions {
   reconstructors?: ReadonlyMap<string, Reconstructor>;
   /** Resolves BINPERSID/PERSID ids (torch: storages). Without it, persistent ids are an error. */
   persistentLoad?: (pid: PickleValue) => PickleValue;
+  /** Told the byte offset just past the STOP opcode (for streams of several pickles, e.g. torch's legacy format). */
+  onStop?: (end: number) => void;
 }
 
 const DANGEROUS_MODULES = [
@@ -361,6 +363,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x2e: {
         // STOP
         const v = pop();
+        options.onStop?.(pos);
         return v;
       }
       case 0x28: // MARK

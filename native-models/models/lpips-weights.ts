@@ -5,12 +5,15 @@
  *  - LPIPS's linear layers (taming's / richzhang's `vgg.pth`): `lin0.model.1.weight` … `lin4.model.1.weight`;
  *  - a taming VQGAN training checkpoint holds both under `loss.perceptual_loss.` (`net.sliceK.N.*` = `features.N.*`,
  *    `lin{k}.model.1.weight`), as does a saved LPIPS module (`net.sliceK.N.*`, `lin{k}…`, `scaling_layer.*`).
+ * Both torch formats are read: the zip format of torch ≥ 1.6 and the legacy magic-number format of the published
+ * files (formats/torch-legacy.ts).
  * `loadLpipsWeights(source)` takes a folder (every .pth/.pt/.ckpt/.bin file in it is looked at) or a list of files.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToFloat32 } from '../formats/dtype';
-import { openTorchCheckpoint } from '../formats/torch-checkpoint';
+import { CheckpointFormatError, openTorchCheckpoint, type OpenCheckpointOptions, type TorchCheckpoint } from '../formats/torch-checkpoint';
+import { openLegacyTorchCheckpoint } from '../formats/torch-legacy';
 import { linKey, lpipsWidths, type LpipsWeights } from './lpips';
 import type { NamedTensor } from './param-spec';
 
@@ -32,8 +35,18 @@ interface Found {
   lin: Map<string, NamedTensor>;
 }
 
+/** The zip format, or else the legacy magic-number format these published files use (both data-only). */
+async function openEither(path: string, options: OpenCheckpointOptions): Promise<TorchCheckpoint> {
+  try {
+    return await openTorchCheckpoint(path, options);
+  } catch (e) {
+    if (!(e instanceof CheckpointFormatError) || e.code !== 'legacy-format') throw e;
+    return openLegacyTorchCheckpoint(path, options).catch(() => { throw e; }); // e.g. the tar variant: keep the advice
+  }
+}
+
 async function readFile(path: string): Promise<Found> {
-  const ckpt = await openTorchCheckpoint(path, { skip: (name) => (lpipsKey(name) ? null : 'not an LPIPS/VGG16 weight') });
+  const ckpt = await openEither(path, { skip: (name) => (lpipsKey(name) ? null : 'not an LPIPS/VGG16 weight') });
   try {
     const found: Found = { path, vgg: new Map(), lin: new Map() };
     for (const [name, t] of ckpt.tensors) {

@@ -73,6 +73,16 @@ describe('LPIPS (VGG16 backbone) parity with PyTorch', () => {
     expect(Math.min(...(r.diff!.data as Float32Array))).toBeGreaterThan(0);
   });
 
+  it('reads the same weights from the legacy (pre-1.6) serialization the published files use', async () => {
+    const zip = await loadLpipsWeights(DIR);
+    const legacy = await loadLpipsWeights(join(DIR, 'legacy'));
+    for (const [name, t] of [...zip.vgg, ...zip.lin]) {
+      const l = legacy.vgg.get(name) ?? legacy.lin.get(name);
+      expect(l?.shape, name).toEqual(t.shape);
+      expect(maxDiff(l!.data, t.data)).toBe(0);
+    }
+  });
+
   it('maps taming training-checkpoint keys and rejects incomplete or mismatched weights with clear errors', async () => {
     expect(lpipsKey('loss.perceptual_loss.net.slice3.12.weight')).toBe('features.12.weight');
     expect(lpipsKey('first_stage_model.loss.perceptual_loss.lin4.model.1.weight')).toBe('lin4.model.1.weight');
