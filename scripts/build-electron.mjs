@@ -1,6 +1,7 @@
 // Bundles the Electron main process and the preload to CommonJS with Vite:
 //   main/electron/main.ts → dist/electron/main.cjs    (package.json "main")
 //   preload/index.ts      → dist/electron/preload.cjs (a sandboxed preload must be one file)
+//   main/worker/{generation-worker,bundle-loader,finetune-worker}.ts → dist/electron/*.mjs (engine workers, ESM)
 // Native and Electron modules stay external; everything else (services, contract) is inlined.
 // `--out DIR` writes elsewhere (tests); the renderer is then expected in DIR/../renderer.
 import { builtinModules } from 'node:module';
@@ -43,5 +44,37 @@ async function bundle(entry, fileName) {
   console.log(`built ${path.relative(root, path.join(outDir, fileName))}`);
 }
 
+/**
+ * The engine workers as ES modules beside main.cjs (worker_threads load them directly, so a packaged app needs
+ * no tsx): the generation worker, its model loader (imported by URL inside the worker) and the fine-tune worker.
+ * ESM keeps import.meta.url and dynamic import() of file: URLs working as in the sources.
+ */
+async function bundleWorker(entry, fileName) {
+  await build({
+    root,
+    configFile: false,
+    logLevel: 'warn',
+    build: {
+      ssr: path.join(root, entry),
+      outDir,
+      emptyOutDir: false,
+      target: 'node22',
+      minify: false,
+      sourcemap: true,
+      rollupOptions: {
+        external,
+        // device.ts imports the runtime lazily for the main process; in a worker it is loaded anyway.
+        onwarn: (w, warn) => { if (w.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') warn(w); },
+        output: { format: 'es', entryFileNames: fileName, chunkFileNames: 'chunks/[name]-[hash].mjs' },
+      },
+    },
+    ssr: { noExternal: true, external: ['electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'] },
+  });
+  console.log(`built ${path.relative(root, path.join(outDir, fileName))}`);
+}
+
 await bundle('main/electron/main.ts', 'main.cjs');
 await bundle('preload/index.ts', 'preload.cjs');
+await bundleWorker('main/worker/generation-worker.ts', 'generation-worker.mjs');
+await bundleWorker('main/worker/bundle-loader.ts', 'bundle-loader.mjs');
+await bundleWorker('main/worker/finetune-worker.ts', 'finetune-worker.mjs');

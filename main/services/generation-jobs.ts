@@ -8,7 +8,8 @@
  * a fresh worker — the caller's process never goes down with it.
  */
 import { randomUUID } from 'node:crypto';
-import { pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { GenerationRecord } from '../../preload/generation-record';
 import type { GenerateJobRequest, JobFinishEvent, JobProgressEvent } from '../../preload/generation-job';
@@ -43,15 +44,26 @@ interface JobState {
 
 const WORKER_ENTRY = new URL('../worker/generation-worker.ts', import.meta.url);
 
-/** Starts the TypeScript worker through tsx's loader API (the dev, CLI, web-host and test path). */
+/** Starts the generation worker: its TypeScript through tsx (dev, CLI, web host, tests) or its built entry (Electron bundle). */
 export function startTsWorker(data: WorkerData): Worker {
-  return startTsWorkerEntry(WORKER_ENTRY, data, 'generation');
+  return startTsWorkerEntry(WORKER_ENTRY, data, 'generation', 'generation-worker.mjs');
 }
 
-/** Starts any TypeScript worker module (`entry`: its file: URL) through tsx's loader API. */
-export function startTsWorkerEntry(entry: URL, data: unknown, what: string): Worker {
-  if (typeof import.meta.resolve !== 'function') {
-    throw new Error(`The ${what} worker cannot start from this bundle (no ESM loader); the host must pass startWorker with a built worker entry.`);
+/** True inside the CommonJS Electron bundle (scripts/build-electron.mjs), where import.meta is an empty object. */
+export function inCommonJsBundle(): boolean {
+  return typeof import.meta.resolve !== 'function';
+}
+
+/**
+ * Starts a worker module: the TypeScript source (`entry`: its file: URL) through tsx's loader API, or, inside
+ * the Electron bundle, `built` — the ESM file scripts/build-electron.mjs writes beside main.cjs — so a
+ * packaged app needs no tsx.
+ */
+export function startTsWorkerEntry(entry: URL, data: unknown, what: string, built?: string): Worker {
+  if (inCommonJsBundle()) {
+    const file = built ? fileURLToPath(new URL(`./${built}`, import.meta.url)) : null;
+    if (file && existsSync(file)) return new Worker(file, { workerData: data });
+    throw new Error(`The ${what} worker cannot start from this bundle (no ESM loader${file ? ` and no built entry at ${file}` : ''}); build it with scripts/build-electron.mjs or pass startWorker.`);
   }
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;

@@ -9,8 +9,13 @@ import { writePngFile } from './png-record';
 import type { RgbImage } from './png-record';
 import type { SavedImage } from './generation-jobs';
 
-/** The worker-side module that turns a model name or bundle folder into a generator. */
-export const BUNDLE_LOADER_MODULE = new URL('../worker/bundle-loader.ts', import.meta.url).href;
+/**
+ * The worker-side module that turns a model name or bundle folder into a generator: its TypeScript source, or
+ * inside the CommonJS Electron bundle (import.meta is an empty object there) the ESM build beside main.cjs.
+ */
+export const BUNDLE_LOADER_MODULE = typeof import.meta.resolve === 'function'
+  ? new URL('../worker/bundle-loader.ts', import.meta.url).href
+  : new URL('./bundle-loader.mjs', import.meta.url).href;
 
 /** `<library>/images/<YYYYMMDD-HHMMSS>-s<seed>-<random>.png`, written atomically. */
 export async function saveToLibrary(libraryFolder: string, image: RgbImage, record: GenerationRecord): Promise<SavedImage> {

@@ -62,7 +62,7 @@ export interface FinetuneServiceOptions {
 const WORKER_ENTRY = new URL('../../worker/finetune-worker.ts', import.meta.url);
 
 export function startFinetuneTsWorker(): Worker {
-  return startTsWorkerEntry(WORKER_ENTRY, {}, 'fine-tune');
+  return startTsWorkerEntry(WORKER_ENTRY, {}, 'fine-tune', 'finetune-worker.mjs');
 }
 
 /** A folder name from a display name: letters, digits, '.', '_' and '-' (others become '-'), at most 64. */

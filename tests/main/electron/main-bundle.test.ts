@@ -8,8 +8,11 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as os from 'node:os';
+import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
 import { ipcChannel, listMethodPaths } from '../../../preload/contract';
-import type { ApiOutcome } from '../../../preload/contract';
+import { writeTinyBaseBundle } from '../../native-models/training/fixtures/tiny-bundle';
+import type { ApiOutcome, EventPath } from '../../../preload/contract';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 type Fn = (...args: never[]) => unknown;
@@ -126,6 +129,31 @@ describe('Electron main bundle (dist/electron/main.cjs)', () => {
     expect(info).toMatchObject({ ok: true, value: { host: 'electron', userDataDir: userData } });
     const bad = await ipcHandlers.get('tessera:settings.update')!(appEvent(), { libraryFolder: 1 });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad-params' } });
+  });
+
+  it('runs generation and fine-tuning in the built ES-module workers beside main.cjs (no tsx in a packaged app)', { timeout: 90_000 }, async () => {
+    expect(['generation-worker.mjs', 'bundle-loader.mjs', 'finetune-worker.mjs'].every((f) => fs.existsSync(path.join(work, 'electron', f)))).toBe(true);
+    const base = await writeTinyBaseBundle(path.join(work, 'models-src'));
+    const images = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bundle-images-'));
+    await writeLandscapeDataset({ outDir: images, count: 6, seed: 1, width: 16, height: 16 });
+    const send = windows[0]!.webContents.send as ReturnType<typeof vi.fn>;
+    const eventOf = async (name: EventPath, id: (p: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+      for (let i = 0; i < 1200; i++) {
+        const hit = send.mock.calls.find(([channel, payload]) => channel === ipcChannel(name) && id(payload as Record<string, unknown>));
+        if (hit) return hit[1] as Record<string, unknown>;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no ${name} event`);
+    };
+    const gen = (await ipcHandlers.get('tessera:jobs.generate')!(appEvent(), { model: base, seed: 1 })) as { ok: boolean; value: { jobId: string } };
+    expect(gen.ok).toBe(true);
+    const done = await eventOf('jobs.onDidJobFinish', (p) => p.jobId === gen.value.jobId);
+    expect(done, String(done.error)).toMatchObject({ status: 'done' });
+    const ft = (await ipcHandlers.get('tessera:finetune.start')!(appEvent(), { model: base, images, stage: 'transformer', steps: 2, batch: 2, name: 'Bundle tuned' })) as { ok: boolean; value: { runId: string } };
+    expect(ft.ok).toBe(true);
+    const finished = await eventOf('finetune.onDidFinetuneFinish', (p) => p.runId === ft.value.runId);
+    expect(finished, String(finished.error)).toMatchObject({ status: 'finished', outputModel: path.join(userData, 'library', 'models', 'Bundle-tuned') });
+    fs.rmSync(images, { recursive: true, force: true });
   });
 
   it('refuses IPC from other senders', async () => {
