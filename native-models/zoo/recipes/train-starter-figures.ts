@@ -1,0 +1,405 @@
+/**
+ * `npx tsx native-models/zoo/recipes/train-starter-figures.ts [options]` (issue 9): the pose → image starter
+ * (starter-figures), trained with Tessera's own trainers on the figures recipe's data (figures.ts: CMU
+ * motion-capture poses rendered as clothed capsule figures with exact COCO-18 keypoints).
+ *
+ * Condition: the OpenPose stickman of each crop's keypoints (sampling/pose-render.ts), 3 planes in [−1, 1] —
+ * exactly what generation renders from a pose document (training/token-source.ts `conditionPlanes`).
+ *
+ * Stages, each a resumable run folder under `<cache>/starter-figures/runs` (`state.json` records them):
+ *  1. condition VQGAN on stickman crops [3, S, S] → 8×8 c-tokens (f = 8; FIGURES_COND_STAGE), no discriminator.
+ *     Loss: L1 + `poseWeightedL1` (the stickman covers a few % of a crop; unweighted L1 settles on black).
+ *     After training, the stickman reconstruction accuracy of held-out figures (`stickmanAccuracy`) is recorded;
+ *     below --min-cond-acc (default 0.6) the recipe stops before the transformer.
+ *  2. first-stage VQGAN on figure crops [3, S, S] → 8×8 z-tokens (FIGURES_FIRST_STAGE, as starter-landscapes).
+ *  3. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table.
+ * Crops: the 256×256 figures are resized to --resize (default 64 = the crop size, so a crop is the whole figure
+ * and one generation window holds it). Larger --resize gives sub-figure crops, but the data pipeline then drops
+ * every limb with one end outside the crop from the crop's condition (training/data/pose.ts transformKeypoints
+ * gives those joints confidence 0), while generation renders the whole stickman and encodes it window by window
+ * — so use crops smaller than the image only once crop conditions are rendered from the whole image.
+ * The bundle (fp16, condition mode `pose`) goes to native-models/zoo/starter-figures (or --out).
+ *
+ * Options: --cache DIR, --out DIR, --figures N, --resize N, --cond-steps N, --vq-steps N, --gpt-steps N,
+ * --cond-lr X, --vq-lr X, --gpt-lr X, --batch N, --threads N, --min-cond-acc X, --stop-after cond|vqgan, --smoke
+ * (24 figures, 3 steps per stage, no gate: checks the pipeline end to end in a few minutes).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
+import { writeBundle } from '../../formats/bundle';
+import type { TensorSource } from '../../formats/safetensors';
+import type { Tensor } from '../../graph/graph';
+import { gptParameters } from '../../models/gpt';
+import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
+import { vqganParameters, type VqganConfig } from '../../models/vqgan';
+import { byteToUnit, toPlanar } from '../../sampling/condition-maps';
+import { renderPose } from '../../sampling/pose-render';
+import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
+import type { JsonValue } from '../../training/data/cache';
+import { ImageSet } from '../../training/data/dataset';
+import type { Keypoints } from '../../training/data/pose';
+import { trainGpt } from '../../training/gpt-trainer';
+import { initParams } from '../../training/init';
+import { formatProgress } from '../../training/progress';
+import { TrainRng } from '../../training/rng';
+import { resumeRun, Run } from '../../training/run';
+import { imageTokenSource } from '../../training/token-source';
+import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
+import { toFloat16Bytes } from './train-starter';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const FIGURES_NAME = 'starter-figures';
+export const FIGURES_CROP = 64;
+export const FIGURES_IMAGE = 256;
+export const FIGURES_DATA_SEED = 9;
+
+/** Condition stage: the RGB stickman in [−1, 1], f = 8, 256 codes of dim 32 (ch 64: see LANDSCAPES_COND_STAGE). */
+export const FIGURES_COND_STAGE: VqganArchitecture = {
+  ch: 64, ch_mult: [1, 1, 1, 1], num_res_blocks: 1, attn_resolutions: [], z_channels: 32, resolution: FIGURES_CROP,
+  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 256, embed_dim: 32,
+  quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
+
+/** First stage: as starter-landscapes (f = 8, 512 codes of dim 64). */
+export const FIGURES_FIRST_STAGE: VqganArchitecture = {
+  ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: FIGURES_CROP,
+  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
+  quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
+
+export const FIGURES_GPT: GptArchitecture = { vocab_size: 512, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0 };
+
+/** Extra weight of stickman pixels in the condition stage's reconstruction loss. */
+export const POSE_POS_WEIGHT = 4;
+
+/**
+ * POSE_POS_WEIGHT · mean over pixels of w · Σ_c |x − x̂|, w = Σ_c (x_c + 1)/2 (0 on the black background, up to 3
+ * on bright stickman pixels); x, x̂ [B, 3, S, S] → per image [B]. Added to the trainer's L1.
+ */
+export function poseWeightedL1(x: Tensor, xrec: Tensor): Tensor {
+  const [b, , h, w] = x.shape;
+  const weight = x.add(1).mul(0.5).sum([1], true); // [B, 1, S, S]
+  return x.sub(xrec).abs().mul(weight).sum([1, 2, 3]).div(h! * w!).mul(POSE_POS_WEIGHT).reshape([b!]); // [B]
+}
+
+/** Stickman planes [3, H, W] in [−1, 1] of one crop's people (as token-source.ts conditionPlanes). */
+export function stickmanPlanes(people: readonly Keypoints[], width: number, height = width): Float32Array {
+  const rgb = renderPose(people.map((kp) => ({ keypoints: kp })), width, height); // [H, W, 3]
+  return toPlanar(rgb, width, height, 3, byteToUnit); // [3, H, W]
+}
+
+/** Stickman crops of an ImageSet (opened in pose mode) as the condition VQGAN's images: [B, 3, S, S]. */
+export function poseSource(set: ImageSet): ImageSource {
+  return {
+    size: set.size, trainSize: set.train.length, heldOutSize: set.heldOut.length,
+    async images(split, indices, rng, augment) {
+      const b = await set.batch(split, indices, rng, augment);
+      if (!b.people) throw new Error('poseSource: the image set has no poses (open it in pose mode).');
+      const s = set.size;
+      const out = new Float32Array(indices.length * 3 * s * s); // [B, 3, S, S]
+      b.people.forEach((people, i) => out.set(stickmanPlanes(people, s), i * 3 * s * s));
+      return out;
+    },
+  };
+}
+
+/**
+ * Reconstruction accuracy of stickman planes x → x̂ (both [3, H, W] in [−1, 1]): the share of stickman pixels
+ * (any channel above −1) whose reconstruction is within `tol` of the true colour in every channel, and the share
+ * of background pixels reconstructed as black (every channel below −1 + tol).
+ */
+export function stickmanAccuracy(x: Float32Array, xrec: Float32Array, tol = 0.25): { limb: number; background: number; limbPixels: number } {
+  const hw = x.length / 3;
+  let limb = 0, limbOk = 0, bg = 0, bgOk = 0;
+  for (let p = 0; p < hw; p++) {
+    const isLimb = x[p]! > -1 || x[hw + p]! > -1 || x[2 * hw + p]! > -1;
+    let ok = true;
+    for (let c = 0; c < 3; c++) if (Math.abs(x[c * hw + p]! - xrec[c * hw + p]!) > tol) ok = false;
+    if (isLimb) {
+      limb++;
+      if (ok) limbOk++;
+    } else {
+      bg++;
+      if (ok) bgOk++;
+    }
+  }
+  return { limb: limb ? limbOk / limb : 1, background: bg ? bgOk / bg : 1, limbPixels: limb };
+}
+
+interface Settings {
+  cache: string;
+  out: string;
+  figures: number;
+  resize: number;
+  condSteps: number;
+  vqSteps: number;
+  gptSteps: number;
+  condLr: number;
+  vqLr: number;
+  gptLr: number;
+  batch: number;
+  threads: number;
+  minCondAcc: number;
+  stopAfter: 'cond' | 'vqgan' | null;
+  smoke: boolean;
+}
+
+function defaultCache(): string {
+  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
+  return join(base, 'tessera', 'starter');
+}
+
+export function parseFiguresArgs(argv: readonly string[]): Settings {
+  const tag = `train:starter ${FIGURES_NAME}`;
+  const val = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${tag}: ${flag} needs a value.`);
+    return v;
+  };
+  const num = (flag: string, d: number, integer: boolean): number => {
+    const v = val(flag);
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${tag}: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}.`);
+    return n;
+  };
+  const known = new Set(['--cache', '--out', '--figures', '--resize', '--cond-steps', '--vq-steps', '--gpt-steps', '--cond-lr', '--vq-lr', '--gpt-lr', '--batch', '--threads', '--min-cond-acc', '--stop-after', '--smoke']);
+  const unknown = argv.filter((a) => a.startsWith('--') && !known.has(a));
+  if (unknown.length) throw new Error(`${tag}: unknown option ${unknown.join(', ')}; options: ${[...known].join(' ')}.`);
+  const smoke = argv.includes('--smoke');
+  const cache = resolve(val('--cache') ?? defaultCache());
+  const stop = val('--stop-after');
+  if (stop !== undefined && stop !== 'cond' && stop !== 'vqgan') throw new Error(`${tag}: --stop-after takes cond or vqgan, got ${stop}.`);
+  const resize = num('--resize', FIGURES_CROP, true);
+  if (resize < FIGURES_CROP || resize > FIGURES_IMAGE) throw new Error(`${tag}: --resize must lie in ${FIGURES_CROP}..${FIGURES_IMAGE}, got ${resize}.`);
+  const minAcc = num('--min-cond-acc', smoke ? 1e-9 : 0.6, false);
+  if (minAcc > 1) throw new Error(`${tag}: --min-cond-acc is a share in (0, 1], got ${minAcc}.`);
+  return {
+    smoke, cache, resize,
+    out: resolve(val('--out') ?? (smoke ? join(cache, `${FIGURES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', FIGURES_NAME))),
+    figures: num('--figures', smoke ? 24 : 1000, true),
+    condSteps: num('--cond-steps', smoke ? 3 : 1500, true),
+    vqSteps: num('--vq-steps', smoke ? 3 : 2000, true),
+    gptSteps: num('--gpt-steps', smoke ? 3 : 3000, true),
+    condLr: num('--cond-lr', 7e-4, false),
+    vqLr: num('--vq-lr', 7e-4, false),
+    gptLr: num('--gpt-lr', 1e-3, false),
+    batch: num('--batch', 8, true),
+    threads: num('--threads', 2, true),
+    minCondAcc: minAcc,
+    stopAfter: stop ?? null,
+  };
+}
+
+interface StageState {
+  runDir: string;
+  done: boolean;
+  heldOutBefore: number | null;
+  heldOutAfter: number | null;
+  usage?: JsonValue;
+  steps: number;
+  seconds: number;
+  /** Condition stage: stickman reconstruction accuracy on held-out figures. */
+  reconstruction?: JsonValue;
+}
+type StageKey = 'cond' | 'vqgan' | 'gpt';
+type State = Partial<Record<StageKey, StageState>>;
+
+async function main(): Promise<void> {
+  const s = parseFiguresArgs(process.argv.slice(2));
+  const t0 = Date.now();
+  const name = FIGURES_NAME;
+  const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
+  const dataDir = join(s.cache, `figures-v${FIGURES_RECIPE_VERSION}-s${FIGURES_DATA_SEED}-${FIGURES_IMAGE}`);
+  const runsDir = join(work, 'runs');
+  await mkdir(runsDir, { recursive: true });
+  const statePath = join(work, 'state.json');
+  const state: State = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as State) : {};
+  const saveState = (): Promise<void> => writeFile(statePath, JSON.stringify(state, null, 2) + '\n');
+  const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const compile = { intraOpThreads: s.threads };
+  const runtime = { runtime: { intraOpThreads: s.threads } };
+  log(`${name}: data ${dataDir}, runs ${runsDir}, out ${s.out}`);
+
+  // ---- data ----
+  const ds = await writeFigureDataset({ outDir: dataDir, count: s.figures, seed: FIGURES_DATA_SEED, width: FIGURES_IMAGE, height: FIGURES_IMAGE });
+  log(`dataset: ${ds.written} figures written, ${ds.reused} reused, pose pool ${ds.poolSize} (${(ds.ms / 1000).toFixed(1)} s)`);
+  const set = await ImageSet.open({
+    folder: dataDir, mode: 'pose', size: FIGURES_CROP, resize: s.resize, cacheDir: join(work, `prepared-${s.resize}`), memoryBytes: 512 * 1024 * 1024,
+  });
+  log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped), resize ${s.resize}, crops ${FIGURES_CROP}`);
+
+  const startOrResume = async (key: StageKey, config: Record<string, JsonValue>, steps: number): Promise<{ run: Run; resume?: TrainingState }> => {
+    const st = state[key];
+    if (st && !st.done) {
+      const r = await resumeRun(st.runDir);
+      log(`${key}: resuming ${st.runDir} from step ${r.checkpoint?.state.step ?? 0}`);
+      return r.checkpoint ? { run: r.run, resume: r.checkpoint.state } : { run: r.run };
+    }
+    const run = await Run.create(runsDir, { name: `${name}-${key}`, config, totalSteps: steps });
+    state[key] = { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 };
+    await saveState();
+    return { run };
+  };
+  const finished = async (key: StageKey): Promise<Record<string, Float32Array> | null> => {
+    const st = state[key];
+    if (!st?.done) return null;
+    const ck = await loadLatestCheckpoint(join(st.runDir, 'checkpoints'));
+    if (!ck) throw new Error(`${st.runDir} is marked done but has no readable checkpoint; delete ${statePath} to retrain.`);
+    const out: Record<string, Float32Array> = {};
+    for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
+    return out;
+  };
+  let last = 0;
+  const progress = (key: string) => (p: Parameters<typeof formatProgress>[0]): void => {
+    if (Date.now() - last > 20000 || p.step === p.totalSteps) {
+      last = Date.now();
+      log(`${key} ${formatProgress(p)}`);
+    }
+  };
+  const trainVq = async (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> => {
+    const done = await finished(key);
+    if (done) {
+      log(`${key}: finished earlier (${state[key]!.runDir})`);
+      return done;
+    }
+    const cfg: VqganConfig = vqganConfigFromArchitecture(arch);
+    const init = initParams('vqgan', vqganParameters(cfg), new TrainRng(key === 'cond' ? 51 : 52), { nEmbed: arch.n_embed });
+    const ts = Date.now();
+    const { run, resume } = await startOrResume(key, { kind: 'tessera-starter', name, stage: key, steps, batch: s.batch, lr, resize: s.resize, architecture: arch as unknown as JsonValue }, steps);
+    const res = await trainVqgan(run, source, {
+      vqgan: cfg, disc: null, init, steps, batchSize: s.batch, lr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: lr / 10,
+      discStart: steps + 1, seed: key === 'cond' ? 61 : 62, checkpointEvery: Math.max(1, Math.min(100, steps)), evalEvery: 0,
+      sampleEvery: key === 'vqgan' ? Math.max(1, Math.min(250, steps)) : 0, restartDeadCodes: true, compile, ...(perceptual ? { perceptual } : {}),
+    }, { onProgress: progress(key), ...(resume ? { resume } : {}) });
+    if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);
+    const st = state[key]!;
+    Object.assign(st, {
+      done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
+      usage: res.usage as unknown as JsonValue, seconds: st.seconds + (Date.now() - ts) / 1000,
+    });
+    await saveState();
+    log(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
+    return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
+  };
+  const shapesOf = (arch: VqganArchitecture): Map<string, number[]> => new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
+  const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
+    const shapes = shapesOf(arch);
+    return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
+  };
+
+  // ---- stage 1: condition VQGAN on stickman planes, with the reconstruction gate ----
+  const condW = await trainVq('cond', FIGURES_COND_STAGE, s.condSteps, poseSource(set), s.condLr, poseWeightedL1);
+  const cModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_COND_STAGE), asWeights(condW, FIGURES_COND_STAGE), runtime, 'condition stage');
+  if (!state.cond!.reconstruction) {
+    let limb = 0, limbPixels = 0, background = 0, n = 0;
+    for (const img of set.heldOut.slice(0, 40)) {
+      const p = await set.prepared(img);
+      // The whole resized image (square figures: resize × resize, a multiple of the factor 8 for the defaults).
+      const planes = stickmanPlanes(p.people ?? [], p.width, p.height);
+      const { indices, height, width } = await cModel.encode(planes, 1, p.height, p.width);
+      const rec = await cModel.decode(indices, 1, height, width); // [1, 3, H, W]
+      const a = stickmanAccuracy(planes, rec);
+      limb += a.limb * a.limbPixels;
+      limbPixels += a.limbPixels;
+      background += a.background;
+      n++;
+    }
+    state.cond!.reconstruction = { figures: n, limb: limbPixels ? limb / limbPixels : 0, background: n ? background / n : 0, tolerance: 0.25 };
+    await saveState();
+  }
+  const rec = state.cond!.reconstruction as { limb: number; background: number; figures: number };
+  log(`cond: stickman reconstruction: limb pixels ${(100 * rec.limb).toFixed(1)} % right, background ${(100 * rec.background).toFixed(1)} % (${rec.figures} held-out figures)`);
+  if (rec.limb < s.minCondAcc) {
+    throw new Error(`cond: stickman limb accuracy ${(100 * rec.limb).toFixed(1)} % is below --min-cond-acc ${s.minCondAcc}: the transformer would learn to ignore such codes. ` +
+      `Train the condition stage longer (delete the cond entry of ${statePath} and rerun with a larger --cond-steps).`);
+  }
+  if (s.stopAfter === 'cond') return log('stopped after the condition stage (--stop-after cond); rerun without it to continue.');
+
+  // ---- stage 2: first stage on figure crops ----
+  const firstW = await trainVq('vqgan', FIGURES_FIRST_STAGE, s.vqSteps, imageSetSource(set), s.vqLr);
+  if (s.stopAfter === 'vqgan') return log('stopped after the first stage (--stop-after vqgan); rerun without it to continue.');
+
+  // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
+  const gptCfg = gptConfigFromArchitecture(FIGURES_GPT);
+  let gptW = await finished('gpt');
+  if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  else {
+    const zModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_FIRST_STAGE), asWeights(firstW, FIGURES_FIRST_STAGE), runtime, 'first stage');
+    const source = await imageTokenSource({
+      set, firstStage: zModel, firstStageId: `${state.vqgan!.runDir}:final`, cacheDir: join(work, `tokens-${s.resize}`),
+      condition: { kind: 'vq', mode: 'pose', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
+    });
+    const ts = Date.now();
+    const { run, resume } = await startOrResume('gpt', { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: FIGURES_GPT as unknown as JsonValue }, s.gptSteps);
+    const res = await trainGpt(run, source, {
+      gpt: gptCfg, init: initParams('gpt', gptParameters(gptCfg), new TrainRng(53)), steps: s.gptSteps, batchSize: s.batch, lr: s.gptLr,
+      warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: s.gptLr / 10, seed: 63, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)),
+      clipGradNorm: 1, compile,
+    }, { onProgress: progress('gpt'), ...(resume ? { resume } : {}) });
+    if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
+    const st = state.gpt!;
+    Object.assign(st, { done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
+    await saveState();
+    log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
+    gptW = res.params;
+  }
+
+  // ---- bundle (fp16) ----
+  const tensors: TensorSource[] = [];
+  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
+    for (const [n, shape] of shapes) {
+      const d = w[n];
+      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
+      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
+    }
+  };
+  add('first_stage_model.', firstW, shapesOf(FIGURES_FIRST_STAGE));
+  add('cond_stage_model.', condW, shapesOf(FIGURES_COND_STAGE));
+  add('transformer.', gptW, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
+  const draft: ManifestDraft = {
+    name, kind: 'cond-transformer',
+    firstStage: FIGURES_FIRST_STAGE,
+    condStage: { kind: 'vqgan', architecture: FIGURES_COND_STAGE },
+    transformer: FIGURES_GPT,
+    condition: { mode: 'pose', key: 'pose' },
+    permuter: { kind: 'identity' },
+    firstStageKey: 'image',
+    provenance: {
+      source: `trained by \`npx tsx native-models/zoo/recipes/train-starter-figures.ts\` on rendered figures (native-models/zoo/recipes/figures.ts) in poses of CMU motion capture (mocap.cs.cmu.edu)`,
+      importedAt: new Date().toISOString(), tool: 'tessera train:starter',
+      globalStep: (state.cond?.steps ?? 0) + (state.vqgan?.steps ?? 0) + (state.gpt?.steps ?? 0),
+      notes: [
+        `data: ${s.figures} figures ${FIGURES_IMAGE}×${FIGURES_IMAGE}, recipe figures v${FIGURES_RECIPE_VERSION}, seed ${FIGURES_DATA_SEED}; ${set.train.length} train / ${set.heldOut.length} held out; resize ${s.resize}, ${FIGURES_CROP}×${FIGURES_CROP} crops`,
+        'condition: OpenPose COCO-18 stickman (sampling/pose-render.ts) on black, RGB in [-1, 1]',
+        `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}, stickman limb accuracy ${(100 * rec.limb).toFixed(1)} %`,
+        `first stage: ${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
+        `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+        'The data used in this project was obtained from mocap.cs.cmu.edu. The database was created with funding from NSF EIA-0196217.',
+        'weights stored as float16',
+      ],
+    },
+  };
+  const m = await writeBundle(s.out, draft, tensors);
+  await writeFile(join(work, 'summary.json'), JSON.stringify({ settings: s, state, totalSeconds: (Date.now() - t0) / 1000, weights: m.weights }, null, 2) + '\n');
+  log(`wrote ${s.out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+}
+
+export async function runFiguresRecipe(): Promise<void> {
+  await main();
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    process.exit(1);
+  });
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { Graph } from '../../../../native-models/graph/graph';
+import { compile } from '../../../../native-models/runtime/program';
+import {
+  FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_FIRST_STAGE, FIGURES_GPT, parseFiguresArgs, POSE_POS_WEIGHT, poseWeightedL1,
+  stickmanAccuracy, stickmanPlanes,
+} from '../../../../native-models/zoo/recipes/train-starter-figures';
+
+describe('starter-figures recipe', () => {
+  it('has 8×8 token windows for both stages and a GPT that holds c + z', () => {
+    const f = (a: { ch_mult: number[] }): number => 2 ** (a.ch_mult.length - 1);
+    expect(FIGURES_CROP / f(FIGURES_FIRST_STAGE)).toBe(8);
+    expect(FIGURES_CROP / f(FIGURES_COND_STAGE)).toBe(8);
+    expect(FIGURES_COND_STAGE.in_channels).toBe(3);
+    expect(FIGURES_GPT.block_size).toBeGreaterThanOrEqual(64 + 64 - 1);
+    expect(FIGURES_GPT.vocab_size).toBeGreaterThanOrEqual(Math.max(FIGURES_FIRST_STAGE.n_embed, FIGURES_COND_STAGE.n_embed));
+  });
+
+  it('weights the stickman pixels in the condition loss (per image, by their brightness)', async () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3, 1, 2]); // [B, C, H, W]
+    const y = g.input('y', 'float32', [2, 3, 1, 2]);
+    const prog = await compile(g, { l: poseWeightedL1(x, y) });
+    // b0: pixel 0 black (weight 0), pixel 1 red (1, −1, −1 → weight 1); b1: pixel 0 white (weight 3), pixel 1 black.
+    const xs = Float32Array.from([-1, 1, -1, -1, -1, -1, /* b1 */ 1, -1, 1, -1, 1, -1]);
+    const ys = Float32Array.from({ length: 12 }, (_, i) => ((i * 7) % 5) / 10 - 0.2);
+    const out = await prog.run({ x: xs, y: ys });
+    const ref = [0, 1].map((b) => {
+      let sum = 0;
+      for (let p = 0; p < 2; p++) {
+        let w = 0, d = 0;
+        for (let c = 0; c < 3; c++) {
+          w += (xs[b * 6 + c * 2 + p]! + 1) / 2;
+          d += Math.abs(xs[b * 6 + c * 2 + p]! - ys[b * 6 + c * 2 + p]!);
+        }
+        sum += w * d;
+      }
+      return (POSE_POS_WEIGHT * sum) / 2;
+    });
+    expect(out.l!.dims).toEqual([2]);
+    expect(Number(out.l!.data[0])).toBeCloseTo(ref[0]!, 5);
+    expect(Number(out.l!.data[1])).toBeCloseTo(ref[1]!, 5);
+  });
+
+  it('measures stickman reconstruction accuracy on limb and background pixels', () => {
+    const kp = new Float32Array(54);
+    kp.set([20, 10, 1], 1 * 3); // neck
+    kp.set([20, 40, 1], 8 * 3); // r-hip
+    const x = stickmanPlanes([kp], 32, 48);
+    expect(x.length).toBe(3 * 32 * 48);
+    const exact = stickmanAccuracy(x, x);
+    expect(exact.limb).toBe(1);
+    expect(exact.background).toBe(1);
+    expect(exact.limbPixels).toBeGreaterThan(100);
+    const black = stickmanAccuracy(x, new Float32Array(x.length).fill(-1));
+    expect(black.limb).toBe(0);
+    expect(black.background).toBe(1);
+  });
+
+  it('parses its options, with small smoke defaults and clear errors', () => {
+    const smoke = parseFiguresArgs(['--smoke', '--cache', '/tmp/x']);
+    expect([smoke.figures, smoke.condSteps, smoke.vqSteps, smoke.gptSteps, smoke.resize]).toEqual([24, 3, 3, 3, 64]);
+    expect(smoke.out).toBe('/tmp/x/starter-figures-smoke-bundle');
+    const full = parseFiguresArgs(['--gpt-steps', '500', '--resize', '128']);
+    expect([full.figures, full.gptSteps, full.resize, full.minCondAcc]).toEqual([1000, 500, 128, 0.6]);
+    expect(() => parseFiguresArgs(['--resize', '32'])).toThrow(/--resize must lie in 64\.\.256/);
+    expect(() => parseFiguresArgs(['--cond-step', '5'])).toThrow(/unknown option --cond-step/);
+    expect(() => parseFiguresArgs(['--stop-after', 'gpt'])).toThrow(/--stop-after takes cond or vqgan/);
+  });
+});
