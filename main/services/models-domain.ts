@@ -2,6 +2,7 @@
 // library's `models` folder (where imports and fine-tunes land) and in the app's bundled zoo. Only the
 // manifests are read (no weights, no onnxruntime), so listing is cheap; a bad folder is reported, never fatal.
 
+import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,18 @@ import { none, number, object, optional, string } from './validate';
 import type { ModelManagerApi } from '../../preload/model-manager-types';
 import type { ModelManager } from './models/model-manager';
 
-export const DEFAULT_ZOO_DIR = fileURLToPath(new URL('../../native-models/zoo/', import.meta.url));
+/**
+ * The bundled zoo: in the packaged app electron-builder's extraResources put native-models/zoo at
+ * `<process.resourcesPath>/zoo` (the bundled main script's own folder has no zoo); from the sources
+ * (web host, CLI, tests, unpackaged Electron) it is native-models/zoo.
+ */
+export const DEFAULT_ZOO_DIR = packagedZoo() ?? fileURLToPath(new URL('../../native-models/zoo/', import.meta.url));
+
+function packagedZoo(): string | null {
+  const resources = (process as { resourcesPath?: string }).resourcesPath;
+  const zoo = resources ? path.join(resources, 'zoo') : null;
+  return zoo && existsSync(zoo) ? zoo : null;
+}
 
 /** `<library>/models`: where the studio looks for the person's own bundles. */
 export function libraryModelsFolder(libraryFolder: string): string {

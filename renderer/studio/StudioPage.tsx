@@ -12,6 +12,7 @@ import { RASTER_TOOL_LABELS } from '../editor/tools/raster-tool';
 import { debouncer, recoverDocument, saveDocument } from './autosave';
 import { StudioCanvasView } from './canvas-view';
 import { conditionDataUrl } from './condition-image';
+import { firstLaunchDocument } from './first-launch';
 import { buildGenerateRequest, missingCondition, randomSeed } from './generate-request';
 import { GeneratePanel, outputSizes } from './GeneratePanel';
 import { encodeGreyPng } from './image-io';
@@ -45,7 +46,7 @@ const TOOL_INFO: Record<StudioTool, { label: string; key: string; icon: string }
   select: { label: 'Move joints and people', key: 'V', icon: '✥' },
 };
 
-/** The editor document to start from: a Reuse from the gallery, else the autosave, else blank. */
+/** The editor document to start from: a Reuse from the gallery, else the autosave, else the example layout (first launch). */
 function initialEditor(): { editor: StudioEditor; notice: string | null } {
   const reuse = takeReuse(window.sessionStorage);
   if (reuse) {
@@ -60,7 +61,7 @@ function initialEditor(): { editor: StudioEditor; notice: string | null } {
   const recovery = recoverDocument(window.localStorage);
   if (recovery.kind === 'recovered') return { editor: new StudioEditor(recovery.doc), notice: null };
   if (recovery.kind === 'unreadable') return { editor: new StudioEditor(), notice: `The autosaved sketch could not be read (${recovery.reason}); it was kept aside and a new one started.` };
-  return { editor: new StudioEditor(), notice: null };
+  return { editor: new StudioEditor(firstLaunchDocument()), notice: null };
 }
 
 function useEditorVersion(editor: StudioEditor): number {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseOpenPose } from '../../../../native-models/training/data/pose';
-import { EXAMPLE_POSE, EXAMPLE_SIZE, exampleScene } from '../../../../native-models/zoo/recipes/make-examples';
+import { EXAMPLE_POSE, EXAMPLE_SIZE, exampleLayoutModule, exampleScene, runLengthLabels } from '../../../../native-models/zoo/recipes/make-examples';
 import { LANDSCAPE_CLASSES } from '../../../../native-models/zoo/recipes/landscapes';
 
 const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
@@ -34,5 +34,11 @@ describe('committed examples', () => {
     expect(pose.people).toHaveLength(1);
     expect(pose.canvas).toEqual({ width: EXAMPLE_SIZE, height: EXAMPLE_SIZE });
     expect(Array.from(pose.people[0]!.filter((_, i) => i % 3 === 0))).toEqual(EXAMPLE_POSE.map((p) => p[0]));
+  });
+
+  it('the studio\'s embedded first-launch layout is the generated one (rerun make-examples.ts after changing the scene)', async () => {
+    const committed = await readFile(fileURLToPath(new URL('../../../../renderer/studio/example-layout.ts', import.meta.url)), 'utf8');
+    expect(committed).toBe(exampleLayoutModule());
+    expect(runLengthLabels([3, 3, 0, 7, 7, 7])).toBe('3*2 0*1 7*3');
   });
 });
