@@ -1,5 +1,5 @@
 /**
- * `npx tsx native-models/zoo/recipes/train-starter-figures.ts [options]` (issue 9): the pose → image starter
+ * `npm run train:starter -- starter-figures [options]` (issue 9; or `npx tsx` this file): the pose → image starter
  * (starter-figures), trained with Tessera's own trainers on the figures recipe's data (figures.ts: CMU
  * motion-capture poses rendered as clothed capsule figures with exact COCO-18 keypoints).
  *
@@ -374,7 +374,7 @@ async function main(): Promise<void> {
     permuter: { kind: 'identity' },
     firstStageKey: 'image',
     provenance: {
-      source: `trained by \`npx tsx native-models/zoo/recipes/train-starter-figures.ts\` on rendered figures (native-models/zoo/recipes/figures.ts) in poses of CMU motion capture (mocap.cs.cmu.edu)`,
+      source: `trained by \`npm run train:starter -- ${name}\` on rendered figures (native-models/zoo/recipes/figures.ts) in poses of CMU motion capture (mocap.cs.cmu.edu)`,
       importedAt: new Date().toISOString(), tool: 'tessera train:starter',
       globalStep: (state.cond?.steps ?? 0) + (state.vqgan?.steps ?? 0) + (state.gpt?.steps ?? 0),
       notes: [

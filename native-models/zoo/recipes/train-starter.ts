@@ -104,7 +104,7 @@ function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
   if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--threads N] [--stop-after cond|vqgan] [--smoke]');
   if (name !== 'starter-landscapes') {
-    throw new Error(`train:starter: no recipe for "${name}" yet; available: starter-landscapes (edge and pose starters: see native-models/zoo/DATA.md).`);
+    throw new Error(`train:starter: no recipe for "${name}" yet; available: starter-landscapes, starter-landscapes-edges, starter-figures (see native-models/zoo/DATA.md).`);
   }
   const val = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -369,7 +369,9 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  (process.argv[2] === 'starter-landscapes-edges' ? import('./train-starter-edges').then((m) => m.runEdgesRecipe()) : main()).catch((e: unknown) => {
+  (process.argv[2] === 'starter-landscapes-edges' ? import('./train-starter-edges').then((m) => m.runEdgesRecipe())
+    : process.argv[2] === 'starter-figures' ? import('./train-starter-figures').then((m) => m.runFiguresRecipe())
+    : main()).catch((e: unknown) => {
     console.error(e instanceof Error ? e.stack ?? e.message : String(e));
     process.exit(1);
   });
