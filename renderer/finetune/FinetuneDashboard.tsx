@@ -31,6 +31,7 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
   const [resuming, setResuming] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
   const [logScale, setLogScale] = useState(false);
+  const [smooth, setSmooth] = useState(true);
   const buffered = useRef<FinetuneProgressEvent[]>([]);
   const current = useRef(runId);
   current.current = runId;
@@ -160,6 +161,7 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
           {detail.checkpointStep !== null && !running && <span>checkpoint at step {detail.checkpointStep}</span>}
         </div>
         <progress max={Math.max(total, 1)} value={Math.min(step, total)} aria-label={`Step ${step} of ${total}`} />
+        {running && !live && step === 0 && <p className="hint small-inline" role="status">Preparing: building the training programs for this device…</p>}
         {latestLosses && (
           <p className="hint small-inline ft-latest">
             {Object.entries(latestLosses).map(([k, v]) => `${k} ${formatLoss(v)}`).join(' · ')}
@@ -181,14 +183,19 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
         {detail.status === 'finished' && detail.outputModel && (
           <a className="button" href="#/models" data-testid="open-model">Open “{detail.outputName}” in Models</a>
         )}
-        <label className="ft-toggle">
-          <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> Log scale
-        </label>
+        <span className="ft-toggles">
+          <label className="ft-toggle">
+            <input type="checkbox" checked={smooth} onChange={(e) => setSmooth(e.target.checked)} /> Smooth
+          </label>
+          <label className="ft-toggle">
+            <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} /> Log scale
+          </label>
+        </span>
       </div>
 
       <div className="ft-charts">
         {shownStages.map((s) => (
-          <LossChart key={s} metrics={detail.metrics} stage={s} totalSteps={s === stageName ? total : detail.totalSteps} discStart={s === 'vqgan' ? detail.discStart : null} log={logScale} />
+          <LossChart key={s} metrics={detail.metrics} stage={s} totalSteps={s === stageName ? total : detail.totalSteps} discStart={s === 'vqgan' ? detail.discStart : null} log={logScale} smooth={smooth} />
         ))}
       </div>
 

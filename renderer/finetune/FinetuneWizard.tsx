@@ -69,8 +69,8 @@ export function FinetuneWizard({ onStarted }: { onStarted(runId: string): void }
       return;
     }
     let live = true;
+    setEstimate({ kind: 'busy' });
     const timer = setTimeout(() => {
-      setEstimate({ kind: 'busy' });
       api.finetune.estimate({ model: modelId, stage: fields.stage, images: trainable, ...(batchForEstimate !== null ? { batch: batchForEstimate } : {}) }).then(
         (value) => live && setEstimate({ kind: 'done', value }),
         (err: unknown) => live && setEstimate({ kind: 'error', message: errorMessage(err) }),

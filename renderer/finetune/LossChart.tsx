@@ -1,11 +1,29 @@
 // Live loss curves of one stage in plain SVG: one line per loss name, a step axis from 0 to the planned
 // steps, an optional log scale, and the VQGAN discriminator start as a dashed vertical line.
 
+import { useEffect, useRef, useState } from 'react';
+import type { RefObject } from 'react';
 import type { FinetuneMetricPoint, FinetuneStageName } from '../../preload/contract';
 import type { ChartBox } from './finetune-format';
-import { chartScale, formatLoss, lossSeries, niceTicks, seriesPath, xOf, yOf } from './finetune-format';
+import { chartScale, formatLoss, formatTick, lossSeries, niceTicks, seriesPath, smoothSeries, xOf, yOf } from './finetune-format';
 
-const BOX: ChartBox = { width: 560, height: 220, left: 52, right: 14, top: 12, bottom: 28 };
+const HEIGHT = 220;
+
+/** The element's content width in CSS pixels, following resizes (so the SVG is drawn 1:1 and text is never stretched). */
+function useWidth<T extends HTMLElement>(fallback: number): [RefObject<T | null>, number] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(fallback);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setWidth(Math.max(240, Math.floor(el.clientWidth)));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
 
 interface LossChartProps {
   metrics: readonly FinetuneMetricPoint[];
@@ -14,9 +32,15 @@ interface LossChartProps {
   /** Step where the discriminator loss starts counting (VQGAN stage), else null. */
   discStart: number | null;
   log: boolean;
+  /** Draw a moving average over the faint raw line. */
+  smooth: boolean;
 }
 
-export function LossChart({ metrics, stage, totalSteps, discStart, log }: LossChartProps) {
+const SMOOTHING = 0.6;
+
+export function LossChart({ metrics, stage, totalSteps, discStart, log, smooth }: LossChartProps) {
+  const [svgBox, width] = useWidth<HTMLDivElement>(560);
+  const BOX: ChartBox = { width, height: HEIGHT, left: 52, right: 14, top: 12, bottom: 28 };
   const series = lossSeries(metrics, stage);
   const scale = chartScale(series, log, 0, Math.max(totalSteps, 1));
   const label = series.length === 0
@@ -26,7 +50,7 @@ export function LossChart({ metrics, stage, totalSteps, discStart, log }: LossCh
     return (
       <figure className="ft-chart ft-chart-empty" data-testid="loss-chart" data-stage={stage}>
         <figcaption className="ft-chart-title">{stage === 'vqgan' ? 'VQGAN' : 'Transformer'} losses</figcaption>
-        <p className="hint">Waiting for the first logged step…</p>
+        <div ref={svgBox}><p className="hint">Waiting for the first logged step…</p></div>
       </figure>
     );
   }
@@ -48,13 +72,14 @@ export function LossChart({ metrics, stage, totalSteps, discStart, log }: LossCh
           ))}
         </span>
       </figcaption>
-      <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} className="ft-chart-svg" role="img" aria-label={label} preserveAspectRatio="none">
+      <div ref={svgBox} className="ft-chart-box">
+      <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} width={BOX.width} height={BOX.height} className="ft-chart-svg" role="img" aria-label={label}>
         {yTicks.map((t) => {
           const y = yOf(t, scale, BOX);
           return (
             <g key={`y${t}`} className="ft-grid">
               <line x1={BOX.left} x2={BOX.width - BOX.right} y1={y} y2={y} />
-              <text x={BOX.left - 6} y={y + 4} textAnchor="end">{formatLoss(t)}</text>
+              <text x={BOX.left - 6} y={y + 4} textAnchor="end">{formatTick(t)}</text>
             </g>
           );
         })}
@@ -70,19 +95,23 @@ export function LossChart({ metrics, stage, totalSteps, discStart, log }: LossCh
         {showDisc && (
           <g className="ft-disc" data-testid="disc-start">
             <line x1={xOf(discStart, scale, BOX)} x2={xOf(discStart, scale, BOX)} y1={BOX.top} y2={innerBottom} />
-            <text x={xOf(discStart, scale, BOX) + 4} y={BOX.top + 11}>discriminator starts</text>
+            <title>disc_start: from this step the generator's adversarial (discriminator) term counts</title>
+            <text x={xOf(discStart, scale, BOX) + 4} y={BOX.top + 11}>disc start</text>
           </g>
         )}
         {series.map((s, i) => {
           const last = s.points.filter((p) => !log || p.value > 0).at(-1);
+          const shown = smooth && s.points.length > 2 ? smoothSeries(s, SMOOTHING) : null;
           return (
             <g key={s.name} className={`ft-series ft-series-${i % 6}`}>
-              <path d={seriesPath(s, scale, BOX)} data-loss={s.name} data-points={s.points.length} />
+              {shown && <path className="ft-raw" d={seriesPath(s, scale, BOX)} />}
+              <path d={seriesPath(shown ?? s, scale, BOX)} data-loss={s.name} data-points={s.points.length} />
               {last && <circle cx={xOf(last.step, scale, BOX)} cy={yOf(last.value, scale, BOX)} r={3} />}
             </g>
           );
         })}
       </svg>
+      </div>
     </figure>
   );
 }

@@ -35,6 +35,13 @@ export function formatLoss(v: number | null | undefined): string {
   return v.toPrecision(4);
 }
 
+/** An axis tick: 1.5, 0.25, 3e-4 (no trailing zeros). */
+export function formatTick(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(0);
+  return String(Number(v.toPrecision(3)));
+}
+
 /** Learning rate as "4.5e-6". */
 export function formatLr(v: number): string {
   return v.toExponential(1).replace('.0e', 'e');
@@ -178,6 +185,18 @@ export function lossSeries(metrics: readonly FinetuneMetricPoint[], stage: Finet
     }
   }
   return [...byName].map(([name, points]) => ({ name, points: points.sort((a, b) => a.step - b.step) }));
+}
+
+/** TensorBoard-style debiased exponential moving average (weight 0: the raw values; 0.9: very smooth). */
+export function smoothSeries(series: LossSeries, weight: number): LossSeries {
+  let last = 0;
+  let n = 0;
+  const points = series.points.map((p) => {
+    last = last * weight + (1 - weight) * p.value;
+    n++;
+    return { step: p.step, value: weight > 0 ? last / (1 - weight ** n) : p.value };
+  });
+  return { name: series.name, points };
 }
 
 export interface ChartBox {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FinetuneMetricPoint } from '../../../preload/contract';
 import {
-  appendProgress, canFinetune, chartScale, countSkipReasons, formatDuration, formatStepTime, isAbsolutePath, lossSeries, niceTicks, parseAdvanced,
-  seriesPath, stagesOf, yOf,
+  appendProgress, canFinetune, chartScale, countSkipReasons, formatDuration, formatStepTime, formatTick, isAbsolutePath, lossSeries, niceTicks, parseAdvanced,
+  seriesPath, smoothSeries, stagesOf, yOf,
 } from '../../../renderer/finetune/finetune-format';
 import type { AdvancedFields, ChartBox } from '../../../renderer/finetune/finetune-format';
 
@@ -101,5 +101,25 @@ describe('live metrics and the loss chart', () => {
   it('orders the stages of a job', () => {
     expect(stagesOf('both')).toEqual(['vqgan', 'transformer']);
     expect(stagesOf('vqgan')).toEqual(['vqgan']);
+  });
+});
+
+describe('smoothSeries', () => {
+  it('is the raw series at weight 0 and a debiased moving average otherwise', () => {
+    const s = { name: 'nll', points: [{ step: 1, value: 4 }, { step: 2, value: 2 }, { step: 3, value: 2 }] };
+    expect(smoothSeries(s, 0)).toEqual(s);
+    const sm = smoothSeries(s, 0.5).points.map((p) => p.value);
+    expect(sm[0]).toBeCloseTo(4); // debiased: the first value is kept
+    expect(sm[1]).toBeCloseTo((0.25 * 4 + 0.5 * 2) / 0.75);
+    expect(sm[2]).toBeLessThan(sm[1]!);
+  });
+});
+
+describe('formatTick', () => {
+  it('drops trailing zeros and uses exponents for tiny values', () => {
+    expect(formatTick(0.5)).toBe('0.5');
+    expect(formatTick(1.5)).toBe('1.5');
+    expect(formatTick(3.4)).toBe('3.4');
+    expect(formatTick(0.0003)).toBe('3e-4');
   });
 });
