@@ -58,27 +58,32 @@ async function runJob(jobId: string, job: WorkerFinetuneJob): Promise<void> {
   }
 }
 
-/** Seconds per optimizer step: 4 planned steps on a few synthetic images, stopped after the third; steps 2→3 timed. */
+/**
+ * Seconds per optimizer step, from real steps on a few synthetic images: the mean of two steps after every
+ * program is compiled — transformer steps 2→4; VQGAN steps 7→9 (its discriminator and adversarial generator
+ * programs are compiled when the discriminator starts, at half the planned 10 steps). The run is stopped there.
+ */
 async function measureStep(q: EstimateQuery): Promise<{ stepSeconds: number }> {
   const { provider } = await usableProvider(q.provider);
   await mkdir(q.scratch, { recursive: true });
   try {
     const images = join(q.scratch, 'images');
     await writeEstimateImages(q.model, images, q.batch + 2);
+    const [from, to, steps] = q.stage === 'vqgan' ? [7, 9, 10] : [2, 4, 5];
     const controller = new AbortController();
     const at = new Map<number, number>();
     await finetune({
-      model: q.model, images, stage: q.stage, steps: 4, out: join(q.scratch, 'out'), runsDir: join(q.scratch, 'runs'), batch: q.batch, every: 1000,
+      model: q.model, images, stage: q.stage, steps, out: join(q.scratch, 'out'), runsDir: join(q.scratch, 'runs'), batch: q.batch, every: 1000,
       compile: { provider: provider as 'cpu' }, signal: controller.signal,
       onProgress: (_stage, p) => {
         at.set(p.step, performance.now());
-        if (p.step >= 3) controller.abort();
+        if (p.step >= to) controller.abort();
       },
     });
-    const t2 = at.get(2);
-    const t3 = at.get(3);
-    if (t2 === undefined || t3 === undefined) throw new Error('the timing run ended before its third step');
-    return { stepSeconds: Math.max(1e-4, (t3 - t2) / 1000) };
+    const t0 = at.get(from);
+    const t1 = at.get(to);
+    if (t0 === undefined || t1 === undefined) throw new Error(`the timing run ended before step ${to}`);
+    return { stepSeconds: Math.max(1e-4, (t1 - t0) / 1000 / (to - from)) };
   } finally {
     await rm(q.scratch, { recursive: true, force: true });
   }

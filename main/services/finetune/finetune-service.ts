@@ -17,7 +17,7 @@
  * step k + 1; the last one on an extra event for the stage's last step before the finish event).
  */
 import { randomBytes } from 'node:crypto';
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -106,7 +106,7 @@ export class FinetuneService {
   private readonly replies = new Map<number, PendingReply>();
   private readonly progressListeners = new Set<Listener<FinetuneProgressEvent>>();
   private readonly finishListeners = new Set<Listener<FinetuneFinishEvent>>();
-  private readonly stepTimes = new Map<string, number>();
+  private stepTimes: Map<string, number> | null = null;
 
   constructor(private readonly options: FinetuneServiceOptions) {}
 
@@ -142,14 +142,18 @@ export class FinetuneService {
     const batch = req.batch ?? DEFAULT_BATCH;
     const { provider } = await this.options.resolveProvider();
     const stepSeconds: Partial<Record<FinetuneStageName, number>> = {};
+    const cache = await this.stepTimeCache();
     for (const stage of stagesOf(req.stage)) {
       const key = `${plan.manifest.weights.sha256}|${stage}|${batch}|${provider}`;
-      let t = this.stepTimes.get(key);
+      let t = cache.get(key);
       if (t === undefined) {
         const scratch = join(this.options.userDataDir, 'tmp', `estimate-${process.pid}-${randomBytes(4).toString('hex')}`);
         const reply = (await this.request({ type: 'estimate', requestId: 0, query: { model, stage, batch, provider, scratch } })) as { stepSeconds: number };
         t = reply.stepSeconds;
-        this.stepTimes.set(key, t);
+        cache.set(key, t);
+        await mkdir(this.options.userDataDir, { recursive: true })
+          .then(() => writeFileAtomic(this.stepTimesFile, JSON.stringify(Object.fromEntries(cache), null, 2) + '\n'))
+          .catch(() => undefined); // not saved: measured again after a restart
       }
       stepSeconds[stage] = t;
     }
@@ -311,6 +315,24 @@ export class FinetuneService {
   }
 
   // ───────────────────────────── internals ─────────────────────────────
+
+  /** Measured step times, `<sha256 of the weights>|<stage>|<batch>|<provider>` → seconds (kept across restarts). */
+  private get stepTimesFile(): string {
+    return join(this.options.userDataDir, 'finetune-step-times.json');
+  }
+
+  private async stepTimeCache(): Promise<Map<string, number>> {
+    if (!this.stepTimes) {
+      this.stepTimes = new Map();
+      try {
+        const saved = JSON.parse(await readFile(this.stepTimesFile, 'utf8')) as Record<string, unknown>;
+        for (const [k, v] of Object.entries(saved)) if (typeof v === 'number' && v > 0) this.stepTimes.set(k, v);
+      } catch {
+        // none yet, or unreadable: measure again
+      }
+    }
+    return this.stepTimes;
+  }
 
   private ensureOpen(): void {
     if (this.closed) throw new Error('The fine-tune service is closed.');

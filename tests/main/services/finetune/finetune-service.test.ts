@@ -244,6 +244,14 @@ describe('FinetuneService', () => {
     expect(ev2.progress.every((e) => e.stage === 'transformer' && e.stageIndex === 2)).toBe(true);
     expect(ev2.progress[0]!.step).toBe(1);
     expect(ev2.finished[0]!.results.map((r) => [r.stage, r.steps])).toEqual([['vqgan', 4], ['transformer', 4]]);
+
+    // Estimate for both stages: the transformer's step time measured by the first service comes from disk,
+    // the VQGAN's is measured now (after its discriminator programs are compiled).
+    const cached = JSON.parse(await readFile(join(userData, 'finetune-step-times.json'), 'utf8')) as Record<string, number>;
+    const est = await again.estimate({ model: base, stage: 'both', images: 10, batch: 2 });
+    expect(est.stepSeconds.transformer).toBe(Object.entries(cached).find(([k]) => k.includes('|transformer|2|cpu'))![1]);
+    expect(est.stepSeconds.vqgan).toBeGreaterThan(0);
+    expect(est.presets[1]!.seconds).toBeCloseTo(est.presets[1]!.steps * (est.stepSeconds.vqgan! + est.stepSeconds.transformer!), 6);
     await again.close();
   });
 });
