@@ -232,6 +232,10 @@ export class FinetuneService {
       if (status === 'finished') throw new Error(`Job ${runId} has finished (its model is ${record.outputModel ?? record.outputFolder}); start a new job to train further.`);
       if (status === 'failed') throw new Error(`Job ${runId} failed (${record.error ?? 'unknown reason'}) and cannot be resumed; start a new job.`);
       await access(record.baseModel).catch(() => { throw new Error(`The base model ${record.baseModel} of job ${runId} is gone; it cannot be resumed.`); });
+      if (await access(record.outputFolder).then(() => true, () => false)) {
+        // Never write over a folder the job did not make.
+        throw new Error(`Job ${runId} writes its model to ${record.outputFolder}, which now exists (made by something else); move or rename that folder, then resume.`);
+      }
       const resumeDir = await this.resumeTarget(dir, record);
       const { provider, fallbackReason } = await this.options.resolveProvider();
       record.state = 'running';

@@ -178,6 +178,10 @@ describe('FinetuneService', () => {
     expect(stopped.metrics[0]!.losses).toMatchObject({ loss: expect.any(Number), rec: expect.any(Number) });
     const withSample = ev.progress.filter((e) => e.runId === runId && e.sample);
     expect(withSample[0]!.sample).toMatchObject({ stage: 'vqgan', step: 2 });
+    // Its output folder, made meanwhile by something else, is never written over.
+    await mkdir(join(library, 'models', 'Tiny-VQ'));
+    await expect(service.resume({ runId })).rejects.toThrow(/Tiny-VQ, which now exists/);
+    await rm(join(library, 'models', 'Tiny-VQ'), { recursive: true });
     await service.close();
 
     // Simulate the app dying mid-run: the job and its trainer run say running, owned by a process that is gone.
