@@ -229,7 +229,7 @@ export interface HeadModel {
 /** Head sphere radius as a fraction of the Head-joint-to-head-top (End Site) length. */
 const HEAD_RADIUS_FRACTION = 0.62;
 /** Head centre between the Head joint (upper neck, 0) and the head top (1). */
-const HEAD_CENTRE_FRACTION = 0.45;
+const HEAD_CENTRE_FRACTION = 0.35;
 
 function norm(v: Vec3): Vec3 {
   const l = Math.hypot(v[0], v[1], v[2]) || 1;

@@ -10,7 +10,7 @@
  *
  * A figure: a random pose from the pool, a random yaw (0–360°) about the vertical axis and camera elevation
  * (−8°…+15°), orthographic projection, scaled and translated so the whole figure is inside the image at a
- * random size (55–100 % of the largest that fits). The body is ≈ 28 capsules (see `bodyCapsules`): thighs, shins,
+ * random size (55–100 % of the largest that fits). The body is ≈ 30 capsules (see `bodyCapsules`): thighs, shins,
  * feet, upper arms, forearms, hands, neck, a torso of three side-by-side capsules + pelvis, a head of cranium +
  * jaw spheres with hair (short, long or none), nose, ears and eyes. Outfit: seeded skin tone from a varied
  * palette, shirt (long / short / no sleeves, plain or striped), trousers / shorts / skirt, shoes, hair colour,
@@ -223,6 +223,8 @@ export function bodyCapsules(p: BodyPose, o: Outfit): WorldCapsule[] {
   }
   // Shoulder line (a yoke between the shoulders, below the neck).
   cap(sub(lerp(neck, j.RightArm, 0.8), scale(spine, 0.35)), sub(lerp(neck, j.LeftArm, 0.8), scale(spine, 0.35)), 0.75 * b, 0.75 * b, o.shirt);
+  // Trapezius: the slope from the base of the neck to each shoulder.
+  for (const shoulder of [j.LeftArm, j.RightArm]) cap(add(neck, scale(spine, 0.35)), lerp(neck, shoulder, 0.75), 0.62 * b, 0.62 * b, o.shirt);
   if (skirt) {
     const knees = lerp(j.LeftLeg, j.RightLeg, 0.5);
     const pelvis = lerp(j.LeftUpLeg, j.RightUpLeg, 0.5);
@@ -241,7 +243,7 @@ export function bodyCapsules(p: BodyPose, o: Outfit): WorldCapsule[] {
   // Neck and head.
   const h = p.head;
   const R = h.radius;
-  cap(sub(j.Head, scale(spine, 0.6)), j.Head, 0.55 * b, 0.5, skin, skinShine);
+  cap(lerp(neck, j.Head, 0.15), j.Head, 0.66 * b, 0.58, skin, skinShine);
   const at = (d: Vec3): Vec3 => add(h.centre, d);
   const dir = (f: number, r: number, u: number): Vec3 => add(add(scale(h.forward, f * R), scale(h.right, r * R)), scale(h.up, u * R));
   cap(h.centre, h.centre, R, R, skin, skinShine);
