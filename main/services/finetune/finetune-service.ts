@@ -191,6 +191,7 @@ export class FinetuneService {
       const now = new Date();
       const runId = `${now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}-${folderSlug(outputName).toLowerCase().slice(0, 32)}-${randomBytes(2).toString('hex')}`;
       const dir = join(this.runsRoot, runId);
+      this.ensureOpen(); // closed while the folder was checked: start nothing
       await mkdir(dir, { recursive: true });
       const batch = req.batch ?? DEFAULT_BATCH;
       const record: JobRecord = {
@@ -238,6 +239,7 @@ export class FinetuneService {
       }
       const resumeDir = await this.resumeTarget(dir, record);
       const { provider, fallbackReason } = await this.options.resolveProvider();
+      this.ensureOpen();
       record.state = 'running';
       record.pid = process.pid;
       record.provider = provider;
