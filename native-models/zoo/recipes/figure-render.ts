@@ -123,6 +123,20 @@ export class FigureCanvas {
     return this.depth[sy * this.sw + sx]! / this.ss;
   }
 
+  /** Figure coverage per pixel [H, W]: 255 × the share of its ss×ss samples the figure covers. */
+  coverage(): Uint8Array {
+    const { width: w, height: h, ss, sw } = this;
+    const out = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let cov = 0;
+        for (let j = 0; j < ss; j++) for (let i = 0; i < ss; i++) if (this.depth[(y * ss + j) * sw + x * ss + i] !== Infinity) cov++;
+        out[y * w + x] = Math.round((255 * cov) / (ss * ss));
+      }
+    }
+    return out;
+  }
+
   /** Composite over a background [H, W, 3] (uint8), averaging the ss×ss samples of each pixel. */
   compositeOver(bg: Uint8Array): Uint8Array {
     const { width: w, height: h, ss, sw } = this;

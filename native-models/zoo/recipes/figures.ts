@@ -301,6 +301,8 @@ export interface Figure {
   rgb: Uint8Array;
   /** 18 COCO keypoints as [x, y, confidence] (length 54), pixels. */
   keypoints: Float64Array;
+  /** [H, W] figure coverage (0 background … 255 figure): the exact silhouette, e.g. for faithfulness metrics. */
+  mask: Uint8Array;
   meta: {
     clip: string;
     frame: number;
@@ -399,7 +401,7 @@ export function generateFigure(pool: FigurePosePool, seed: number, width: number
     kp[k * 3 + 2] = inside && !hidden ? 1 : 0;
   });
   return {
-    width, height, rgb, keypoints: kp,
+    width, height, rgb, keypoints: kp, mask: canvas.coverage(),
     meta: {
       clip: pool.clips[entry.clip]!.name, frame: entry.frame,
       yawDeg: (yaw * 180) / Math.PI, pitchDeg: (pitch * 180) / Math.PI, background, outfit,

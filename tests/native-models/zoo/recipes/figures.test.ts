@@ -136,6 +136,15 @@ describe('figures recipe', () => {
         expect(x >= 0 && x <= 63 && y >= 0 && y <= 79).toBe(true);
         if (k >= 1 && k <= 13) expect(c).toBe(1);
         else expect([0, 1]).toContain(c);
+        // Body joints lie on the rendered figure (the neck, between the shoulders, may lie in front of the body);
+        // face points lie on the head surface, at most at its silhouette: within a pixel of the figure.
+        const cx = Math.round(x), cy = Math.round(y);
+        if (k >= 2 && k <= 13) expect(f.mask[cy * 64 + cx]).toBeGreaterThan(0);
+        if (k === 0 || k >= 14) {
+          let near = 0;
+          for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) near = Math.max(near, f.mask[Math.min(79, Math.max(0, cy + dy)) * 64 + Math.min(63, Math.max(0, cx + dx))]!);
+          expect(near).toBeGreaterThan(0);
+        }
       }
       if (f.keypoints[2] === 1) visibleFace++;
       else hiddenFace++;
