@@ -519,11 +519,14 @@ export class FinetuneService {
     return run?.dir ?? null;
   }
 
-  /** The newest preview of `stage` not sent yet. */
-  private async newSample(job: ActiveJob, stage: FinetuneStageName): Promise<FinetuneProgressEvent['sample']> {
+  /**
+   * The newest preview of `stage` not sent yet. `before`: only previews of earlier steps — the trainer writes
+   * step k's preview after posting step k, so while step `before` is handled a newer file may still be written.
+   */
+  private async newSample(job: ActiveJob, stage: FinetuneStageName, before = Infinity): Promise<FinetuneProgressEvent['sample']> {
     const runDir = await this.runDirFor(job, stage);
     if (!runDir) return null;
-    const files = await sampleFiles(runDir);
+    const files = (await sampleFiles(runDir)).filter((f) => f.step < before);
     const newest = files.at(-1);
     if (!newest || newest.step <= (job.sentSample.get(stage) ?? -1)) return null;
     const first = files.find((f) => f.step === newest.step)!;
@@ -546,7 +549,7 @@ export class FinetuneService {
     const firstOfStage = !previous || previous.stage !== stage;
     job.lastProgress = { stage, p };
     job.live = { stage, step: p.step };
-    const sample = await this.newSample(job, stage);
+    const sample = await this.newSample(job, stage, p.step);
     const e = this.event(job, stage, p, sample);
     const interval = this.options.progressIntervalMs ?? 200;
     const now = performance.now();
@@ -583,7 +586,9 @@ export class FinetuneService {
 
   private async finishJob(job: ActiveJob, m: { type: 'done'; result: WorkerFinetuneResult } | { type: 'failed'; jobId: string; message: string }): Promise<void> {
     if (this.active !== job) return;
-    if (job.lastProgress) await this.flushSample(job, job.lastProgress).catch(() => undefined);
+    // After a crash a preview may be half written: only a finished or stopped job sends its last one.
+    if (m.type === 'done' && job.lastProgress) await this.flushSample(job, job.lastProgress).catch(() => undefined);
+    else if (job.pending) this.emitProgress(job, job.pending);
     if (job.timer) clearTimeout(job.timer);
     const record = job.record;
     try {
