@@ -55,7 +55,7 @@ async function vqganIteration(threads: number): Promise<() => Promise<void>> {
 
   const gs = buildVqganGeneratorStep(VQGAN, DISCRIMINATOR, VQGAN_BATCH, VQGAN_SIZE, { discWeight: 0.8, codebookWeight: 1, beta: 0.25, legacy: true });
   const gSpec = buildTrainStep(gs.graph, gs.loss, {
-    optimizer, trainable: gs.aeParams, metrics: { nll: gs.nll, q: gs.qLoss, g: gs.gLoss!, lambda: gs.lambda! },
+    optimizer, trainable: gs.aeParams, metrics: { nll: gs.nll, q: gs.qLoss, g: gs.gLoss!, lambda: gs.lambda! }, objective: gs.objective,
     outputs: { xrec: gs.xrec, indices: gs.indices, pre: gs.pre }, // as vqgan-trainer.ts builds it
   });
   const G = await Trainer.create(gSpec, pick(new Set([...gSpec.trainable, ...gSpec.frozen].map((t) => t.name))), copts);

@@ -7,6 +7,9 @@
  *   g     = −mean(D(x̂))                                   (hinge generator loss; D in training mode)
  *   λ     = clamp(‖∇_W nll‖ / (‖∇_W g‖ + 1e-4), 0, 1e4) · disc_weight, detached; W = decoder.conv_out.weight
  *   loss  = nll + λ · disc_factor · g + codebook_weight · q_loss
+ *   objective = nll + λ · disc_factor · ⟨sg(∂g/∂x̂), x̂⟩ + codebook_weight · q_loss: the tensor the train step
+ *   differentiates. Same gradients as `loss` with respect to the autoencoder (g depends on it only through x̂),
+ *   but the discriminator's backward runs once (for ∂g/∂x̂, shared by λ and the update) instead of twice.
  *   disc_factor is a graph input (0 before disc_start, `disc_factor` after — `discFactorAt`), so one program
  *   serves both phases; with no discriminator configured the adversarial terms are left out entirely.
  *   The quantizer loss uses β on the intended term unless `legacy` (taming's VQModel default: legacy = true).
@@ -39,7 +42,10 @@ export interface GeneratorStepGraph {
   x: Tensor;
   /** [] float: 0 before disc_start */
   discFactor: Tensor;
+  /** the reported loss (nll + λ·disc_factor·g + codebook_weight·q) */
   loss: Tensor;
+  /** what to differentiate: equals `loss` without a discriminator; with one, a surrogate with `loss`'s gradients */
+  objective: Tensor;
   nll: Tensor;
   qLoss: Tensor;
   /** present when a discriminator is configured */
@@ -87,6 +93,7 @@ export function buildVqganGeneratorStep(
   const aeParams = [...g.params];
   const codebookWeight = o.codebookWeight ?? 1;
   let loss = nll.add(fwd.qLoss.mul(codebookWeight)); // []
+  let objective = loss; // []
   let gLoss: Tensor | null = null;
   let lambda: Tensor | null = null;
   if (disc) {
@@ -94,14 +101,18 @@ export function buildVqganGeneratorStep(
     if (!last) throw new Error('buildVqganGeneratorStep: decoder.conv_out.weight not found; the adaptive weight needs it.');
     const d = discriminatorForward(g.scope('loss.discriminator'), fwd.xrec, disc, { training: true });
     gLoss = hingeGLoss(d.logits); // []
+    const [gx] = grad(gLoss, [fwd.xrec]); // [B, C, S, S] ∂g/∂x̂: the one backward through the discriminator
+    const gSurrogate = gx!.stopGradient().mul(fwd.xrec).sum(); // [] ⟨sg(∂g/∂x̂), x̂⟩: g's gradients w.r.t. the autoencoder
     const [gn] = grad(nll, [last]);
-    const [gg] = grad(gLoss, [last]);
+    const [gg] = grad(gSurrogate, [last]);
     lambda = l2norm(gn!).div(l2norm(gg!).add(1e-4)).maximum(0).minimum(1e4).mul(o.discWeight ?? 0.8).stopGradient(); // []
-    loss = loss.add(lambda.mul(discFactor).mul(gLoss)); // []
+    const weight = lambda.mul(discFactor); // []
+    loss = loss.add(weight.mul(gLoss)); // []
+    objective = objective.add(weight.mul(gSurrogate)); // []
   }
   const aeSet = new Set(aeParams);
   return {
-    graph: g, x, discFactor, loss, nll, qLoss: fwd.qLoss, gLoss, lambda, perceptual, xrec: fwd.xrec, indices: fwd.indices, pre: fwd.pre,
+    graph: g, x, discFactor, loss, objective, nll, qLoss: fwd.qLoss, gLoss, lambda, perceptual, xrec: fwd.xrec, indices: fwd.indices, pre: fwd.pre,
     aeParams, discParams: g.params.filter((p) => !aeSet.has(p)),
   };
 }

@@ -177,7 +177,7 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
     if (st.gLoss && st.lambda) Object.assign(metrics, { g: st.gLoss, lambda: st.lambda });
     if (st.perceptual) metrics.p = st.perceptual;
     return buildTrainStep(st.graph, st.loss, {
-      optimizer, trainable: st.aeParams, accumulationSteps: k, metrics, outputs: { xrec: st.xrec, indices: st.indices, pre: st.pre },
+      optimizer, trainable: st.aeParams, accumulationSteps: k, metrics, objective: st.objective, outputs: { xrec: st.xrec, indices: st.indices, pre: st.pre },
     });
   };
   const makeG = async (withDisc: boolean): Promise<{ trainer: Trainer; withDisc: boolean }> => {

@@ -50,6 +50,11 @@ export interface TrainStepOptions {
   metrics?: Record<string, Tensor>;
   /** new values of buffers by buffer name, e.g. BatchNorm's running stats from `batchNorm().updates` */
   bufferUpdates?: Record<string, Tensor>;
+  /**
+   * The scalar to differentiate when it differs from the reported `loss`: a surrogate with the same gradients
+   * but cheaper to differentiate (vqgan-loss.ts `objective`). Default: the loss.
+   */
+  objective?: Tensor;
   /** extra non-scalar outputs of both programs by name (values the forward computed anyway: x̂, code indices) */
   outputs?: Record<string, Tensor>;
 }
@@ -97,7 +102,7 @@ export function buildTrainStep(graph: Graph, loss: Tensor, o: TrainStepOptions):
   if (loss.size !== 1) throw new Error(`buildTrainStep: the loss must be a scalar, got ${loss}`);
   const k = o.accumulationSteps ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new Error(`buildTrainStep: accumulationSteps must be a positive integer, got ${k}`);
-  const trainable = [...(o.trainable ?? dependsOn(loss, graph.params.filter((p) => !isBuffer(p))))];
+  const trainable = [...(o.trainable ?? dependsOn(o.objective ?? loss, graph.params.filter((p) => !isBuffer(p))))];
   if (trainable.length === 0) throw new Error('buildTrainStep: the loss depends on no trainable param');
   for (const p of trainable) {
     if (isBuffer(p)) throw new Error(`buildTrainStep: "${p.name}" is a buffer; buffers are never trained`);
@@ -109,7 +114,9 @@ export function buildTrainStep(graph: Graph, loss: Tensor, o: TrainStepOptions):
     return b;
   });
 
-  const grads = grad(loss, trainable); // one per trainable param, same shapes
+  const objective = o.objective ?? loss;
+  if (objective.size !== 1) throw new Error(`buildTrainStep: the objective must be a scalar, got ${objective}`);
+  const grads = grad(objective, trainable); // one per trainable param, same shapes
   const scalars: Record<string, Tensor> = { [stateNames.loss]: loss, ...(o.metrics ?? {}) };
   for (const [name, t] of Object.entries(scalars)) {
     if (t.size !== 1) throw new Error(`buildTrainStep: metric "${name}" must be a scalar, got ${t}`);

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { grad } from '../../../native-models/graph/autodiff';
-import { Graph } from '../../../native-models/graph/graph';
+import { Graph, type Tensor } from '../../../native-models/graph/graph';
 import { discriminatorForward, discriminatorParameters, type DiscriminatorConfig } from '../../../native-models/models/discriminator';
 import { vqganParameters, type VqganConfig } from '../../../native-models/models/vqgan';
 import { compile, type Program } from '../../../native-models/runtime/program';
@@ -83,6 +83,24 @@ describe('VQGAN generator step', () => {
       expect(g0[i]).toBeCloseTo((lp - lm) / (2 * h), 2);
     }
     expect([discFactorAt(9, 10), discFactorAt(10, 10), discFactorAt(11, 10, 0.5)]).toEqual([0, 1, 0.5]);
+  });
+
+  it('the objective (one discriminator backward) has the gradients of the loss', async () => {
+    const st = buildVqganGeneratorStep(cfg, disc, B, S);
+    const probes = ['decoder.conv_in.weight', 'decoder.conv_out.weight', 'encoder.conv_in.weight'].map((n) => st.aeParams.find((p) => p.name === n)!);
+    const fromLoss = grad(st.loss, probes);
+    const fromObjective = grad(st.objective, probes);
+    const outs: Record<string, Tensor> = {};
+    for (let i = 0; i < probes.length; i++) { outs[`l${i}`] = fromLoss[i]!; outs[`o${i}`] = fromObjective[i]!; }
+    const prog = await compile(st.graph, outs, { intraOpThreads: 1 });
+    const r = await prog.run(feedsFor(prog, { x, disc_factor: scalar(1) }));
+    for (let i = 0; i < probes.length; i++) {
+      const a = r[`l${i}`]!.data as Float32Array, b = r[`o${i}`]!.data as Float32Array;
+      let diff = 0, ref = 0;
+      for (let k = 0; k < a.length; k++) { diff += (a[k]! - b[k]!) ** 2; ref += a[k]! ** 2; }
+      expect(Math.sqrt(diff / ref), probes[i]!.name).toBeLessThan(1e-5);
+    }
+    expect(buildVqganGeneratorStep(cfg, null, B, S).objective).toBeDefined();
   });
 
   it('leaves the adversarial terms out without a discriminator', () => {
