@@ -51,6 +51,7 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
         }
       }
       buffered.current = [];
+      if (merged.status !== 'running') setStopping(false);
       setDetail(merged);
       setLoadError(null);
     } catch (err) {
@@ -85,6 +86,13 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
       offFinish();
     };
   }, [runId, reload, onChanged]);
+
+  // A finish event lost with the connection must not leave "Stopping…" forever: look again while stopping.
+  useEffect(() => {
+    if (!stopping) return;
+    const timer = setInterval(() => void reload(), 3000);
+    return () => clearInterval(timer);
+  }, [stopping, reload]);
 
   async function onStop() {
     setStopping(true);

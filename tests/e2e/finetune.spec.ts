@@ -87,19 +87,19 @@ test('wizard → scan report → start → live loss and sample → stop → res
   await page.getByLabel('New model name').fill('tiny tuned');
   await page.getByRole('button', { name: 'Start fine-tuning' }).click();
 
-  // The dashboard: live step counter, loss curve with points, a sample preview.
+  // The dashboard: live step counter and loss curve; stop and save as soon as the curve has points.
   const dashboard = page.getByTestId('finetune-dashboard');
   await expect(dashboard.getByRole('heading', { name: 'tiny tuned' })).toBeVisible();
-  await expect(dashboard.getByTestId('step-counter')).toContainText(/step \d+ \/ 600/);
+  await expect(dashboard.getByTestId('dashboard-status')).toHaveText('running');
   const lossPath = dashboard.getByTestId('loss-chart').locator('path[data-loss="nll"]');
   await expect.poll(async () => Number(await lossPath.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
   expect(await lossPath.getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+( L[\d.]+ [\d.]+)+$/);
-  await expect(dashboard.getByTestId('sample-preview').first()).toBeVisible({ timeout: 60_000 });
-  await expect(dashboard.getByTestId('sample-preview').first().locator('img')).toHaveAttribute('src', /^data:image\/png;base64,/);
-
-  // Stop and save.
+  await expect(dashboard.getByTestId('step-counter')).toContainText(/step [1-9]\d* \/ 600/);
   await dashboard.getByRole('button', { name: 'Stop and save' }).click();
   await expect(dashboard.getByTestId('dashboard-status')).toHaveText('stopped', { timeout: 60_000 });
+  const stoppedAt = Number((await dashboard.getByTestId('step-counter').textContent())?.match(/step (\d+)/)?.[1]);
+  expect(stoppedAt).toBeGreaterThan(0);
+  expect(stoppedAt).toBeLessThan(600);
   const row = page.getByTestId('run-row').filter({ hasText: 'tiny tuned' });
   await expect(row.getByTestId('run-status')).toHaveText('stopped');
   await page.screenshot({ path: 'test-results/finetune-stopped.png', fullPage: true });
@@ -109,8 +109,12 @@ test('wizard → scan report → start → live loss and sample → stop → res
   await page.getByTestId('run-row').filter({ hasText: 'tiny tuned' }).click();
   await expect(dashboard.getByTestId('dashboard-status')).toHaveText('stopped');
   await expect(dashboard.getByTestId('loss-chart').locator('path[data-loss="nll"]')).toHaveAttribute('d', /L/);
+  await expect(dashboard.getByTestId('step-counter')).toHaveText(`step ${stoppedAt} / 600`);
   await dashboard.getByRole('button', { name: /^Resume/ }).click();
   await expect(dashboard.getByTestId('dashboard-status')).toHaveText(/running|finished/);
+  // Samples every 30 steps (fixed seed) arrive while it runs (or with the history once it has finished).
+  await expect(dashboard.getByTestId('sample-preview').first()).toBeVisible({ timeout: 60_000 });
+  await expect(dashboard.getByTestId('sample-preview').first().locator('img')).toHaveAttribute('src', /^data:image\/png;base64,/);
   await expect(dashboard.getByTestId('dashboard-status')).toHaveText('finished', { timeout: 90_000 });
   await expect(dashboard.getByTestId('step-counter')).toHaveText('step 600 / 600');
   await expect(dashboard.getByTestId('results-table')).toContainText('NLL');
