@@ -185,7 +185,11 @@ export async function jobDetail(jobDir: string, record: JobRecord, active: boole
   for (const run of runs) {
     const stage = run.config.stage as FinetuneStageName;
     metrics.push(...(await readMetrics(run)));
-    for (const f of await sampleFiles(run.dir)) files.push({ stage, step: f.step, path: f.path });
+    for (const f of await sampleFiles(run.dir)) {
+      // While a stage runs, its preview of the current step may still be being written.
+      if (active && live?.stage === stage && f.step >= live.step) continue;
+      files.push({ stage, step: f.step, path: f.path });
+    }
     if (stage === 'vqgan' && typeof run.config.steps === 'number') discStart = Math.floor(run.config.steps / 2);
     logs.push(...(await logLines(join(run.dir, 'log.txt'))));
   }
