@@ -8,7 +8,8 @@
  *     (here softmax cross-entropy over the class channels, added through the trainer's per-image `perceptual`
  *     hook; L1 alone on sparse one-hot targets collapses to the all-zero median);
  *  2. first-stage VQGAN on image crops [3, 64, 64] (f = 8) → 8×8 z-tokens;
- *  3. GPT on cat(c, z) token sequences (block 128), taming's shared token table (vocab = max codebook size).
+ *  3. GPT on cat(c, z) token sequences (block 128), taming's shared token table (vocab = max codebook size), on
+ *     8×8 windows of whole-scene token grids (scene-token-source.ts), as the sliding window sees them.
  * Crops are 64×64 from 256×256 scenes (resize 256), so one training window is one sliding-window position of a
  * 256×256 generation. The bundle (fp16 weights) is written to native-models/zoo/<name> (or --out).
  *
@@ -45,15 +46,17 @@ import type { Tensor } from '../../graph/graph';
 import { formatProgress } from '../../training/progress';
 import { TrainRng } from '../../training/rng';
 import { resumeRun, Run } from '../../training/run';
-import { imageTokenSource } from '../../training/token-source';
 import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
+import { sceneTokenSource } from './scene-token-source';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const STARTER_CROP = 64;
 export const STARTER_SCENE = 256;
 export const STARTER_DATA_SEED = 9;
+/** Sizes at which the GPT's training tokens are encoded (the whole 256 scene and its 128 quadrants). */
+export const STARTER_TOKEN_SCALES: readonly number[] = [256, 128];
 
 /** First stage: f = 8 (4 levels), 32–64 channels, 512 codes of dim 64. */
 export const LANDSCAPES_FIRST_STAGE: VqganArchitecture = {
@@ -308,9 +311,12 @@ async function main(): Promise<void> {
   else {
     const zModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_FIRST_STAGE), asWeights(firstW, LANDSCAPES_FIRST_STAGE), { runtime: { intraOpThreads: s.threads } }, 'first stage');
     const cModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_COND_STAGE), asWeights(condW, LANDSCAPES_COND_STAGE), { runtime: { intraOpThreads: s.threads } }, 'condition stage');
-    const source = await imageTokenSource({
-      set, firstStage: zModel, firstStageId: `${state.vqgan!.runDir}:final`, cacheDir: join(work, 'tokens'),
-      condition: { kind: 'vq', mode: 'semantic', encoder: cModel, encoderId: `${state.cond!.runDir}:final`, numClasses: nClasses },
+    // Tokens as generation sees them: whole scenes (and quadrants) encoded at once, 8×8 windows of the grids
+    // (scene-token-source.ts: separately encoded 64×64 crops get other codes under GroupNorm).
+    const source = await sceneTokenSource({
+      train: set.train, heldOut: set.heldOut, firstStage: zModel, condStage: cModel, numClasses: nClasses,
+      datasetSeed: STARTER_DATA_SEED, sceneSize: STARTER_SCENE, scales: STARTER_TOKEN_SCALES, window: STARTER_CROP / zModel.factor,
+      cacheFile: join(work, 'scene-tokens.json'), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${STARTER_TOKEN_SCALES.join(',')}`, log,
     });
     const init = initParams('gpt', gptParameters(gptCfg), new TrainRng(13));
     const lr = s.gptLr;

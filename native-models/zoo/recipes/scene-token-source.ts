@@ -1,0 +1,143 @@
+/**
+ * GPT training tokens for the starter models, made the way generation makes them.
+ *
+ * generate() encodes the whole condition map (and the first stage decodes the whole z-grid) at the output size,
+ * and the sliding window then reads 8×8 windows of those grids. Both VQGANs use GroupNorm, whose statistics
+ * span the whole input, so a 64×64 crop encoded on its own gets other codes than the same region of a
+ * 256×256 encoding: on held-out scenes only ≈ 10 % of the c-tokens agree (runs 1–3, DATA.md). A GPT trained on
+ * tokens of separately encoded 64×64 crops (training/token-source.ts) therefore sees, at generation time,
+ * condition tokens it never saw together with the layouts they stand for — runs 1/2 ignored the layout.
+ *
+ * This source encodes every training scene whole at each of `scales` (256: the whole scene; 128: its four
+ * aligned quadrants), once, caches the token grids in the work folder, and samples random 8×8 windows of
+ * (c, z) from them — the same tokens the sliding window sees when generating at those sizes.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { ScannedImage } from '../../training/data/scan';
+import { oneHot } from '../../training/data/crops';
+import type { TokenBatch, TokenSource } from '../../training/gpt-trainer';
+import type { TrainRng } from '../../training/rng';
+import { generateLandscape, sceneSeed } from './landscapes';
+
+/** A frozen VQGAN encoder (models/load.ts VqganModel fits). */
+export interface GridEncoder {
+  readonly factor: number;
+  encode(image: Float32Array, batch: number, height: number, width: number): Promise<{ indices: Int32Array }>;
+}
+
+/** Token grids of one encoding: c and z, each [h, w] row-major. */
+export interface TokenGrid {
+  scale: number;
+  h: number;
+  w: number;
+  c: number[];
+  z: number[];
+}
+
+export interface SceneTokenSourceOptions {
+  train: readonly ScannedImage[];
+  heldOut: readonly ScannedImage[];
+  firstStage: GridEncoder;
+  condStage: GridEncoder;
+  numClasses: number;
+  /** Dataset seed the scenes were generated with (scene-NNNNNN = sceneSeed(seed, N)). */
+  datasetSeed: number;
+  sceneSize: number;
+  /** Encoding sizes in pixels (each divides sceneSize). */
+  scales: readonly number[];
+  /** Window side in tokens (8 for the starters). */
+  window: number;
+  /** Cache file for the grids (JSON); reused when its key matches. */
+  cacheFile: string;
+  cacheKey: string;
+  log?: (line: string) => void;
+}
+
+function sceneIndex(item: ScannedImage): number {
+  const m = /^scene-(\d+)\.png$/.exec(basename(item.path));
+  if (!m) throw new Error(`scene token source: ${item.path} is not a scene-NNNNNN.png of the landscapes recipe.`);
+  return Number(m[1]);
+}
+
+async function encodeScene(o: SceneTokenSourceOptions, index: number): Promise<TokenGrid[]> {
+  const S = o.sceneSize;
+  const scene = generateLandscape(sceneSeed(o.datasetSeed, index), S, S);
+  const grids: TokenGrid[] = [];
+  for (const scale of o.scales) {
+    for (let y0 = 0; y0 < S; y0 += scale) {
+      for (let x0 = 0; x0 < S; x0 += scale) {
+        const labels = new Uint8Array(scale * scale);
+        const img = new Float32Array(3 * scale * scale); // [1, 3, s, s] in [-1, 1]
+        for (let y = 0; y < scale; y++) {
+          for (let x = 0; x < scale; x++) {
+            const p = (y0 + y) * S + x0 + x, q = y * scale + x;
+            labels[q] = scene.labels[p]!;
+            for (let c = 0; c < 3; c++) img[c * scale * scale + q] = scene.rgb[p * 3 + c]! / 127.5 - 1;
+          }
+        }
+        const c = await o.condStage.encode(oneHot(labels, o.numClasses), 1, scale, scale); // [C, s, s] → [s/f, s/f]
+        const z = await o.firstStage.encode(img, 1, scale, scale);
+        grids.push({ scale, h: scale / o.firstStage.factor, w: scale / o.firstStage.factor, c: Array.from(c.indices), z: Array.from(z.indices) });
+      }
+    }
+  }
+  return grids;
+}
+
+export async function sceneTokenSource(o: SceneTokenSourceOptions): Promise<TokenSource> {
+  if (o.firstStage.factor !== o.condStage.factor) throw new Error('scene token source: both stages need the same factor.');
+  type Cache = { key: string; train: TokenGrid[][]; heldOut: TokenGrid[][] };
+  let cache: Cache | null = null;
+  if (existsSync(o.cacheFile)) {
+    const c = JSON.parse(await readFile(o.cacheFile, 'utf8')) as Cache;
+    if (c.key === o.cacheKey && c.train.length === o.train.length && c.heldOut.length === o.heldOut.length) cache = c;
+  }
+  if (!cache) {
+    const t0 = Date.now();
+    const encodeAll = async (items: readonly ScannedImage[], what: string): Promise<TokenGrid[][]> => {
+      const out: TokenGrid[][] = [];
+      for (const item of items) {
+        out.push(await encodeScene(o, sceneIndex(item)));
+        if (out.length % 40 === 0) o.log?.(`scene tokens: ${what} ${out.length}/${items.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+      return out;
+    };
+    cache = { key: o.cacheKey, train: await encodeAll(o.train, 'train'), heldOut: await encodeAll(o.heldOut, 'held out') };
+    await writeFile(o.cacheFile, JSON.stringify(cache));
+    o.log?.(`scene tokens: ${o.train.length + o.heldOut.length} scenes encoded at ${o.scales.join(', ')} px in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  const { train, heldOut } = cache;
+  const W = o.window;
+  const windowOf = (g: TokenGrid, wy: number, wx: number, out: TokenBatch, at: number): void => {
+    for (let y = 0; y < W; y++) {
+      for (let x = 0; x < W; x++) {
+        out.c[at * W * W + y * W + x] = g.c[(wy + y) * g.w + wx + x]!;
+        out.z[at * W * W + y * W + x] = g.z[(wy + y) * g.w + wx + x]!;
+      }
+    }
+  };
+  return {
+    cLen: W * W, zLen: W * W, trainSize: train.length, heldOutSize: heldOut.length,
+    async batch(split, indices, rng: TrainRng, augment) {
+      const scenes = split === 'train' ? train : heldOut;
+      const out: TokenBatch = { c: new Int32Array(indices.length * W * W), z: new Int32Array(indices.length * W * W) };
+      indices.forEach((i, k) => {
+        const grids = scenes[i]!;
+        if (augment) {
+          // A scale uniformly, then one of its grids and a window position.
+          const scale = o.scales[rng.nextInt(o.scales.length)]!;
+          const own = grids.filter((g) => g.scale === scale);
+          const g = own[rng.nextInt(own.length)]!;
+          windowOf(g, rng.nextInt(g.h - W + 1), rng.nextInt(g.w - W + 1), out, k);
+        } else {
+          // Held out: the whole-scene grid's centre window (deterministic).
+          const g = grids[0]!;
+          windowOf(g, (g.h - W) >> 1, (g.w - W) >> 1, out, k);
+        }
+      });
+      return out;
+    },
+  };
+}
