@@ -38,8 +38,10 @@ export function convInputGrad(g: Tensor, w: Tensor, a: ConvAttrs, xShape: readon
   const flipped: [number, number, number, number] = [ext[0] - a.pads[0], ext[1] - a.pads[1], ext[0] - a.pads[2], ext[1] - a.pads[3]];
   if (CONV_GRAD.input === 'flippedConv' && a.strides.every((s) => s === 1) && flipped.every((p) => p >= 0)) {
     const grp = a.group;
-    const wt = w.reshape([grp, m / grp, cg, kh, kw]).transpose([0, 2, 1, 3, 4]).reshape([grp * cg, m / grp, kh, kw]); // [C, M/G, kh, kw]
-    const wf = wt.gather(reversed(w.graph, kh), 2).gather(reversed(w.graph, kw), 3);
+    const wt = w.reshape([grp, m / grp, cg, kh * kw]).transpose([0, 2, 1, 3]); // [G, C/G, M/G, kh·kw]
+    // Spatial flip as one small MatMul with the reversal permutation (exact: one 1 per column); two Gathers on
+    // the inner axes cost ~4 % of a VQGAN generator step on ORT CPU.
+    const wf = wt.matmul(reversal(w.graph, w.dtype, kh * kw)).reshape([grp * cg, m / grp, kh, kw]); // [C, M/G, kh, kw]
     return g.graph.apply('Conv', [g, wf], { strides: [1, 1], pads: flipped, dilations: a.dilations, group: grp })[0] as Tensor;
   }
   const op: [number, number] = [
@@ -49,8 +51,9 @@ export function convInputGrad(g: Tensor, w: Tensor, a: ConvAttrs, xShape: readon
   return g.graph.apply('ConvTranspose', [g, w], { ...a, outputPadding: op })[0] as Tensor;
 }
 
-function reversed(graph: Graph, k: number): Tensor {
-  return graph.constant(BigInt64Array.from({ length: k }, (_, i) => BigInt(k - 1 - i)), [k], 'int64');
+/** [k, k] anti-identity: v.matmul(P) reverses the last axis of v. */
+function reversal(graph: Graph, dtype: DType, k: number): Tensor {
+  return graph.constant(filled(dtype, k * k, (i) => (Math.floor(i / k) + (i % k) === k - 1 ? 1 : 0)), [k, k], dtype);
 }
 
 const kernelCache = new WeakMap<Graph, Map<string, Tensor>>();
