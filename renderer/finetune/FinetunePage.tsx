@@ -9,10 +9,30 @@ import { FinetuneWizard } from './FinetuneWizard';
 import { RunList } from './RunList';
 import './finetune.css';
 
+const SELECTED_KEY = 'tessera.finetune.selectedRun';
+
+function storedSelection(): string | null {
+  try {
+    return sessionStorage.getItem(SELECTED_KEY);
+  } catch {
+    return null;
+  }
+}
+
 export function FinetunePage() {
   const [runs, setRuns] = useState<FinetuneRunSummary[] | null>(null);
   const [runsError, setRunsError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  // The open run survives a visit to another page (this session only).
+  const [selected, setSelectedState] = useState<string | null>(storedSelection);
+  const setSelected = useCallback((runId: string | null) => {
+    setSelectedState(runId);
+    try {
+      if (runId) sessionStorage.setItem(SELECTED_KEY, runId);
+      else sessionStorage.removeItem(SELECTED_KEY);
+    } catch {
+      // storage unavailable: the selection just does not persist
+    }
+  }, []);
   const [live, setLive] = useState<ReadonlyMap<string, { step: number; totalSteps: number }>>(new Map());
 
   const refresh = useCallback(async () => {
@@ -51,6 +71,18 @@ export function FinetunePage() {
   }, [refresh]);
 
   const onChanged = useCallback(() => void refresh(), [refresh]);
+
+  // First list: a stored run that is gone is dropped; with nothing chosen, a running job opens its dashboard.
+  const [settled, setSettled] = useState(false);
+  useEffect(() => {
+    if (settled || runs === null) return;
+    setSettled(true);
+    if (selected !== null && !runs.some((r) => r.runId === selected)) setSelected(null);
+    else if (selected === null) {
+      const running = runs.find((r) => r.status === 'running');
+      if (running) setSelected(running.runId);
+    }
+  }, [runs, settled, selected, setSelected]);
 
   return (
     <div className="ft-page">

@@ -38,6 +38,7 @@ export function RunList({ runs, selected, live, error, onSelect, onNew }: RunLis
                   aria-current={r.runId === selected ? 'true' : undefined}
                   data-testid="run-row"
                   data-run-id={r.runId}
+                  title={r.error ?? undefined}
                   onClick={() => onSelect(r.runId)}
                 >
                   <span className="ft-run-top">
