@@ -2,7 +2,14 @@
  * Base vs fine-tuned on the same seed and condition (the dashboard's compare view): both bundles are loaded
  * as generators, the condition is the first held-out image's (label map, Canny edges or pose, cropped to the
  * model's window in pixels), and each model samples one image of that size with the app's default sampler.
+ * A job that has not finished is compared at its newest checkpoints: the base bundle with each trained stage's
+ * checkpoint weights put in, written to a scratch folder for the comparison.
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readBundle, writeBundle } from '../../native-models/formats/bundle';
+import type { TensorSource } from '../../native-models/formats/safetensors';
+import { loadLatestCheckpoint } from '../../native-models/training/checkpoint';
 import { ImageSet } from '../../native-models/training/data/dataset';
 import { TrainRng } from '../../native-models/training/rng';
 import { loadBundleGenerator, type BundleGenerator } from '../../native-models/sampling/bundle-generator';
@@ -18,7 +25,49 @@ function png(width: number, height: number, rgb: Uint8Array): Uint8Array {
   return new Uint8Array(encodePng({ width, height, channels: 3, data: rgb }));
 }
 
+/** The base bundle with the newest checkpoint weights of each stage run, written to `out`. */
+async function bundleFromCheckpoints(baseDir: string, runs: CompareQuery['checkpointRuns'], out: string): Promise<string> {
+  const b = await readBundle(baseDir, { verify: false });
+  try {
+    const m = b.manifest;
+    const replaced = new Map<string, Float32Array>();
+    let found = 0;
+    for (const r of runs) {
+      const ck = await loadLatestCheckpoint(join(r.runDir, 'checkpoints'));
+      if (!ck) continue;
+      found++;
+      const prefix = r.stage === 'transformer' ? 'transformer.' : m.kind === 'vqgan' ? '' : 'first_stage_model.';
+      for (const [name, t] of Object.entries(ck.state.params)) {
+        if (r.stage === 'vqgan' && name.startsWith('loss.')) continue; // the discriminator is not part of the model
+        if (t.data instanceof Float32Array) replaced.set(prefix + name, t.data);
+      }
+    }
+    if (found === 0) throw new Error('the job has no checkpoint yet; compare once it has saved one');
+    const tensors: TensorSource[] = [];
+    for (const [name, t] of b.weights.tensors) {
+      const v = replaced.get(name);
+      tensors.push(v
+        ? { name, dtype: 'float32', shape: [...t.shape], data: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) }
+        : { name, dtype: t.dtype, shape: [...t.shape], data: new Uint8Array(await t.read()) });
+    }
+    const { weights: _w, format: _f, formatVersion: _v, ...rest } = m;
+    await writeBundle(out, { ...rest, name: `${m.name} (checkpoint)` }, tensors);
+    return out;
+  } finally {
+    await b.close();
+  }
+}
+
 export async function compareModels(q: CompareQuery): Promise<CompareAnswer> {
+  try {
+    const tunedDir = q.tuned ?? (await bundleFromCheckpoints(q.base, q.checkpointRuns, join(q.scratch, 'checkpoint-bundle')));
+    return await sampleBoth({ ...q, tuned: tunedDir });
+  } finally {
+    await rm(q.scratch, { recursive: true, force: true });
+  }
+}
+
+async function sampleBoth(q: CompareQuery & { tuned: string }): Promise<CompareAnswer> {
   const plan = await planForBundle(q.base);
   const gens: BundleGenerator[] = [];
   try {

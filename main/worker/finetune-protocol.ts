@@ -39,7 +39,11 @@ export interface EstimateQuery {
 
 export interface CompareQuery {
   base: string;
-  tuned: string;
+  /** The fine-tuned bundle; null: assemble one from the base and the newest checkpoint of each stage run. */
+  tuned: string | null;
+  checkpointRuns: { stage: 'vqgan' | 'transformer'; runDir: string }[];
+  /** Scratch folder for an assembled bundle (deleted afterwards). */
+  scratch: string;
   /** Training images folder: a held-out image's condition is used. */
   images: string;
   seed: number;

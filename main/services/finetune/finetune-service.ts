@@ -286,12 +286,19 @@ export class FinetuneService {
   async compare(req: FinetuneCompareRequest): Promise<FinetuneCompareResult> {
     const dir = await this.jobDir(req.runId);
     const record = this.active?.runId === req.runId ? this.active.record : await readJob(dir);
-    if (!record.outputModel) throw new Error(`Job ${req.runId} has no fine-tuned model yet (${effectiveStatus(record, this.active?.runId === req.runId)}); compare works once it has finished.`);
     const plan = await planForBundle(record.baseModel);
     if (plan.manifest.kind !== 'cond-transformer') throw new Error(`${plan.manifest.name} is a VQGAN bundle; compare samples images, which needs a transformer model.`);
+    // Not finished: the newest checkpoint of each stage stands in for the model.
+    const checkpointRuns = record.outputModel ? [] : (await stageRuns(dir)).filter((r) => r.checkpointStep !== null).map((r) => ({ stage: r.config.stage as FinetuneStageName, runDir: r.dir }));
+    if (!record.outputModel && checkpointRuns.length === 0) {
+      throw new Error(`Job ${req.runId} has no checkpoint yet (${effectiveStatus(record, this.active?.runId === req.runId)}); compare once it has saved one or finished.`);
+    }
     const seed = req.seed ?? 1;
     const { provider } = await this.options.resolveProvider();
-    const a = (await this.request({ type: 'compare', requestId: 0, query: { base: record.baseModel, tuned: record.outputModel, images: record.request.images, seed, provider } })) as {
+    const scratch = join(this.options.userDataDir, 'tmp', `compare-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const a = (await this.request({
+      type: 'compare', requestId: 0, query: { base: record.baseModel, tuned: record.outputModel, checkpointRuns, scratch, images: record.request.images, seed, provider },
+    })) as {
       condition: Uint8Array | null; base: Uint8Array; tuned: Uint8Array;
     };
     const url = (b: Uint8Array): string => `data:image/png;base64,${Buffer.from(b).toString('base64')}`;

@@ -157,6 +157,7 @@ describe('FinetuneService', () => {
     expect(ev.finished[0]).toMatchObject({ runId: crashed.runId, status: 'failed', error: expect.stringMatching(/stopped unexpectedly/), outputModel: null });
     expect((await service.run({ runId: crashed.runId })).status).toBe('failed');
     await expect(service.resume({ runId: crashed.runId })).rejects.toThrow(/failed .* cannot be resumed/);
+    await expect(service.compare({ runId: crashed.runId })).rejects.toThrow(/has no checkpoint yet/);
 
     // The next job gets a fresh worker; stop after the first checkpoint.
     const { runId } = await service.start({ model: base, images, stage: 'vqgan', steps: 8, every: 2, batch: 2, lr: 1e-3, name: 'Tiny VQ' });
@@ -178,6 +179,11 @@ describe('FinetuneService', () => {
     expect(stopped.metrics[0]!.losses).toMatchObject({ loss: expect.any(Number), rec: expect.any(Number) });
     const withSample = ev.progress.filter((e) => e.runId === runId && e.sample);
     expect(withSample[0]!.sample).toMatchObject({ stage: 'vqgan', step: 2 });
+    // Compare works on the newest checkpoint (assembled into a scratch bundle, removed afterwards).
+    const cmp = await service.compare({ runId, seed: 3 });
+    expect(cmp).toMatchObject({ seed: 3, condition: null, base: expect.stringMatching(/^data:image\/png;base64,/), tuned: expect.stringMatching(/^data:image\/png;base64,/) });
+    expect(cmp.tuned).not.toBe(cmp.base);
+    expect(await (await import('node:fs/promises')).readdir(join(userData, 'tmp'))).toEqual([]);
     // Its output folder, made meanwhile by something else, is never written over.
     await mkdir(join(library, 'models', 'Tiny-VQ'));
     await expect(service.resume({ runId })).rejects.toThrow(/Tiny-VQ, which now exists/);
