@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { RefObject } from 'react';
 import type { FinetuneMetricPoint, FinetuneStageName } from '../../preload/contract';
 import type { ChartBox } from './finetune-format';
-import { chartScale, formatLoss, formatTick, lossSeries, niceTicks, seriesPath, smoothSeries, xOf, yOf } from './finetune-format';
+import { chartScale, formatLoss, formatTick, logTicks, lossSeries, niceTicks, seriesPath, smoothSeries, xOf, yOf } from './finetune-format';
 
 const HEIGHT = 220;
 
@@ -54,9 +54,7 @@ export function LossChart({ metrics, stage, totalSteps, discStart, log, smooth }
       </figure>
     );
   }
-  const yTicks = log
-    ? niceTicks(Math.floor(scale.y0), Math.ceil(scale.y1), Math.max(1, Math.ceil(scale.y1) - Math.floor(scale.y0))).filter((t) => t >= scale.y0 && t <= scale.y1).map((t) => 10 ** t)
-    : niceTicks(scale.y0, scale.y1, 4);
+  const yTicks = log ? logTicks(scale.y0, scale.y1) : niceTicks(scale.y0, scale.y1, 4);
   const xTicks = niceTicks(scale.x0, scale.x1, 5);
   const innerBottom = BOX.height - BOX.bottom;
   const showDisc = stage === 'vqgan' && discStart !== null && discStart >= scale.x0 && discStart <= scale.x1;

@@ -278,6 +278,14 @@ export function niceTicks(lo: number, hi: number, count = 4): number[] {
   return out;
 }
 
+/** Ticks of a log axis whose domain is log10 values [y0, y1]: powers of ten, or round values within one decade. */
+export function logTicks(y0: number, y1: number): number[] {
+  const decades: number[] = [];
+  for (let k = Math.ceil(y0); k <= Math.floor(y1); k++) decades.push(10 ** k);
+  if (decades.length >= 2) return decades;
+  return niceTicks(10 ** y0, 10 ** y1, 4).filter((t) => t > 0 && Math.log10(t) >= y0 && Math.log10(t) <= y1);
+}
+
 /** The stages a job trains, in order. */
 export function stagesOf(stage: FinetuneStage): FinetuneStageName[] {
   return stage === 'both' ? ['vqgan', 'transformer'] : [stage];

@@ -119,6 +119,9 @@ test('wizard → scan report → start → live loss and sample → stop → res
   await expect(dashboard.getByTestId('step-counter')).toHaveText('step 600 / 600');
   await expect(dashboard.getByTestId('results-table')).toContainText('NLL');
   await expect(page.getByTestId('run-row').filter({ hasText: 'tiny tuned' }).getByTestId('run-status')).toHaveText('finished');
+  // Log scale redraws the same points.
+  await dashboard.getByLabel('Log scale').check();
+  await expect(dashboard.getByTestId('loss-chart').locator('path[data-loss="nll"]')).toHaveAttribute('d', /^M[\d.]+ [\d.]+( L[\d.]+ [\d.]+)+$/);
   await page.screenshot({ path: 'test-results/finetune-finished.png', fullPage: true });
 
   // Base vs tuned on the same seed.

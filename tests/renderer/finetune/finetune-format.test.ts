@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FinetuneMetricPoint } from '../../../preload/contract';
 import {
   appendProgress, canFinetune, chartScale, countSkipReasons, formatDuration, formatStepTime, formatTick, isAbsolutePath, lossSeries, niceTicks, parseAdvanced,
-  seriesPath, smoothSeries, stagesOf, yOf,
+  logTicks, seriesPath, smoothSeries, stagesOf, yOf,
 } from '../../../renderer/finetune/finetune-format';
 import type { AdvancedFields, ChartBox } from '../../../renderer/finetune/finetune-format';
 
@@ -121,5 +121,14 @@ describe('formatTick', () => {
     expect(formatTick(1.5)).toBe('1.5');
     expect(formatTick(3.4)).toBe('3.4');
     expect(formatTick(0.0003)).toBe('3e-4');
+  });
+});
+
+describe('logTicks', () => {
+  it('uses powers of ten across decades and round values inside one', () => {
+    expect(logTicks(-2.2, 0.3)).toEqual([0.01, 0.1, 1]);
+    const inside = logTicks(Math.log10(2.9), Math.log10(3.45));
+    expect(inside.length).toBeGreaterThanOrEqual(2);
+    for (const t of inside) expect(t >= 2.9 && t <= 3.45).toBe(true);
   });
 });
