@@ -104,7 +104,7 @@ export async function jobSummary(jobDir: string, record: JobRecord, active: bool
     resumable: status === 'stopped' || status === 'interrupted',
     provider: record.provider,
     createdAt: record.createdAt,
-    updatedAt: record.updatedAt,
+    updatedAt: active ? new Date().toISOString() : record.updatedAt, // a running job changes with every step
     error: status === 'failed' ? record.error : null,
   };
 }
