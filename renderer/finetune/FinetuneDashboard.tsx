@@ -32,11 +32,16 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
   const [actionError, setActionError] = useState<string | null>(null);
   const [logScale, setLogScale] = useState(false);
   const [smooth, setSmooth] = useState(true);
+  /** Progress events received while a reload is in flight (they may be newer than its answer). */
   const buffered = useRef<FinetuneProgressEvent[]>([]);
+  const inFlight = useRef(0);
+  /** Stages whose first live event already triggered a reload (for the stage's config, e.g. discStart). */
+  const seenStages = useRef(new Set<string>());
   const current = useRef(runId);
   current.current = runId;
 
   const reload = useCallback(async () => {
+    inFlight.current++;
     try {
       const d = await api.finetune.run({ runId });
       if (current.current !== runId) return;
@@ -50,12 +55,14 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
           if (i > at || (i === at && e.step > d.step)) merged = applyProgress(merged, e);
         }
       }
-      buffered.current = [];
       if (merged.status !== 'running') setStopping(false);
       setDetail(merged);
       setLoadError(null);
     } catch (err) {
       if (current.current === runId) setLoadError(errorMessage(err));
+    } finally {
+      inFlight.current--;
+      if (inFlight.current === 0) buffered.current = [];
     }
   }, [runId]);
 
@@ -66,11 +73,17 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
     setResuming(false);
     setActionError(null);
     buffered.current = [];
+    seenStages.current = new Set();
     const offProgress = api.finetune.onDidFinetuneProgress((e) => {
       if (e.runId !== runId) return;
-      buffered.current.push(e);
+      if (inFlight.current > 0) buffered.current.push(e);
       setLive(e);
       setDetail((d) => (d ? applyProgress(d, e) : d));
+      // A stage's first event: read the run again for what only its folder knows (history, discStart).
+      if (!seenStages.current.has(e.stage)) {
+        seenStages.current.add(e.stage);
+        void reload();
+      }
     });
     const offFinish = api.finetune.onDidFinetuneFinish((e) => {
       if (e.runId !== runId) return;
