@@ -23,6 +23,8 @@ export interface WorkerFinetuneJob {
   seed?: number;
   /** A trainer run folder to continue. */
   resume?: string;
+  /** Folder with the user's imported LPIPS + VGG16 weights (`<library>/models/lpips`): perceptual loss on for the VQGAN stage. */
+  lpips?: string;
   /** Execution provider resolved from settings.device. */
   provider: string;
 }

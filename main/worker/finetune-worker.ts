@@ -44,7 +44,7 @@ async function runJob(jobId: string, job: WorkerFinetuneJob): Promise<void> {
       model: job.model, images: job.images, stage: job.stage, steps: job.steps, out: job.out, runsDir: job.runsDir, cacheDir: job.cacheDir,
       ...(job.batch !== undefined ? { batch: job.batch } : {}), ...(job.lr !== undefined ? { lr: job.lr } : {}),
       ...(job.every !== undefined ? { every: job.every } : {}), ...(job.seed !== undefined ? { seed: job.seed } : {}),
-      ...(job.resume ? { resume: job.resume } : {}),
+      ...(job.resume ? { resume: job.resume } : {}), ...(job.lpips && !job.resume ? { lpips: job.lpips } : {}),
       compile: { provider: provider as 'cpu' },
       signal: controller.signal,
       onProgress: (stage, progress) => post({ type: 'progress', jobId, stage, progress }),

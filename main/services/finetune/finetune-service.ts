@@ -17,6 +17,7 @@
  * step k + 1; the last one on an extra event for the stage's last step before the finish event).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { access, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -424,9 +425,12 @@ export class FinetuneService {
     };
     this.active = job;
     const r = record.request;
+    const lpips = join(libraryModelsFolder(this.options.libraryFolder()), 'lpips');
     const w: WorkerFinetuneJob = {
       model: r.model, images: r.images, stage: r.stage, steps: r.steps, out: record.outputFolder, runsDir: dir, cacheDir: join(dir, 'cache'),
       batch: r.batch, lr: r.lr, every: r.every, seed: r.seed, provider: record.provider, ...(resumeDir ? { resume: resumeDir } : {}),
+      // Perceptual loss when the user has put LPIPS + VGG16 weights there (a resume keeps its run's own setting).
+      ...(r.stage !== 'transformer' && existsSync(lpips) ? { lpips } : {}),
     };
     // Samples already on disk (a resume) are not news.
     job.chain = (async () => {
