@@ -1,17 +1,23 @@
-// The TypeScript training loop around a train-step program. Params, optimizer moments, updated buffers and
-// gradient accumulators live in two preallocated host buffers each ("front" holds the current value,
-// "back" receives the next): a step feeds the fronts, onnxruntime writes its outputs straight into the
-// backs (preallocated fetches), then the two swap. No per-step allocation or copy of model-sized arrays.
+// The TypeScript training loop around the train-step programs (optim/train-step.ts). Two modes:
+//
+// Host mode (every provider except device-resident WebGPU): onnxruntime runs the *gradient program* (losses,
+// metrics, extra outputs, BatchNorm buffer updates and one micro-batch's gradients, written straight into one
+// preallocated flat gradient array), then the Trainer averages accumulated micro-batches, clips and applies
+// Adam(W) in one fused JavaScript pass (optim/adam-host.ts) that updates the params and the flat moments in
+// place. Updated buffers live in two preallocated arrays ("front" = current, "back" receives the next; they
+// swap). No per-step allocation or copy of model-sized arrays.
 //
 // Device-resident mode: when the step program runs on WebGPU with `keepOutputsOnDevice` (the one provider
-// whose Node binding can hand outputs back as GPU buffers), the state tensors are fed back to the next step
-// as they come out, never downloaded; only the scalar outputs are read each step. `sync()` downloads the
-// state into the host buffers (before get()/snapshot()). Every other provider uses the host mode above.
+// whose Node binding can hand outputs back as GPU buffers), the optimizer runs inside the step program and the
+// state tensors are fed back to the next step as they come out, never downloaded; only the scalar outputs are
+// read each step. `sync()` downloads the state into the host buffers (before get()/snapshot()).
 import type { DType, TypedArray } from '../graph/dtype';
 import { allocate, sizeOf } from '../graph/dtype';
 import { compile } from '../runtime/program';
 import type { CompileOptions, Feed, Program } from '../runtime/program';
 import type { Tensor } from '../graph/graph';
+import { weightDecayOf } from './optim/adam';
+import { hostAdamStep, prepareGradient, type HostParam } from './optim/adam-host';
 import { stateNames } from './optim/train-step';
 import type { MomentSlice, TrainStepGraph } from './optim/train-step';
 
@@ -31,7 +37,7 @@ export interface StepResult {
   applied: boolean;
   /** loss, metrics (and grad_norm when clipping) of this (micro-)batch */
   scalars: Record<string, number>;
-  /** wall time of the program run, ms */
+  /** wall time of the program run (and, in host mode, of the optimizer update), ms */
   ms: number;
   /** the extra outputs (`buildTrainStep`'s `outputs`) of this (micro-)batch: live buffers, overwritten by the next call */
   outputs: Record<string, TypedArray>;
@@ -53,6 +59,14 @@ export class Trainer {
   private readonly extrasOut = new Map<string, TypedArray>();
   /** `opt.m:<param>` / `opt.v:<param>` → its part of the flat moment vector */
   private readonly momentViews = new Map<string, { flat: string; slice: MomentSlice }>();
+  /** host mode: one micro-batch's gradients [N] (moment layout); the program writes each param's part in place */
+  private readonly gradFlat: Float32Array | null = null;
+  /** host mode with accumulation: the sum of the step's earlier micro-batches' gradients [N] */
+  private readonly accFlat: Float32Array | null = null;
+  /** host mode: the params the optimizer updates in place, with their offsets in the flat arrays */
+  private readonly hostParams: HostParam[] = [];
+  /** host mode: `grad:<param>` output → its part of gradFlat */
+  private readonly gradViews = new Map<string, Float32Array>();
   private readonly stepScalar = new Float32Array(1);
   private readonly lrScalar = new Float32Array(1);
   private micro = 0;
@@ -63,21 +77,28 @@ export class Trainer {
   /** device mode: the host buffers are older than the device state until sync() */
   private hostStale = false;
 
+  /**
+   * Host mode: `gradProgram` computes gradients, the optimizer runs in JavaScript. Device mode: `stepProgram`
+   * (and `accumulateProgram`) run the whole step on the device.
+   */
   private constructor(
     readonly spec: TrainStepGraph,
-    private readonly stepProgram: Program,
+    private readonly stepProgram: Program | null,
     private readonly accumulateProgram: Program | null,
+    private readonly gradProgram: Program | null,
     state: TrainerState,
     deviceResident: boolean,
   ) {
     this.steps = state.step;
     this.onDevice = deviceResident ? new Map() : null;
-    const slot = (name: string, dtype: DType, shape: readonly number[], init?: Float32Array): void => {
+    const host = gradProgram !== null;
+    // In host mode params and moments are updated in place (one buffer); program outputs need a second one.
+    const slot = (name: string, dtype: DType, shape: readonly number[], init?: Float32Array, inPlace = false): void => {
       const n = sizeOf(shape);
       if (init && init.length !== n) throw new Error(`Trainer: "${name}" has ${init.length} values, the model needs [${shape.join(', ')}] = ${n}`);
       const front = allocate(dtype, n);
       if (init) front.set(init as never);
-      this.slots.set(name, { front, back: allocate(dtype, n) });
+      this.slots.set(name, { front, back: inPlace ? front : allocate(dtype, n) });
     };
     const need = (t: Tensor): Float32Array => {
       const v = state.params[t.name];
@@ -85,8 +106,8 @@ export class Trainer {
       return v;
     };
     const total = spec.momentLayout.reduce((a, l) => a + l.size, 0);
-    slot(stateNames.flatM, 'float32', [total]);
-    slot(stateNames.flatV, 'float32', [total]);
+    slot(stateNames.flatM, 'float32', [total], undefined, host);
+    slot(stateNames.flatV, 'float32', [total], undefined, host);
     for (const l of spec.momentLayout) {
       for (const [flat, name] of [[stateNames.flatM, stateNames.m(l.param)], [stateNames.flatV, stateNames.v(l.param)]] as const) {
         this.momentViews.set(name, { flat, slice: l });
@@ -97,8 +118,17 @@ export class Trainer {
       }
     }
     for (const p of spec.trainable) {
-      slot(p.name, p.dtype, p.shape, need(p));
-      if (spec.accumulationSteps > 1) slot(stateNames.acc(p.name), p.dtype, p.shape);
+      slot(p.name, p.dtype, p.shape, need(p), host);
+      if (spec.accumulationSteps > 1 && !host) slot(stateNames.acc(p.name), p.dtype, p.shape);
+    }
+    if (host) {
+      this.gradFlat = new Float32Array(total);
+      this.accFlat = spec.accumulationSteps > 1 ? new Float32Array(total) : null;
+      spec.trainable.forEach((p, i) => {
+        const l = spec.momentLayout[i] as MomentSlice;
+        this.hostParams.push({ data: this.slot(p.name).front as Float32Array, offset: l.offset, weightDecay: weightDecayOf(p, spec.optimizer) });
+        this.gradViews.set(stateNames.grad(p.name), (this.gradFlat as Float32Array).subarray(l.offset, l.offset + l.size));
+      });
     }
     for (const b of spec.buffers) slot(b.name, b.dtype, b.shape, need(b));
     for (const f of spec.frozen) {
@@ -121,10 +151,13 @@ export class Trainer {
     const state: TrainerState = 'params' in init && 'moments' in init && typeof init.step === 'number'
       ? (init as TrainerState)
       : { step: 0, params: init as Record<string, Float32Array>, moments: {} };
-    const step = await compile(spec.graph, spec.stepOutputs, { ...opts, name: 'train-step' });
-    const acc = spec.accumulateOutputs ? await compile(spec.graph, spec.accumulateOutputs, { ...opts, name: 'accumulate' }) : null;
-    const device = opts.keepOutputsOnDevice === true && step.provider === 'webgpu' && (!acc || acc.provider === 'webgpu');
-    return new Trainer(spec, step, acc, state, device);
+    if (opts.keepOutputsOnDevice === true && (opts.provider === 'webgpu' || opts.provider === 'auto')) {
+      const step = await compile(spec.graph, spec.stepOutputs, { ...opts, name: 'train-step' });
+      const acc = spec.accumulateOutputs ? await compile(spec.graph, spec.accumulateOutputs, { ...opts, name: 'accumulate' }) : null;
+      if (step.provider === 'webgpu' && (!acc || acc.provider === 'webgpu')) return new Trainer(spec, step, acc, null, state, true);
+    }
+    const grad = await compile(spec.graph, spec.gradOutputs, { ...opts, name: 'train-grad' });
+    return new Trainer(spec, null, null, grad, state, false);
   }
 
   /** True when params and optimizer state stay on the device between steps (WebGPU + keepOutputsOnDevice). */
@@ -133,8 +166,8 @@ export class Trainer {
   /** Optimizer steps taken. */
   get step(): number { return this.steps; }
 
-  /** The execution provider the step program runs on. */
-  get provider(): string { return this.stepProgram.provider; }
+  /** The execution provider the step (or gradient) program runs on. */
+  get provider(): string { return ((this.stepProgram ?? this.gradProgram) as Program).provider; }
 
   /**
    * Runs one micro-batch: with accumulation, the first k−1 calls of a step only add gradients; the
@@ -142,7 +175,8 @@ export class Trainer {
    */
   async trainStep(batch: Record<string, TypedArray>, lr: number): Promise<StepResult> {
     const apply = this.micro === this.spec.accumulationSteps - 1;
-    const program = apply ? this.stepProgram : (this.accumulateProgram as Program);
+    if (this.gradProgram) return this.hostStep(this.gradProgram, batch, lr, apply);
+    const program = apply ? (this.stepProgram as Program) : (this.accumulateProgram as Program);
     if (this.spec.accumulationSteps > 1 && this.micro === 0) {
       for (const p of this.spec.trainable) {
         const name = stateNames.acc(p.name);
@@ -172,6 +206,36 @@ export class Trainer {
     return { step: this.steps, applied: apply, scalars, ms, outputs: Object.fromEntries(this.extrasOut) };
   }
 
+  /** Host mode: gradient program, then accumulation or the JavaScript optimizer update. */
+  private async hostStep(program: Program, batch: Record<string, TypedArray>, lr: number, apply: boolean): Promise<StepResult> {
+    const feeds: Record<string, Feed> = {};
+    for (const io of program.inputs) {
+      const name = io.name;
+      if (this.slots.has(name)) feeds[name] = this.slot(name).front;
+      else if (this.fixed.has(name)) feeds[name] = this.fixed.get(name) as TypedArray;
+      else if (batch[name]) feeds[name] = batch[name] as TypedArray;
+      else throw new Error(`Trainer.trainStep: missing batch input "${name}" (batch inputs: ${this.spec.batch.map((b) => b.name).join(', ')})`);
+    }
+    const t0 = performance.now();
+    const scalars = await this.runOnHost(program, feeds);
+    const grad = this.gradFlat as Float32Array;
+    const acc = this.accFlat;
+    if (!apply) {
+      if (this.micro === 0) (acc as Float32Array).set(grad);
+      else for (let i = 0; i < grad.length; i++) (acc as Float32Array)[i]! += grad[i]!;
+    } else {
+      const { norm, coef } = prepareGradient({ grad, acc, k: this.spec.accumulationSteps, clip: this.spec.clipGradNorm });
+      if (this.spec.clipGradNorm !== null) scalars[stateNames.gradNorm] = norm;
+      hostAdamStep(this.hostParams, grad, coef, this.slot(stateNames.flatM).front as Float32Array, this.slot(stateNames.flatV).front as Float32Array, this.steps + 1, lr, this.spec.optimizer);
+    }
+    const ms = performance.now() - t0;
+    this.times.push(ms);
+    if (this.times.length > 1000) this.times.shift();
+    this.micro = apply ? 0 : this.micro + 1;
+    if (apply) this.steps++;
+    return { step: this.steps, applied: apply, scalars, ms, outputs: Object.fromEntries(this.extrasOut) };
+  }
+
   private async runOnHost(program: Program, feeds: Record<string, Feed>): Promise<Record<string, number>> {
     const pre: Record<string, TypedArray> = {};
     const swaps: Slot[] = [];
@@ -181,12 +245,17 @@ export class Trainer {
         pre[io.name] = scalar;
         continue;
       }
+      const grad = this.gradViews.get(io.name);
+      if (grad) {
+        pre[io.name] = grad;
+        continue;
+      }
       const s = this.slot(io.name.slice(stateNames.next('').length));
       pre[io.name] = s.back;
       swaps.push(s);
     }
     await program.run(feeds, undefined, pre);
-    for (const s of swaps) [s.front, s.back] = [s.back, s.front];
+    for (const s of swaps) if (s.front !== s.back) [s.front, s.back] = [s.back, s.front];
     const scalars: Record<string, number> = {};
     for (const io of program.outputs) {
       const v = this.scalarsOut.get(io.name);

@@ -40,12 +40,17 @@ export function decays(param: Tensor): boolean {
   return param.rank >= 2;
 }
 
+/** The weight decay `param` receives under `c` (0 when it does not decay). */
+export function weightDecayOf(param: Tensor, c: AdamConfig): number {
+  return (c.decay ? c.decay(param.name) : decays(param)) ? (c.weightDecay ?? (c.kind === 'adamw' ? 0.01 : 0)) : 0;
+}
+
 export interface AdamResult { param: Tensor; m: Tensor; v: Tensor }
 
 /** One Adam(W) update of `param` with gradient `grad` and moments `m`, `v` (all of the param's shape). */
 export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, s: AdamScalars, c: AdamConfig): AdamResult {
   const b1 = c.beta1 ?? 0.9, b2 = c.beta2 ?? 0.999;
-  const wd = (c.decay ? c.decay(param.name) : decays(param)) ? (c.weightDecay ?? (c.kind === 'adamw' ? 0.01 : 0)) : 0;
+  const wd = weightDecayOf(param, c);
   let g = grad; // [...p]
   let p = param; // [...p]
   if (wd > 0 && c.kind === 'adam') g = g.add(p.mul(wd)); // [...p] L2 penalty

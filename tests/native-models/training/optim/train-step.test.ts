@@ -7,6 +7,7 @@ import { linear } from '../../../../native-models/nn/linear';
 import { mseLoss } from '../../../../native-models/nn/losses';
 import { buildTrainStep, stateNames } from '../../../../native-models/training/optim/train-step';
 import { Trainer } from '../../../../native-models/training/trainer';
+import { compile } from '../../../../native-models/runtime/program';
 import { fixture, relL2 } from '../../nn/engine-fixtures';
 import type { FixtureTensor } from '../../nn/engine-fixtures';
 
@@ -63,7 +64,7 @@ describe('buildTrainStep + Trainer', () => {
     }
   });
 
-  it('ping-pongs two preallocated buffers per state tensor and resumes from a snapshot', async () => {
+  it('updates the params in place (host optimizer, no per-step buffers) and resumes from a snapshot', async () => {
     const c = fixture('adamw_clip');
     const spec = regression('adamw', [0.9, 0.95], 0.5, 1);
     const trainer = await Trainer.create(spec, { weight: c.params.weight!.f32, bias: c.params.bias!.f32 }, { intraOpThreads: 1 });
@@ -74,8 +75,9 @@ describe('buildTrainStep + Trainer', () => {
       seen.add(trainer.get('weight'));
     }
     await trainer.trainStep(batch(2), 0.05);
-    expect(seen.size).toBe(2); // two buffers, alternating
-    expect(seen.has(trainer.get('weight'))).toBe(true); // step 3 wrote into the first one again
+    expect(seen.size).toBe(1); // one buffer, updated in place
+    expect(seen.has(trainer.get('weight'))).toBe(true);
+    expect(trainer.get(stateNames.m('weight')).length).toBe(15); // a view into the flat moments
     expect(relL2(trainer.get('weight'), c.outputs['step3.weight']!.f64)).toBeLessThan(1e-5);
 
     // resume after step 2 from a snapshot: step 3 must come out the same
@@ -89,6 +91,23 @@ describe('buildTrainStep + Trainer', () => {
     await resumed.trainStep(batch(2), 0.05);
     expect(relL2(resumed.get('weight'), c.outputs['step3.weight']!.f64)).toBeLessThan(1e-5);
     expect(trainer.timings().count).toBe(3);
+  });
+
+  it('the in-graph step program (the device-resident path) follows the same AdamW + clipping trajectory', async () => {
+    const c = fixture('adamw_clip');
+    const spec = regression('adamw', [0.9, 0.95], 0.5, 1);
+    const program = await compile(spec.graph, spec.stepOutputs, { intraOpThreads: 1 });
+    let state: Record<string, Float32Array> = {
+      weight: c.params.weight!.f32, bias: c.params.bias!.f32, [stateNames.flatM]: new Float32Array(18), [stateNames.flatV]: new Float32Array(18),
+    };
+    for (let t = 0; t < 3; t++) {
+      const feeds = { ...state, x: microBatch(c.inputs.x!, t, 0), y: microBatch(c.inputs.y!, t, 0), [stateNames.step]: Float32Array.of(t + 1), [stateNames.lr]: Float32Array.of(0.05) };
+      const r = await program.run(feeds);
+      expect(Math.abs(Number(r[stateNames.gradNorm]!.data[0]) - c.outputs[`step${t + 1}.grad_norm`]!.f64[0]!)).toBeLessThan(1e-5);
+      state = Object.fromEntries(Object.keys(state).map((k) => [k, r[stateNames.next(k)]!.data as Float32Array]));
+      expect(relL2(state.weight!, c.outputs[`step${t + 1}.weight`]!.f64)).toBeLessThan(1e-5);
+      expect(relL2(state.bias!, c.outputs[`step${t + 1}.bias`]!.f64)).toBeLessThan(1e-5);
+    }
   });
 
   it('rejects a non-scalar loss and a missing batch input with clear messages', async () => {
