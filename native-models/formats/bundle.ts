@@ -90,6 +90,15 @@ export interface Provenance {
   globalStep?: number;
   configFile?: string;
   notes?: string[];
+  /** Written by a fine-tuning run (and only by one): the bundle it started from. Its presence is what marks a fine-tune. */
+  finetunedFrom?: FinetunedFrom;
+}
+
+export interface FinetunedFrom {
+  /** The base bundle's manifest name. */
+  name: string;
+  /** sha256 of the base bundle's weights file. */
+  sha256: string;
 }
 
 export interface WeightsInfo {
@@ -252,6 +261,13 @@ export function validateManifest(value: unknown, where = MANIFEST_FILE): BundleM
       c.str(pv, 'source', 'manifest.provenance');
       c.str(pv, 'importedAt', 'manifest.provenance');
       c.str(pv, 'tool', 'manifest.provenance');
+      if (pv.finetunedFrom !== undefined) {
+        const ff = c.obj(pv.finetunedFrom, 'manifest.provenance.finetunedFrom');
+        if (ff) {
+          c.str(ff, 'name', 'manifest.provenance.finetunedFrom');
+          if (typeof ff.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(ff.sha256)) c.problems.push('manifest.provenance.finetunedFrom.sha256: expected 64 lowercase hex digits');
+        }
+      }
     }
     const w = c.obj(m.weights, 'manifest.weights');
     if (w) {

@@ -366,7 +366,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
   const draft: ManifestDraft = {
     ...rest,
     name: basename(plan.out),
-    provenance: { source: `fine-tuned from ${m.name}`, importedAt: new Date().toISOString(), tool: 'tessera finetune', globalStep: stages.reduce((a, s) => a + s.steps, 0), notes },
+    provenance: { source: `fine-tuned from ${m.name}`, importedAt: new Date().toISOString(), tool: 'tessera finetune', globalStep: stages.reduce((a, s) => a + s.steps, 0), notes, finetunedFrom: { name: m.name, sha256: baseSha256 } },
   };
   await writeBundle(plan.out, draft, tensors);
   const result: FinetuneResult = { bundleDir: plan.out, stopped: false, dataset, stages, baseSha256 };

@@ -27,10 +27,14 @@ export async function folderSize(dir: string): Promise<number> {
   return total;
 }
 
-/** A library bundle written by a training run says so in its provenance tool ("tessera fine-tune", "… train …"). */
+/**
+ * Where a bundle comes from, exactly: the zoo folder is 'bundled'; in the library, a bundle written by a
+ * fine-tuning run carries `provenance.finetunedFrom` (the base model's name and weights hash, written only by
+ * native-models/training/finetune.ts) and is 'fine-tuned'; everything else there was written by the importer.
+ */
 export function originOf(m: BundleManifest, inZoo: boolean): ModelOrigin {
   if (inZoo) return 'bundled';
-  return /fine-?tun|train/i.test(m.provenance.tool) ? 'fine-tuned' : 'imported';
+  return m.provenance.finetunedFrom !== undefined ? 'fine-tuned' : 'imported';
 }
 
 function paletteSummary(m: BundleManifest): ModelPaletteSummary | null {

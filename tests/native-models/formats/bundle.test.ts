@@ -70,7 +70,7 @@ describe('Tessera bundle', () => {
         condStage: { kind: 'vqgan' },
         transformer: { vocab_size: 8, block_size: 32, n_layer: 1, n_head: 3, n_embd: 8, n_unmasked: 0 },
         condition: { mode: 'sketchy', key: 'x' },
-        provenance: { source: 's', importedAt: 'now', tool: 't' },
+        provenance: { source: 's', importedAt: 'now', tool: 't', finetunedFrom: { name: 'base', sha256: 'nope' } },
         weights: { file: '../evil', sha256: 'xyz', bytes: 100, tensors: 1 },
       });
     } catch (e) {
@@ -88,6 +88,7 @@ describe('Tessera bundle', () => {
       'vocab_size 8 is smaller',
       'manifest.weights.sha256',
       'manifest.weights.file',
+      'manifest.provenance.finetunedFrom.sha256',
     ]) {
       expect(msg).toContain(expected);
     }

@@ -73,6 +73,7 @@ describe('finetune', () => {
     expect(manifest.provenance.tool).toBe('tessera finetune');
     expect(manifest.provenance.globalStep).toBe(8);
     expect(manifest.provenance.notes!.join('\n')).toContain(baseManifest.weights.sha256);
+    expect(manifest.provenance.finetunedFrom).toEqual({ name: baseManifest.name, sha256: baseManifest.weights.sha256 });
     expect(manifest.provenance.notes!.join('\n')).toMatch(/vqgan: 4 steps, heldOutL1 .* -> .*\ntransformer: 4 steps, heldOutNll/);
     expect(manifest.weights.sha256).not.toBe(baseManifest.weights.sha256);
     const loaded = await loadBundle(res.bundleDir!);

@@ -207,11 +207,16 @@ describe('ModelManager rename, delete, export', () => {
     fs.rmSync(fresh, { recursive: true });
   });
 
-  it('tells fine-tuned bundles from imports by their provenance', () => {
-    const m = (tool: string) => ({ provenance: { tool } }) as Parameters<typeof originOf>[0];
-    expect(originOf(m('tessera finetune'), false)).toBe('fine-tuned');
+  it('tells fine-tuned bundles from imports by the fine-tune provenance field, not by the tool string', () => {
+    type Manifest = Parameters<typeof originOf>[0];
+    const from = { name: 'base', sha256: 'a'.repeat(64) };
+    const m = (tool: string, finetunedFrom?: typeof from) => ({ provenance: { tool, ...(finetunedFrom ? { finetunedFrom } : {}) } }) as Manifest;
+    expect(originOf(m('tessera finetune', from), false)).toBe('fine-tuned');
     expect(originOf(m('tessera import'), false)).toBe('imported');
-    expect(originOf(m('tessera finetune'), true)).toBe('bundled');
+    // The training tests' base bundle is written by a test, not by a fine-tune: a tool name is no evidence.
+    expect(originOf(m('finetune.test'), false)).toBe('imported');
+    expect(originOf(m('tessera train:starter'), false)).toBe('imported');
+    expect(originOf(m('tessera finetune', from), true)).toBe('bundled');
   });
 
   it('deletes a library bundle and announces it', async () => {
