@@ -65,4 +65,9 @@ export interface JobFinishEvent {
   error?: string;
   /** done: one entry per image, in variation order. */
   images?: Array<{ path: string; galleryId?: string; record: GenerationRecord }>;
+  /**
+   * done: why the requested execution provider was not used (the sessions fell back to CPU); absent when it was.
+   * The records' `executionProvider` is the provider that actually ran.
+   */
+  providerFallback?: string;
 }

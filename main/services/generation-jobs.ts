@@ -162,7 +162,8 @@ export class GenerationJobs {
     } else {
       try {
         const images = await this.saveAll(m.jobId, m.result);
-        this.finish({ jobId: m.jobId, status: 'done', images });
+        const fallback = m.result.model.providerFallback;
+        this.finish({ jobId: m.jobId, status: 'done', images, ...(fallback ? { providerFallback: fallback } : {}) });
       } catch (e) {
         this.finish({ jobId: m.jobId, status: 'failed', error: `Saving the result failed: ${(e as Error).message}` });
       }

@@ -21,7 +21,11 @@ export interface WorkerResult {
   timings: { totalMs: number; encodeMs: number; sampleMs: number; decodeMs: number };
   /** The request as resolved with the model's defaults (what the record stores). */
   resolved: { mode: GenerateMode; sampler: SamplerSettings; classIndex?: number; seed: number; n: number };
-  model: { id: string; sha256: string; name?: string; executionProvider: string; device?: string; classNames?: readonly string[] };
+  /**
+   * `executionProvider`: the provider the model's sessions actually ran on (after any fallback to CPU);
+   * `providerFallback`: why the requested provider was not used, when it was not.
+   */
+  model: { id: string; sha256: string; name?: string; executionProvider: string; providerFallback?: string; device?: string; classNames?: readonly string[] };
 }
 
 export type FromWorker =

@@ -54,6 +54,9 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' 
         post({ type: 'progress', jobId, done: p.done, total: p.total, elapsedMs: p.elapsedMs, etaMs: p.etaMs, previews });
       },
     });
+    // What the sessions actually ran on: the session layer falls back to CPU (with a reason) when the
+    // requested provider cannot load, and the record must say what produced the logits.
+    const used = gen.sessionProvider?.() ?? null;
     post(
       {
         type: 'result',
@@ -68,7 +71,10 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' 
           timings: result.timings,
           resolved: { mode: req.mode, sampler: req.sampler, classIndex: req.classIndex, seed: req.seed, n: req.n },
           model: {
-            id: gen.id, sha256: gen.sha256, name: gen.name, executionProvider: gen.executionProvider, device: gen.device,
+            id: gen.id, sha256: gen.sha256, name: gen.name,
+            executionProvider: used?.provider ?? gen.executionProvider,
+            device: used ? used.device : gen.device,
+            ...(used?.fallbackReason ? { providerFallback: used.fallbackReason } : {}),
             classNames: gen.classNames ? [...gen.classNames] : undefined,
           },
         },

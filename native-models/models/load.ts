@@ -36,6 +36,11 @@ export interface ModelOptions {
   runtime?: RuntimeOptions;
   /** Bake weights into the programs as initializers (default: true for VQGANs, false for the GPT; see above). */
   bakeWeights?: boolean;
+  /**
+   * Called once for every program compiled (programs are built on first use): its session's provider is the
+   * one it actually runs on, which differs from `runtime.provider` when the session layer fell back to CPU.
+   */
+  onProgram?(program: Program): void;
 }
 
 export function vqganConfigFromArchitecture(a: VqganArchitecture): VqganConfig {
@@ -66,6 +71,8 @@ class ProgramSet {
       const weights: Record<string, Float32Array> = {};
       if (bake) for (const t of g.params) weights[t.name] = this.tensor(t.name).data;
       p = compile(g, outputs, { ...this.options.runtime, weights });
+      const onProgram = this.options.onProgram;
+      if (onProgram) p.then(onProgram, () => undefined);
       this.programs.set(key, p);
       p.catch(() => this.programs.delete(key));
     }

@@ -24,7 +24,44 @@ export interface BundleGenerator {
   device?: string;
   palette?: ReadonlyArray<readonly [number, number, number]>;
   classNames?: readonly string[];
+  /**
+   * The provider the sessions compiled so far actually run on (onnxruntime sessions fall back to CPU with a
+   * reason when the requested provider cannot load); null before the first program is compiled. Loaders of
+   * tests may leave it out: callers then record `executionProvider`.
+   */
+  sessionProvider?(): SessionProviderInfo | null;
   dispose?(): Promise<void> | void;
+}
+
+export interface SessionProviderInfo {
+  /** 'cpu', 'cuda', …; several providers (some programs fell back, others did not) are joined with '+'. */
+  provider: string;
+  /** Why the requested provider was not used (the session layer's reason); null when it was. */
+  fallbackReason: string | null;
+  /** Human-readable device when known (the CPU's description when it runs on the CPU). */
+  device?: string;
+}
+
+/** Collects the provider (and fallback reason) of every program a loaded bundle compiles. */
+export class SessionProviders {
+  private readonly used = new Set<string>();
+  private reason: string | null = null;
+
+  record(program: { provider: string; fallbackReason: string | null }): void {
+    this.used.add(program.provider);
+    this.reason ??= program.fallbackReason;
+  }
+
+  info(): SessionProviderInfo | null {
+    if (this.used.size === 0) return null;
+    const provider = [...this.used].sort().join('+');
+    return { provider, fallbackReason: this.reason, ...(provider === 'cpu' ? { device: cpuDevice() } : {}) };
+  }
+}
+
+function cpuDevice(): string {
+  const cpus = os.cpus();
+  return `CPU (${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'})`;
 }
 
 export interface BundleLoadOptions {
@@ -95,7 +132,8 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
   // small enough that the ~25 shapes a sliding-window run compiles stay well inside memory.
   const t = manifest.transformer!;
   const gptParams = t.n_layer * 12 * t.n_embd * t.n_embd + (t.vocab_size * 2 + t.block_size) * t.n_embd;
-  const loaded = await loadBundle(dir, { runtime: { provider }, bakeWeights: gptParams <= 30_000_000 });
+  const sessions = new SessionProviders();
+  const loaded = await loadBundle(dir, { runtime: { provider }, bakeWeights: gptParams <= 30_000_000, onProgram: (p) => sessions.record(p) });
   if (loaded.kind !== 'cond-transformer') throw new Error(`${manifest.name} is a VQGAN bundle; generation needs a transformer bundle.`);
   const { firstStage, gpt, condStage: cs } = loaded;
   let condition: ConditionStage;
@@ -135,15 +173,15 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
     encodeImage: async (image, height, width) => (await firstStage.encode(image, 1, height, width)).indices,
     neutralCode: () => (neutral ??= greyCode(firstStage, window, factor)),
   };
-  const cpus = os.cpus();
   return {
     models,
     id: manifest.name,
     sha256: manifest.weights.sha256,
     name: manifest.name,
     executionProvider: provider === 'auto' ? 'auto' : provider,
-    device: provider === 'cpu' ? `CPU (${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown'})` : undefined,
+    device: provider === 'cpu' ? cpuDevice() : undefined,
     palette: manifest.palette?.colors.map((c) => [c[0], c[1], c[2]] as const),
     classNames: manifest.palette?.names,
+    sessionProvider: () => sessions.info(),
   };
 }

@@ -204,11 +204,13 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
       },
     });
     if (io.isTTY) io.stderr('\n');
+    const used = loaded.sessionProvider?.() ?? null; // the provider the sessions ran on (after any fallback)
+    if (used?.fallbackReason) io.stderr(`note: ran on ${used.provider}: ${used.fallbackReason}\n`);
     const written = await writeGenerationOutputs(out, req, result, {
       appVersion: io.appVersion,
       model: { id: loaded.id, sha256: loaded.sha256, ...(loaded.name ? { name: loaded.name } : {}) },
-      executionProvider: loaded.executionProvider,
-      device: loaded.device,
+      executionProvider: used?.provider ?? loaded.executionProvider,
+      device: used ? used.device : loaded.device,
       condition: condDoc,
       classNames: loaded.classNames,
     }, { tokensNpy: args.format === 'npy' });

@@ -43,4 +43,24 @@ describe('generation job on the real model in the worker', () => {
     expect(rec).toMatchObject({ mode: 'semantic', seed: 21, condition: { doc: 'layout' }, executionProvider: 'cpu', variation: { index: 0, count: 2 } });
     expect(path.dirname(r.images![1]!.path)).toBe(path.join(dir, 'library', 'images'));
   });
+
+  it('records the provider the sessions actually ran on: cuda requested, not loadable here, the record says cpu', async () => {
+    // This onnxruntime-node build lists cuda but does not ship its libraries: every session falls back to cpu.
+    const cudaJobs = new GenerationJobs({
+      loaderModule: BUNDLE_LOADER_MODULE, appVersion: '0.1.0', resolveProvider: async () => ({ provider: 'cuda', fallbackReason: null }),
+      save: (im, rec) => saveToLibrary(path.join(dir, 'library-cuda'), im, rec),
+    });
+    try {
+      const done = new Promise<JobFinishEvent>((resolve) => cudaJobs.onDidJobFinish(resolve));
+      await cudaJobs.generate({ model: bundle, width: 64, height: 64, seed: 4, n: 1, condition: { kind: 'labels', width: 16, height: 16, labels: new Array(256).fill(2) } });
+      const r = await done;
+      expect(r.status, r.error).toBe('done');
+      expect(r.providerFallback).toMatch(/^cuda: /);
+      const rec = readGenerationRecord(await fs.readFile(r.images![0]!.path))!;
+      expect(rec.executionProvider).toBe('cpu');
+      expect(rec.device).toMatch(/^CPU \(\d+ × /);
+    } finally {
+      await cudaJobs.close();
+    }
+  });
 });
