@@ -2,13 +2,14 @@ import { useEffect, useState } from 'react';
 import { PAGES } from './pages';
 import type { PageEntry } from './pages';
 import { AppFrame } from './shell/AppFrame';
+import { parseHashRoute } from './shell/hash-route';
 
 function pageFromHash(): PageEntry {
-  const id = window.location.hash.replace(/^#\/?/, '');
-  return PAGES.find((p) => p.id === id) ?? PAGES[0]!;
+  const { page } = parseHashRoute(window.location.hash);
+  return PAGES.find((p) => p.id === page) ?? PAGES[0]!;
 }
 
-/** The app: hash routing (#/studio, #/settings, …) inside the frame. */
+/** The app: hash routing (#/studio, #/models?select=<id>, …; see shell/hash-route.ts) inside the frame. */
 export function App() {
   const [page, setPage] = useState<PageEntry>(pageFromHash);
   useEffect(() => {

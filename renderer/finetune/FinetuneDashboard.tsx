@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FinetuneProgressEvent, FinetuneRunDetail, FinetuneSample } from '../../preload/contract';
 import { api, errorMessage } from '../api/client';
+import { modelsHref } from '../shell/hash-route';
 import { CompareView } from './CompareView';
 import { STATUS_LABELS, appendProgress, formatDuration, formatLoss, formatLr, stagesOf } from './finetune-format';
 import { LossChart } from './LossChart';
@@ -202,7 +203,7 @@ export function FinetuneDashboard({ runId, onChanged }: DashboardProps) {
           </button>
         )}
         {detail.status === 'finished' && detail.outputModel && (
-          <a className="button" href="#/models" data-testid="open-model">Open “{detail.outputName}” in Models</a>
+          <a className="button" href={modelsHref(detail.outputModel)} data-testid="open-model">Open “{detail.outputName}” in Models</a>
         )}
         <span className="ft-toggles">
           <label className="ft-toggle">

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ModelEntry, ModelRegistryResult } from '../../preload/contract';
 import { api, errorMessage } from '../api/client';
+import { selectedModelFromHash } from '../shell/hash-route';
 import { ImportPanel } from './ImportPanel';
 import { ModelDetails } from './ModelDetails';
 import { ORIGIN_LABELS, describeKind, formatBytes } from './model-format';
@@ -13,7 +14,16 @@ import './models.css';
 export function ModelsPage() {
   const [registry, setRegistry] = useState<ModelRegistryResult | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<string | null>(null);
+  // `#/models?select=<id>` (e.g. the fine-tune dashboard's "Open in Models") opens with that model selected.
+  const [selected, setSelected] = useState<string | null>(() => selectedModelFromHash(window.location.hash));
+  useEffect(() => {
+    const onHash = () => {
+      const id = selectedModelFromHash(window.location.hash);
+      if (id) setSelected(id);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
 
   const refresh = useCallback(async () => {
     try {

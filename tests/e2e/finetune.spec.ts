@@ -129,11 +129,19 @@ test('wizard → scan report → start → live loss and sample → stop → res
   const compare = dashboard.getByTestId('compare-result');
   await expect(compare.locator('img')).toHaveCount(2, { timeout: 60_000 });
 
-  // The new model is on the Models page, as fine-tuned.
+  // The new model is on the Models page, as fine-tuned, opened with its details shown.
   await dashboard.getByTestId('open-model').click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Models');
+  expect(new URL(page.url()).hash).toMatch(/^#\/models\?select=/);
   const modelRow = page.getByTestId('model-row').filter({ hasText: 'tiny tuned' });
   await expect(modelRow).toContainText('Fine-tuned');
+  await expect(modelRow).toHaveAttribute('aria-selected', 'true');
+  const details = page.getByTestId('model-details');
+  await expect(details.getByRole('heading', { level: 2 })).toHaveText('tiny tuned');
+  await expect(details.locator('.info-row', { hasText: 'Origin' }).locator('dd')).toHaveText('Fine-tuned');
+  await expect(details.locator('.info-row', { hasText: 'Source' }).locator('dd')).toHaveText('fine-tuned from tiny-base');
+  // The test-written base is no fine-tune, whatever its tool string says.
+  await expect(page.getByTestId('model-row').filter({ hasText: 'tiny-base' })).toContainText('Imported');
   expect(problems).toEqual([]);
 });
 
