@@ -33,6 +33,13 @@ export interface PosePerson {
 export interface PoseRenderOptions {
   stickWidth?: number;
   radius?: number;
+  /**
+   * Integer pixel of the keypoints' frame that becomes the output's pixel (0, 0) (default 0, 0): renders the
+   * window [origin, origin + size) of the whole frame's stickman. Every pixel is computed from its frame
+   * coordinates, so the window is identical, pixel for pixel, to rendering the whole frame and cropping it;
+   * limbs and joints outside the window are clipped, never dropped.
+   */
+  origin?: { x: number; y: number };
 }
 
 /** Parse OpenPose JSON text (`{people:[{pose_keypoints_2d:[…]}]}`, COCO-18 or BODY_25) into people. */
@@ -80,9 +87,14 @@ export function parseOpenPoseJson(text: string, target?: { width: number; height
 export function renderPose(people: readonly PosePerson[], width: number, height: number, o: PoseRenderOptions = {}): Uint8Array {
   const stick = o.stickWidth ?? 4;
   const radius = o.radius ?? 4;
+  const ox = o.origin?.x ?? 0;
+  const oy = o.origin?.y ?? 0;
+  if (!Number.isInteger(ox) || !Number.isInteger(oy)) throw new Error(`renderPose: the origin (${ox}, ${oy}) must be whole pixels.`);
   const img = new Uint8Array(width * height * 3);
+  // Loops run over frame coordinates clipped to the window [ox, ox + width) × [oy, oy + height).
+  const xMin = ox, xMax = ox + width - 1, yMin = oy, yMax = oy + height - 1;
   const put = (x: number, y: number, c: readonly [number, number, number], scale: number): void => {
-    const k = (y * width + x) * 3;
+    const k = ((y - oy) * width + (x - ox)) * 3;
     img[k] = Math.floor(c[0] * scale);
     img[k + 1] = Math.floor(c[1] * scale);
     img[k + 2] = Math.floor(c[2] * scale);
@@ -99,8 +111,8 @@ export function renderPose(people: readonly PosePerson[], width: number, height:
       const half = len / 2;
       const ux = len > 0 ? (bx - ax) / len : 1, uy = len > 0 ? (by - ay) / len : 0;
       const reach = Math.max(half, stick);
-      const x0 = Math.max(0, Math.floor(mx - reach)), x1 = Math.min(width - 1, Math.ceil(mx + reach));
-      const y0 = Math.max(0, Math.floor(my - reach)), y1 = Math.min(height - 1, Math.ceil(my + reach));
+      const x0 = Math.max(xMin, Math.floor(mx - reach)), x1 = Math.min(xMax, Math.ceil(mx + reach));
+      const y0 = Math.max(yMin, Math.floor(my - reach)), y1 = Math.min(yMax, Math.ceil(my + reach));
       for (let y = y0; y <= y1; y++) {
         for (let x = x0; x <= x1; x++) {
           const dx = x - mx, dy = y - my;
@@ -114,8 +126,8 @@ export function renderPose(people: readonly PosePerson[], width: number, height:
     for (let i = 0; i < 18; i++) {
       if (!present(i)) continue;
       const cx = kp[i * 3]!, cy = kp[i * 3 + 1]!;
-      const x0 = Math.max(0, Math.floor(cx - radius)), x1 = Math.min(width - 1, Math.ceil(cx + radius));
-      const y0 = Math.max(0, Math.floor(cy - radius)), y1 = Math.min(height - 1, Math.ceil(cy + radius));
+      const x0 = Math.max(xMin, Math.floor(cx - radius)), x1 = Math.min(xMax, Math.ceil(cx + radius));
+      const y0 = Math.max(yMin, Math.floor(cy - radius)), y1 = Math.min(yMax, Math.ceil(cy + radius));
       for (let y = y0; y <= y1; y++) {
         for (let x = x0; x <= x1; x++) if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) put(x, y, POSE_COLORS[i]!, 1);
       }

@@ -8,17 +8,17 @@
  * and in the same value ranges as generation builds them (sampling/generate.ts `prepareConditionMap`):
  *  - semantic: one-hot class planes [numClasses, S, S];
  *  - edge: the Canny mask as one plane, edges +1 on −1 (white-on-black, x / 127.5 − 1);
- *  - pose: the OpenPose stick figure (sampling/pose-render.ts) as 3 planes in [−1, 1];
+ *  - pose: the OpenPose stick figure (sampling/pose-render.ts) of the whole resized image, cropped and flipped
+ *    like the image (crops.ts renderCropPose; limbs crossing the crop edge keep their visible part), 3 planes in [−1, 1];
  *  - sos: the single SOS token (unconditional models).
  */
-import { cropSample, maskToPlane, oneHot, type CropSample } from './data/crops';
+import { cropSample, maskToPlane, oneHot, renderCropPose, type CropSample } from './data/crops';
 import { DataCache, hashFile } from './data/cache';
 import type { ImageSet } from './data/dataset';
 import type { ScannedImage } from './data/scan';
 import { TokenGridCache } from './data/tokens';
 import type { TokenBatch, TokenSource } from './gpt-trainer';
 import type { TrainRng } from './rng';
-import { renderPose } from '../sampling/pose-render';
 import { byteToUnit, toPlanar } from '../sampling/condition-maps';
 
 /** A frozen VQGAN as the token source needs it (models/load.ts VqganModel fits). */
@@ -57,8 +57,8 @@ export function conditionPlanes(crop: CropSample, mode: 'semantic' | 'edge' | 'p
     if (!crop.edges) throw new Error('conditionPlanes: the crop has no edge map (prepare the image set in edges mode).');
     return maskToPlane(crop.edges); // [1, S, S]
   }
-  if (!crop.people) throw new Error('conditionPlanes: the crop has no pose (prepare the image set in pose mode).');
-  const rgb = renderPose(crop.people.map((kp) => ({ keypoints: kp })), s, s); // [S, S, 3]
+  if (!crop.poseFrame) throw new Error('conditionPlanes: the crop has no pose (prepare the image set in pose mode).');
+  const rgb = renderCropPose(crop); // [S, S, 3]: the whole image's stickman, cropped like the image
   return toPlanar(rgb, s, s, 3, byteToUnit); // [3, S, S]
 }
 
@@ -98,7 +98,8 @@ export async function imageTokenSource(o: ImageTokenSourceOptions): Promise<Toke
     const files = [await hashOf(img.path), ...(condFile ? [await hashOf(condFile)] : [])];
     const cEnc = encodeWith(cond.encoder);
     const planes = (cr: CropSample): Float32Array => conditionPlanes(cr, cond.mode, cond.numClasses);
-    const cParts = { files, encoderId: cond.encoderId, resize, extra: { mode: cond.mode, numClasses: cond.numClasses ?? null } };
+    // pose 2: the condition is the whole image's stickman cropped (limbs crossing the crop edge were dropped before).
+    const cParts = { files, encoderId: cond.encoderId, resize, extra: { mode: cond.mode, numClasses: cond.numClasses ?? null, ...(cond.mode === 'pose' ? { pose: 2 } : {}) } };
     const c = cache ? await cache.tokens(cParts, crop, (cr) => cEnc(planes(cr))) : await cEnc(planes(crop));
     return { c, z };
   };

@@ -8,17 +8,19 @@
  *       - edges: Canny (canny.ts defaults unless given) on its Rec. 601 grey;
  *       - semantic: `<stem>.seg.png` resized nearest-neighbour (labels stay exact). Grey PNGs hold class ids
  *         directly; colour PNGs need `palette` (class id -> [r, g, b]) and every colour must be in it;
- *       - pose: `<stem>.pose.json` keypoints scaled into the resized frame.
+ *       - pose: `<stem>.pose.json` keypoints scaled into the resized frame (joints outside it are kept).
  *  2. `cropSample`: a size×size crop and an optional flip, drawn from the seeded RNG in this order:
  *     crop x (nextInt), crop y (nextInt), flip (nextFloat < 0.5); offsets are multiples of `align` (default 1). With `random: false` the crop is centred and
  *     no offsets are drawn (the validation setting). A flip mirrors image, labels and edges and swaps the left
- *     and right pose joints.
+ *     and right pose joints; the pose condition of a crop is the whole resized image's stickman, cropped
+ *     (`renderCropPose`), so limbs crossing the crop edge keep their visible part.
  */
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { canny, rgbToGrey, type CannyOptions } from './canny';
 import { DataCache, type CacheEntry, type JsonValue } from './cache';
 import { parseOpenPose, transformKeypoints, type Keypoints } from './pose';
+import { renderPose } from '../../sampling/pose-render';
 import type { ConditionMode, ScannedImage } from './scan';
 import type { TrainRng } from '../rng';
 
@@ -66,8 +68,14 @@ export interface CropSample {
   labels?: Uint8Array;
   /** [S, S] 1 = edge. */
   edges?: Uint8Array;
-  /** COCO-18 people in crop coordinates (joints outside the crop have confidence 0). */
+  /** COCO-18 people in crop coordinates (joints outside the crop keep their confidence; renderers clip). */
   people?: Keypoints[];
+  /**
+   * Pose: the people in the frame of the whole resized image (mirrored, joints swapped, when the crop is
+   * flipped) and the crop's top-left pixel in that frame. `renderCropPose` draws the crop's condition from it:
+   * the whole image's stickman, cropped (and flipped) exactly like the image.
+   */
+  poseFrame?: { people: Keypoints[]; width: number; height: number; originX: number; originY: number };
   cropX: number;
   cropY: number;
   flipped: boolean;
@@ -173,7 +181,7 @@ export async function prepareImage(img: Pick<ScannedImage, 'path' | 'segPath' | 
 /** Settings that shape a prepared image, as a cache key part. */
 function prepareSettings(opts: PrepareOptions): Record<string, JsonValue> {
   return {
-    v: 1,
+    v: 2, // 2: pose joints outside the image are kept (were given confidence 0)
     resize: opts.resize,
     mode: opts.mode,
     palette: opts.palette ? opts.palette.map((c) => [...c]) : null,
@@ -250,8 +258,24 @@ export function cropSample(p: PreparedImage, opts: CropOptions, rng: TrainRng): 
   if (p.people) {
     const t = { scaleX: 1, scaleY: 1, cropX, cropY, width: s, height: s, flip: flipped };
     out.people = p.people.map((kp) => transformKeypoints(kp, t));
+    // Flipping the crop = cropping the mirrored image at the mirrored offset.
+    const mirror = { scaleX: 1, scaleY: 1, cropX: 0, cropY: 0, width: p.width, height: p.height, flip: true };
+    out.poseFrame = {
+      people: flipped ? p.people.map((kp) => transformKeypoints(kp, mirror)) : p.people,
+      width: p.width, height: p.height, originX: flipped ? p.width - cropX - s : cropX, originY: cropY,
+    };
   }
   return out;
+}
+
+/**
+ * The pose condition of a crop as RGB [S, S, 3]: the OpenPose stickman (sampling/pose-render.ts) of the whole
+ * resized image, cropped and flipped like the image, pixel for pixel (limbs crossing the crop edge are clipped).
+ */
+export function renderCropPose(crop: CropSample): Uint8Array {
+  const f = crop.poseFrame;
+  if (!f) throw new Error('renderCropPose: the crop has no pose (prepare the image set in pose mode).');
+  return renderPose(f.people.map((kp) => ({ keypoints: kp })), crop.size, crop.size, { origin: { x: f.originX, y: f.originY } }); // [S, S, 3]
 }
 
 /** Stack crops into one NCHW batch: [B, 3, S, S]. */

@@ -77,7 +77,9 @@ export function toOpenPoseJson(people: Keypoints[], canvas?: { width: number; he
 /**
  * Map keypoints through scale → crop → optional horizontal flip (in that order), as applied to the image.
  * Pixel-centre convention: x' = (x · scale − cropX), flipped x'' = (size − 1) − x'. A flip also swaps the
- * left/right joints. Keypoints that land outside the crop get confidence 0 (absent); absent ones stay absent.
+ * left/right joints (the stickman a person would draw on the mirrored picture). Keypoints that land outside
+ * the crop keep their confidence: the stickman renderer clips, so a limb crossing the crop edge keeps its
+ * visible part, as in generation, which renders the whole stickman. Absent ones stay absent.
  */
 export function transformKeypoints(
   kp: Keypoints,
@@ -90,10 +92,9 @@ export function transformKeypoints(
     let x = kp[j * 3]! * t.scaleX - t.cropX;
     const y = kp[j * 3 + 1]! * t.scaleY - t.cropY;
     if (t.flip) x = t.width - 1 - x;
-    const inside = x >= 0 && y >= 0 && x <= t.width - 1 && y <= t.height - 1;
     out[j * 3] = x;
     out[j * 3 + 1] = y;
-    out[j * 3 + 2] = inside ? c : 0;
+    out[j * 3 + 2] = c;
   }
   if (t.flip) {
     for (const [a, b] of COCO18_FLIP_PAIRS) {

@@ -128,12 +128,12 @@ describe('crops', () => {
     }
     const plain = plainSample.people![0]!;
     const flipped = flippedSample.people![0]!;
-    // crop x = 10: r-wrist at 0, l-wrist at 60 -> outside (confidence 0), nose at 30.
+    // crop x = 10: r-wrist at 0, l-wrist at 60 -> outside, kept (the renderer clips), nose at 30.
     expect(Array.from(plain.subarray(12, 15))).toEqual([0, 30, expect.closeTo(0.9, 5)]);
-    expect(plain[7 * 3 + 2]).toBe(0);
+    expect(Array.from(plain.subarray(21, 24))).toEqual([60, 30, expect.closeTo(0.8, 5)]);
     // Flipped: the right wrist slot now holds the old left wrist (mirrored), the left slot the old right one.
     expect(flipped[4 * 3]).toBeCloseTo(59 - 60, 5);
-    expect(flipped[4 * 3 + 2]).toBe(0);
+    expect(flipped[4 * 3 + 2]).toBeCloseTo(0.8, 5);
     expect(flipped[7 * 3]).toBeCloseTo(59, 5);
     expect(flipped[7 * 3 + 2]).toBeCloseTo(0.9, 5);
     expect(flipped[0]).toBeCloseTo(29, 5);
