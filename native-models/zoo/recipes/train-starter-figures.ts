@@ -14,10 +14,9 @@
  *  2. first-stage VQGAN on figure crops [3, S, S] → 8×8 z-tokens (FIGURES_FIRST_STAGE, as starter-landscapes).
  *  3. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table.
  * Crops: the 256×256 figures are resized to --resize (default 64 = the crop size, so a crop is the whole figure
- * and one generation window holds it). Larger --resize gives sub-figure crops, but the data pipeline then drops
- * every limb with one end outside the crop from the crop's condition (training/data/pose.ts transformKeypoints
- * gives those joints confidence 0), while generation renders the whole stickman and encodes it window by window
- * — so use crops smaller than the image only once crop conditions are rendered from the whole image.
+ * and one generation window holds it). Larger --resize gives sub-figure crops; the data pipeline renders a crop's
+ * condition as the whole resized image's stickman cropped (training/data/crops.ts renderCropPose), which is what
+ * generation encodes window by window, so larger figures with the sliding window are possible (not tried yet).
  * The bundle (fp16, condition mode `pose`) goes to native-models/zoo/starter-figures (or --out).
  *
  * Options: --cache DIR, --out DIR, --figures N, --resize N, --cond-steps N, --vq-steps N, --gpt-steps N,
