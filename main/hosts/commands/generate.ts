@@ -12,7 +12,7 @@
 import * as fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { generate } from '../../../native-models/sampling/generate';
-import type { GenerateMode, GenerateRequest } from '../../../native-models/sampling/generate';
+import type { ConditionInput, GenerateMode, GenerateRequest } from '../../../native-models/sampling/generate';
 import { formatDuration } from '../../../native-models/sampling/progress';
 import { randomSeed } from '../../../native-models/sampling/rng';
 import type { JsonValue } from '../../../preload/generation-record';
@@ -44,7 +44,8 @@ export const GENERATE_USAGE = `Usage: tessera generate --model <bundle|name> --o
                       for --mode complete, the image to complete
   --mask FILE         complete: PNG of the output size, non-black = resample (default: the lower half)
   --class N           class index for class-conditional models
-  --size WxH          output size in pixels, multiples of the model's factor (default: its training size)
+  --size WxH          output size in pixels, multiples of the model's factor (default: the --cond file's
+                      size rounded down to the factor, else the model's training size)
   --seed S            integer seed (default: random; printed and recorded)
   --top-k K           keep the K most likely tokens (default 100; 0 = off)
   --top-p P           nucleus sampling mass in (0, 1] (default off)
@@ -153,6 +154,18 @@ export async function runGenerate(argv: string[], io: CommandIo, load: Generator
   return runGenerateParsed(args, io, load);
 }
 
+/**
+ * Without --size, a condition file decides the output size: its own size rounded down to the model's factor
+ * (null for a pose file, whose canvas is the model's window unless --size says otherwise).
+ */
+function sizeOfCondition(c: ConditionInput, factor: number): { width: number; height: number } | null {
+  const dims = c.kind === 'labels' ? c.map : c.kind === 'pose' ? null : c;
+  if (!dims) return null;
+  const width = Math.floor(dims.width / factor) * factor;
+  const height = Math.floor(dims.height / factor) * factor;
+  return width > 0 && height > 0 ? { width, height } : null;
+}
+
 /** Run with parsed arguments; returns the exit code. */
 export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load: GeneratorLoader): Promise<number> {
   let loaded: LoadedGenerator | null = null;
@@ -163,7 +176,7 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
     const stage = models.condition;
     const ownMode: GenerateMode = stage.kind === 'sos' ? 'unconditional' : stage.kind === 'class' ? 'class' : stage.mode;
     const mode = args.mode ?? ownMode;
-    const size = args.size ?? { width: models.window.w * models.factor, height: models.window.h * models.factor };
+    let size = args.size ?? { width: models.window.w * models.factor, height: models.window.h * models.factor };
     const seed = args.seed ?? randomSeed();
     const req: GenerateRequest = {
       mode,
@@ -179,9 +192,13 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
     if (mode === 'complete') {
       if (!args.cond) throw new Error('--mode complete needs the image to complete: --cond <image.png>.');
       req.init = await readConditionFile(args.cond, 'complete');
+      if (!args.size) size = sizeOfCondition(req.init, models.factor) ?? size;
+      Object.assign(req, size);
       if (args.mask) req.mask = await readMaskFile(args.mask, size.width, size.height);
     } else if (args.cond) {
       req.condition = await readConditionFile(args.cond, mode, loaded.palette);
+      if (!args.size) size = sizeOfCondition(req.condition, models.factor) ?? size;
+      Object.assign(req, size);
       if (req.condition.kind === 'pose' && req.condition.json) condDoc = { kind: 'openpose', json: JSON.parse(req.condition.json) as JsonValue };
     } else if (args.mask) {
       throw new Error('--mask is for --mode complete.');
