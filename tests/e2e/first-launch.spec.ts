@@ -1,0 +1,46 @@
+// First launch (issue 9): a fresh user folder, nothing imported. The studio opens with the bundled
+// starter-landscapes model selected and the example layout loaded, and Generate produces an image with
+// no further step — the shipped starter bundle through the real web host, worker and onnxruntime.
+import { expect, test } from '@playwright/test';
+import { serveTessera } from './web-host-fixture';
+import type { ServedTessera } from './web-host-fixture';
+
+test.setTimeout(150_000); // a 256×256 generation takes ~4 s here; the margin is for loaded CI machines
+
+let served: ServedTessera;
+test.beforeAll(async () => { served = await serveTessera(); });
+test.afterAll(async () => { await served?.stop(); });
+
+test('first launch: starter-landscapes and the example layout are ready, Generate works', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
+
+  await page.goto(`${served.url}#/studio`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Studio');
+  const model = page.getByRole('combobox', { name: 'Model' });
+  await expect(model).toHaveValue(/starter-landscapes$/);
+  await expect(model.locator('option:checked')).toHaveText(/starter-landscapes/);
+
+  // Generate with what first launch offers (the example layout, the default size), nothing changed.
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByTestId('result-status')).toHaveText(/Done in/, { timeout: 120_000 });
+  const img = page.getByTestId('result-image').first().locator('img');
+  await expect(img).toHaveAttribute('src', /^data:image\/png;base64,/);
+  // A real picture, not a flat colour: the decoded image has varied pixels.
+  const spread = await img.evaluate(async (el: HTMLImageElement) => {
+    await el.decode();
+    const c = document.createElement('canvas');
+    c.width = el.naturalWidth;
+    c.height = el.naturalHeight;
+    const ctx = c.getContext('2d')!;
+    ctx.drawImage(el, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    let lo = 255, hi = 0;
+    for (let i = 0; i < d.length; i += 4) { const g = (d[i]! + d[i + 1]! + d[i + 2]!) / 3; lo = Math.min(lo, g); hi = Math.max(hi, g); }
+    return { w: c.width, h: c.height, range: hi - lo };
+  });
+  expect(spread.w).toBeGreaterThanOrEqual(64);
+  expect(spread.range).toBeGreaterThan(30);
+  expect(problems).toEqual([]);
+});
