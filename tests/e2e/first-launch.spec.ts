@@ -2,6 +2,7 @@
 // starter-landscapes model selected and the example layout loaded, and Generate produces an image with
 // no further step — the shipped starter bundle through the real web host, worker and onnxruntime.
 import { expect, test } from '@playwright/test';
+import { PNG } from 'pngjs';
 import { serveTessera } from './web-host-fixture';
 import type { ServedTessera } from './web-host-fixture';
 
@@ -28,18 +29,15 @@ test('first launch: starter-landscapes and the example layout are ready, Generat
   const img = page.getByTestId('result-image').first().locator('img');
   await expect(img).toHaveAttribute('src', /^data:image\/png;base64,/);
   // A real picture, not a flat colour: the decoded image has varied pixels.
-  const spread = await img.evaluate(async (el: HTMLImageElement) => {
-    await el.decode();
-    const c = document.createElement('canvas');
-    c.width = el.naturalWidth;
-    c.height = el.naturalHeight;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(el, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let lo = 255, hi = 0;
-    for (let i = 0; i < d.length; i += 4) { const g = (d[i]! + d[i + 1]! + d[i + 2]!) / 3; lo = Math.min(lo, g); hi = Math.max(hi, g); }
-    return { w: c.width, h: c.height, range: hi - lo };
-  });
+  const src = (await img.getAttribute('src'))!;
+  const png = PNG.sync.read(Buffer.from(src.slice(src.indexOf(',') + 1), 'base64'));
+  let lo = 255, hi = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const g = (png.data[i]! + png.data[i + 1]! + png.data[i + 2]!) / 3;
+    lo = Math.min(lo, g);
+    hi = Math.max(hi, g);
+  }
+  const spread = { w: png.width, range: hi - lo };
   expect(spread.w).toBeGreaterThanOrEqual(64);
   expect(spread.range).toBeGreaterThan(30);
   expect(problems).toEqual([]);
