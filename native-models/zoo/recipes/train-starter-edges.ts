@@ -378,35 +378,51 @@ async function main(): Promise<void> {
   // ---- stage 2: GPT on (c, z) tokens of the frozen stages ----
   const gptCfg = gptConfigFromArchitecture(EDGES_GPT);
   let gptW = await finishedWeights(state.gpt);
-  if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  if (gptW && state.gpt!.steps < s.gptSteps) log(`gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights`);
+  if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
   else {
     const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), asWeights(firstW, firstArch), runtime, 'first stage');
     const source = await imageTokenSource({
       set, firstStage: zModel, firstStageId: `sha256:${state.firstStage.sha256}`, cacheDir: join(work, 'tokens'),
       condition: { kind: 'vq', mode: 'edge', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
     });
-    const ts = Date.now();
     const st0 = state.gpt;
+    const fresh = (): Record<string, Float32Array> => initParams('gpt', gptParameters(gptCfg), new TrainRng(33));
     let run: Run;
     let resume: Awaited<ReturnType<typeof resumeRun>>['checkpoint'] = null;
+    let init: Record<string, Float32Array>;
     if (st0 && !st0.done) {
+      // An unfinished run (the first or a continuation): resume it from its newest checkpoint.
       const r = await resumeRun(st0.runDir);
       run = r.run;
       resume = r.checkpoint;
+      const prev = st0.previous?.at(-1);
+      init = !resume && prev ? (await finishedWeights({ ...st0, runDir: prev, done: true }))! : fresh();
       log(`gpt: resuming ${st0.runDir} from step ${resume?.state.step ?? 0}`);
     } else {
-      run = await Run.create(runsDir, { name: `${name}-gpt`, config: { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue }, totalSteps: s.gptSteps });
-      state.gpt = { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 };
+      const base = st0?.done ? st0.steps : 0;
+      init = gptW ?? fresh();
+      const steps = s.gptSteps - base;
+      run = await Run.create(runsDir, {
+        name: `${name}-gpt`, totalSteps: steps,
+        config: { kind: 'tessera-starter', name, stage: 'gpt', steps, startStep: base, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue },
+      });
+      state.gpt = {
+        runDir: run.dir, done: false, base, previous: st0?.done ? [...(st0.previous ?? []), st0.runDir] : [],
+        heldOutBefore: st0?.heldOutBefore ?? null, heldOutAfter: null, steps: base, seconds: st0?.seconds ?? 0,
+      };
       await saveState();
     }
+    const st = state.gpt!;
+    const base = st.base ?? 0;
+    const steps = s.gptSteps - base;
+    const ts = Date.now();
     const res = await trainGpt(run, source, {
-      gpt: gptCfg, init: initParams('gpt', gptParameters(gptCfg), new TrainRng(33)), steps: s.gptSteps, batchSize: s.batch, lr: s.gptLr,
-      warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: s.gptLr / 10, seed: 43, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)),
-      clipGradNorm: 1, compile,
+      gpt: gptCfg, init, steps, batchSize: s.batch, lr: s.gptLr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: s.gptLr / 10,
+      seed: 43 + base, checkpointEvery: Math.max(1, Math.min(100, steps)), clipGradNorm: 1, compile,
     }, { onProgress: progress('gpt'), ...(resume ? { resume: resume.state } : {}) });
     if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
-    const st = state.gpt!;
-    Object.assign(st, { done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
+    Object.assign(st, { done: true, steps: base + res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
     await saveState();
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
