@@ -162,9 +162,13 @@ describe('web host', () => {
     expect(fs.existsSync(path.join(folder, 'images', 'seeded.png'))).toBe(false);
     expect((await client.call('gallery.get', { id: '../secret' })).error).toMatchObject({ code: 'bad-params' });
 
-    // models + conditions (issue 7, studio): the chosen library has no models folder yet; a 4×4 PNG with a
-    // bright 2×2 block passes through as an edge map.
-    expect(await call('models.list')).toMatchObject({ models: [], libraryModelsFolder: path.join(folder, 'models') });
+    // models + conditions (issue 7, studio): the chosen library has no models folder yet, so only the bundled
+    // starter models are listed; a 4×4 PNG with a bright 2×2 block passes through as an edge map.
+    const listed = await call('models.list');
+    expect(listed).toMatchObject({ libraryModelsFolder: path.join(folder, 'models') });
+    const starters = listed.models as { name: string; source: string }[];
+    expect(starters.map((m) => m.source)).toEqual(starters.map(() => 'zoo'));
+    expect(starters.map((m) => m.name)).toContain('starter-landscapes');
     const block = new PNG({ width: 4, height: 4 });
     for (let i = 0; i < 16; i++) block.data.set(i === 5 || i === 6 || i === 9 || i === 10 ? [255, 255, 255, 255] : [0, 0, 0, 255], i * 4);
     const edges = await call('conditions.edgesFromImage', { pngBase64: PNG.sync.write(block).toString('base64'), low: 0.1, high: 0.2, passThrough: true });
@@ -184,7 +188,8 @@ describe('web host', () => {
     expect(imported).toMatchObject({ phase: 'done', error: null, model: { kind: 'vqgan', name: 'vqgan-f4-attn' } });
     expect((await client.waitFor((f) => f.event === 'models.onDidModelsChange')).payload).toMatchObject({ reason: 'imported' });
     const registry = await call('models.registry');
-    expect((registry.models as { id: string }[]).map((m) => m.id)).toEqual([imported.model!.id]);
+    const entries = registry.models as { id: string; origin: string }[];
+    expect(entries.filter((m) => m.origin !== 'bundled').map((m) => m.id)).toEqual([imported.model!.id]);
     expect(await call('models.rename', { id: imported.model!.id, name: 'Renamed VQGAN' })).toMatchObject({ name: 'Renamed VQGAN' });
     expect(await call('models.exportTaming', { id: imported.model!.id, outDir: path.join(dir, 'exported') })).toMatchObject({ checkpoint: path.join(dir, 'exported', 'last.ckpt') });
     expect(await call('models.cancelImport', { importId: started.importId })).toEqual({ cancelled: false });
