@@ -1,16 +1,17 @@
 /**
  * The generation worker's model loader: a model spec is a bundle folder (containing manifest.json) or the
- * name of a bundled zoo model (native-models/zoo/<name>). Loads the bundle's programs for the execution
+ * name of a bundled zoo model (native-models/zoo/<name>; `<resources>/zoo/<name>` in the packaged app). Loads the bundle's programs for the execution
  * provider the job resolved from settings.device (default cpu; the TESSERA_PROVIDER environment variable, when
  * set, overrides it) through native-models/sampling/bundle-generator.ts.
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadBundleGenerator } from '../../native-models/sampling/bundle-generator';
 import type { LoadedGenerator } from '../services/generator-loader';
+import { DEFAULT_ZOO_DIR } from '../services/models-domain';
 
-const ZOO_DIR = fileURLToPath(new URL('../../native-models/zoo/', import.meta.url));
+/** The same zoo the model list shows (`<resources>/zoo` in the packaged app, else native-models/zoo). */
+const ZOO_DIR = DEFAULT_ZOO_DIR;
 
 async function isBundle(dir: string): Promise<boolean> {
   try {
