@@ -51,7 +51,7 @@ import { imageTokenSource } from '../../training/token-source';
 import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, toFloat16Bytes } from './train-starter';
+import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EDGES_NAME = 'starter-landscapes-edges';
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
       src = ls.vqgan.runDir;
     }
     const fs = await firstStageFrom(resolve(src));
-    const shapes = new Map(vqganParameters(vqganConfigFromArchitecture(fs.architecture)).map((p) => [p.name, [...p.shape]]));
+    const shapes = vqganShapes(fs.architecture);
     const tensors: TensorSource[] = [...shapes].map(([n, shape]) => {
       const d = fs.weights[n];
       if (!d) throw new Error(`${fs.source}: first-stage weight ${n} is missing.`);
@@ -298,9 +298,8 @@ async function main(): Promise<void> {
     for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
     return out;
   };
-  const shapesOf = (arch: VqganArchitecture): Map<string, number[]> => new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
   const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
-    const shapes = shapesOf(arch);
+    const shapes = vqganShapes(arch);
     return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
   };
 
@@ -429,17 +428,7 @@ async function main(): Promise<void> {
   }
 
   // ---- bundle (fp16) ----
-  const tensors: TensorSource[] = [];
-  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
-    for (const [n, shape] of shapes) {
-      const d = w[n];
-      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
-      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
-    }
-  };
-  add('first_stage_model.', firstW, shapesOf(firstArch));
-  add('cond_stage_model.', condW, shapesOf(EDGES_COND_STAGE));
-  add('transformer.', gptW, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  const tensors = starterBundleTensors({ weights: firstW, arch: firstArch }, { weights: condW, arch: EDGES_COND_STAGE }, { weights: gptW, config: gptCfg });
   const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
   const draft: ManifestDraft = {
     name, kind: 'cond-transformer',

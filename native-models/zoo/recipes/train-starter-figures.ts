@@ -30,7 +30,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
 import { writeBundle } from '../../formats/bundle';
-import type { TensorSource } from '../../formats/safetensors';
 import type { Tensor } from '../../graph/graph';
 import { gptParameters } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
@@ -49,7 +48,7 @@ import { resumeRun, Run } from '../../training/run';
 import { imageTokenSource } from '../../training/token-source';
 import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
-import { toFloat16Bytes } from './train-starter';
+import { starterBundleTensors, vqganShapes } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const FIGURES_NAME = 'starter-figures';
@@ -288,9 +287,8 @@ async function main(): Promise<void> {
     log(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
     return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
   };
-  const shapesOf = (arch: VqganArchitecture): Map<string, number[]> => new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
   const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
-    const shapes = shapesOf(arch);
+    const shapes = vqganShapes(arch);
     return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
   };
 
@@ -352,17 +350,7 @@ async function main(): Promise<void> {
   }
 
   // ---- bundle (fp16) ----
-  const tensors: TensorSource[] = [];
-  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
-    for (const [n, shape] of shapes) {
-      const d = w[n];
-      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
-      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
-    }
-  };
-  add('first_stage_model.', firstW, shapesOf(FIGURES_FIRST_STAGE));
-  add('cond_stage_model.', condW, shapesOf(FIGURES_COND_STAGE));
-  add('transformer.', gptW, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  const tensors = starterBundleTensors({ weights: firstW, arch: FIGURES_FIRST_STAGE }, { weights: condW, arch: FIGURES_COND_STAGE }, { weights: gptW, config: gptCfg });
   const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
   const draft: ManifestDraft = {
     name, kind: 'cond-transformer',

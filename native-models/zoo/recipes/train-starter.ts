@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
 import { writeBundle } from '../../formats/bundle';
 import type { TensorSource } from '../../formats/safetensors';
-import { gptParameters } from '../../models/gpt';
+import { gptParameters, type GptConfig } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
 import { vqganParameters, type VqganConfig } from '../../models/vqgan';
 import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
@@ -206,6 +206,34 @@ export function toFloat16Bytes(v: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** Parameter shapes of a VQGAN architecture, by state_dict name (without prefix). */
+export function vqganShapes(arch: VqganArchitecture): Map<string, number[]> {
+  return new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
+}
+
+/**
+ * The fp16 tensors of a starter bundle under taming's prefixes (first_stage_model., cond_stage_model.,
+ * transformer.); throws naming the first parameter missing from the trained weights.
+ */
+export function starterBundleTensors(
+  first: { weights: Record<string, Float32Array>; arch: VqganArchitecture },
+  cond: { weights: Record<string, Float32Array>; arch: VqganArchitecture },
+  gpt: { weights: Record<string, Float32Array>; config: GptConfig },
+): TensorSource[] {
+  const tensors: TensorSource[] = [];
+  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
+    for (const [n, shape] of shapes) {
+      const d = w[n];
+      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
+      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
+    }
+  };
+  add('first_stage_model.', first.weights, vqganShapes(first.arch));
+  add('cond_stage_model.', cond.weights, vqganShapes(cond.arch));
+  add('transformer.', gpt.weights, new Map(gptParameters(gpt.config).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  return tensors;
+}
+
 interface StageState {
   runDir: string;
   done: boolean;
@@ -300,9 +328,8 @@ async function main(): Promise<void> {
   if (s.stopAfter === 'vqgan') return log(`stopped after the first stage (--stop-after vqgan); rerun without it to continue.`);
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
-  const shapesOf = (arch: VqganArchitecture): Map<string, number[]> => new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
   const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
-    const shapes = shapesOf(arch);
+    const shapes = vqganShapes(arch);
     return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
   };
   const gptCfg = gptConfigFromArchitecture(LANDSCAPES_GPT);
@@ -335,17 +362,7 @@ async function main(): Promise<void> {
   }
 
   // ---- bundle (fp16) ----
-  const tensors: TensorSource[] = [];
-  const add = (prefix: string, w: Record<string, Float32Array>, shapes: Map<string, number[]>): void => {
-    for (const [n, shape] of shapes) {
-      const d = w[n];
-      if (!d) throw new Error(`bundle: ${prefix}${n} is missing from the trained weights.`);
-      tensors.push({ name: prefix + n, dtype: 'float16', shape, data: toFloat16Bytes(d) });
-    }
-  };
-  add('first_stage_model.', firstW, shapesOf(LANDSCAPES_FIRST_STAGE));
-  add('cond_stage_model.', condW, shapesOf(LANDSCAPES_COND_STAGE));
-  add('transformer.', gptW, new Map(gptParameters(gptCfg).filter((p) => !p.buffer).map((p) => [p.name, [...p.shape]])));
+  const tensors = starterBundleTensors({ weights: firstW, arch: LANDSCAPES_FIRST_STAGE }, { weights: condW, arch: LANDSCAPES_COND_STAGE }, { weights: gptW, config: gptCfg });
   const fmt = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
   const draft: ManifestDraft = {
     name: s.name, kind: 'cond-transformer',
