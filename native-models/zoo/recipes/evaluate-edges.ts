@@ -18,11 +18,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { loadBundle } from '../../models/load';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate } from '../../sampling/generate';
+import { writeContactSheet } from './contact-sheet';
 import { canny, rgbToGrey } from '../../training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { generateLandscape, sceneSeed } from './landscapes';
@@ -175,13 +175,7 @@ async function main(): Promise<void> {
 
   const sheetPath = arg(argv, '--sheet');
   if (sheetPath && rows.length) {
-    const gap = 4, cols = 3;
-    const W = cols * S + (cols + 1) * gap, H = rows.length * S + (rows.length + 1) * gap;
-    const sheet = new Uint8Array(W * H * 3).fill(255);
-    rows.forEach((row, r) => row.forEach((img, c) => {
-      for (let y = 0; y < S; y++) sheet.set(img.subarray(y * S * 3, (y + 1) * S * 3), (((r * (S + gap) + gap + y) * W) + c * (S + gap) + gap) * 3);
-    }));
-    await sharp(Buffer.from(sheet.buffer), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: 128, compressionLevel: 9 }).toFile(sheetPath);
+    await writeContactSheet(sheetPath, rows, S, { colours: 128 });
     log(`contact sheet ${sheetPath} (rows: condition | generated | real scene)`);
   }
   const report = {

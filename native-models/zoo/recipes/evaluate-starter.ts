@@ -14,10 +14,10 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate, type GeneratorModels } from '../../sampling/generate';
+import { writeContactSheet } from './contact-sheet';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier } from './pixel-classifier';
@@ -170,13 +170,7 @@ async function main(): Promise<void> {
 
   const sheetPath = arg(argv, '--sheet');
   if (sheetPath && rows.length) {
-    const gap = 4, cols = 3;
-    const W = cols * S + (cols + 1) * gap, H = rows.length * S + (rows.length + 1) * gap;
-    const sheet = new Uint8Array(W * H * 3).fill(255);
-    rows.forEach((row, r) => row.forEach((img, c) => {
-      for (let y = 0; y < S; y++) sheet.set(img.subarray(y * S * 3, (y + 1) * S * 3), (((r * (S + gap) + gap + y) * W) + c * (S + gap) + gap) * 3);
-    }));
-    await sharp(Buffer.from(sheet.buffer), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: 256, compressionLevel: 9 }).toFile(sheetPath);
+    await writeContactSheet(sheetPath, rows, S);
     log(`contact sheet ${sheetPath} (rows: layout | generated | real scene)`);
   }
   const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };

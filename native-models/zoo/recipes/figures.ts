@@ -10,7 +10,8 @@
  *
  * A figure: a random pose from the pool, a random yaw (0–360°) about the vertical axis and camera elevation
  * (−8°…+15°), orthographic projection, scaled and translated so the whole figure is inside the image at a
- * random size (55–100 % of the largest that fits). The body is ≈ 30 capsules (see `bodyCapsules`): thighs, shins,
+ * random size (75–100 % of the largest that fits; v1 used 55–100 %, which left
+ * small figures whose limbs the f = 8 first stage could not resolve). The body is ≈ 30 capsules (see `bodyCapsules`): thighs, shins,
  * feet, upper arms, forearms, hands, neck, a torso of three side-by-side capsules + pelvis, a head of cranium +
  * jaw spheres with hair (short, long or none), nose, ears and eyes. Outfit: seeded skin tone from a varied
  * palette, shirt (long / short / no sleeves, plain or striped), trousers / shorts / skirt, shoes, hair colour,
@@ -44,7 +45,7 @@ import {
 } from './figure-render';
 import { assertOutsideRepo, sceneSeed } from './landscapes';
 
-export const FIGURES_RECIPE_VERSION = 1;
+export const FIGURES_RECIPE_VERSION = 2;
 
 /** The CMU clips of Debian's assimp-testmodels (CMU subject 01: playground jumps; climbing and hanging). */
 export const DEFAULT_FIGURE_CLIPS = ['/usr/share/assimp/models/BVH/01_01.bvh', '/usr/share/assimp/models/BVH/01_03.bvh'];
@@ -346,7 +347,7 @@ export function generateFigure(pool: FigurePosePool, seed: number, width: number
   // Grounded figures stand with their lowest point in the bottom fifth of the image.
   const bottom = grounded ? height - margin - (0.18 * height - margin) * rng.nextFloat() : height - margin;
   const fitS = Math.min((width - 2 * margin) / bw, (bottom - margin) / bh);
-  const s = fitS * (0.55 + 0.45 * rng.nextFloat());
+  const s = fitS * (0.75 + 0.25 * rng.nextFloat());
   const figW = bw * s, figH = bh * s;
   const left = margin + (width - 2 * margin - figW) * rng.nextFloat();
   const top = grounded ? bottom - figH : margin + (height - 2 * margin - figH) * rng.nextFloat();

@@ -88,6 +88,33 @@ async function encodeScene(o: SceneTokenSourceOptions, index: number): Promise<T
 
 export async function sceneTokenSource(o: SceneTokenSourceOptions): Promise<TokenSource> {
   if (o.firstStage.factor !== o.condStage.factor) throw new Error('scene token source: both stages need the same factor.');
+  return gridTokenSource({
+    train: o.train, heldOut: o.heldOut, window: o.window, cacheFile: o.cacheFile, cacheKey: o.cacheKey, what: 'scene',
+    encodeItem: (item) => encodeScene(o, sceneIndex(item)), ...(o.log ? { log: o.log } : {}),
+  });
+}
+
+export interface GridTokenSourceOptions {
+  train: readonly ScannedImage[];
+  heldOut: readonly ScannedImage[];
+  /** The (c, z) token grids of one training item, encoded whole as generation encodes them; the first is the held-out grid. */
+  encodeItem(item: ScannedImage): Promise<TokenGrid[]>;
+  /** Window side in tokens (8 for the starters). */
+  window: number;
+  /** Cache file for the grids (JSON); reused when its key matches. */
+  cacheFile: string;
+  cacheKey: string;
+  /** Word for an item in log lines ('scene', 'figure'). */
+  what: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * Random W×W windows of (c, z) token grids that `encodeItem` makes once per item (cached in `cacheFile`).
+ * Training draws a scale uniformly, then one of that item's grids at that scale and a window position; held-out
+ * batches take the centre window of each item's first grid (deterministic).
+ */
+export async function gridTokenSource(o: GridTokenSourceOptions): Promise<TokenSource> {
   type Cache = { key: string; train: TokenGrid[][]; heldOut: TokenGrid[][] };
   let cache: Cache | null = null;
   if (existsSync(o.cacheFile)) {
@@ -96,17 +123,21 @@ export async function sceneTokenSource(o: SceneTokenSourceOptions): Promise<Toke
   }
   if (!cache) {
     const t0 = Date.now();
-    const encodeAll = async (items: readonly ScannedImage[], what: string): Promise<TokenGrid[][]> => {
+    const encodeAll = async (items: readonly ScannedImage[], split: string): Promise<TokenGrid[][]> => {
       const out: TokenGrid[][] = [];
       for (const item of items) {
-        out.push(await encodeScene(o, sceneIndex(item)));
-        if (out.length % 40 === 0) o.log?.(`scene tokens: ${what} ${out.length}/${items.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+        const grids = await o.encodeItem(item);
+        if (!grids.length || grids.some((g) => g.h < o.window || g.w < o.window)) {
+          throw new Error(`${o.what} token source: ${item.path} gave no grid of at least ${o.window}×${o.window} tokens.`);
+        }
+        out.push(grids);
+        if (out.length % 40 === 0) o.log?.(`${o.what} tokens: ${split} ${out.length}/${items.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       }
       return out;
     };
     cache = { key: o.cacheKey, train: await encodeAll(o.train, 'train'), heldOut: await encodeAll(o.heldOut, 'held out') };
     await writeFile(o.cacheFile, JSON.stringify(cache));
-    o.log?.(`scene tokens: ${o.train.length + o.heldOut.length} scenes encoded at ${o.scales.join(', ')} px in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    o.log?.(`${o.what} tokens: ${o.train.length + o.heldOut.length} items encoded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
   const { train, heldOut } = cache;
   const W = o.window;
@@ -127,12 +158,13 @@ export async function sceneTokenSource(o: SceneTokenSourceOptions): Promise<Toke
         const grids = scenes[i]!;
         if (augment) {
           // A scale uniformly, then one of its grids and a window position.
-          const scale = o.scales[rng.nextInt(o.scales.length)]!;
+          const scales = [...new Set(grids.map((g) => g.scale))];
+          const scale = scales[rng.nextInt(scales.length)]!;
           const own = grids.filter((g) => g.scale === scale);
           const g = own[rng.nextInt(own.length)]!;
           windowOf(g, rng.nextInt(g.h - W + 1), rng.nextInt(g.w - W + 1), out, k);
         } else {
-          // Held out: the whole-scene grid's centre window (deterministic).
+          // Held out: the first (whole-item) grid's centre window (deterministic).
           const g = grids[0]!;
           windowOf(g, (g.h - W) >> 1, (g.w - W) >> 1, out, k);
         }

@@ -35,6 +35,7 @@ import { gptParameters } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
 import { vqganParameters, type VqganConfig } from '../../models/vqgan';
 import { byteToUnit, toPlanar } from '../../sampling/condition-maps';
+import type { PreparedImage } from '../../training/data/crops';
 import { renderPose } from '../../sampling/pose-render';
 import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
 import type { JsonValue } from '../../training/data/cache';
@@ -45,9 +46,9 @@ import { initParams } from '../../training/init';
 import { formatProgress } from '../../training/progress';
 import { TrainRng } from '../../training/rng';
 import { resumeRun, Run } from '../../training/run';
-import { imageTokenSource } from '../../training/token-source';
 import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
+import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
 import { starterBundleTensors, vqganShapes } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -55,6 +56,8 @@ export const FIGURES_NAME = 'starter-figures';
 export const FIGURES_CROP = 64;
 export const FIGURES_IMAGE = 256;
 export const FIGURES_DATA_SEED = 9;
+/** Training and default generation size: 128² figures = 16×16 tokens, generated with the 8×8 sliding window. */
+export const FIGURES_RESIZE = 128;
 
 /** Condition stage: the RGB stickman in [−1, 1], f = 8, 256 codes of dim 32 (ch 64: see LANDSCAPES_COND_STAGE). */
 export const FIGURES_COND_STAGE: VqganArchitecture = {
@@ -63,9 +66,12 @@ export const FIGURES_COND_STAGE: VqganArchitecture = {
   quantizer: 'vq', legacy_beta: true, beta: 0.25,
 };
 
-/** First stage: as starter-landscapes (f = 8, 512 codes of dim 64). */
+/**
+ * First stage: f = 8, 512 codes of dim 64; wider than starter-landscapes' at the lower levels (ch_mult 1, 2, 2, 4
+ * instead of 1, 1, 2, 2: ≈ 1.6× the conv FLOPs), since limbs a few pixels wide must survive the 8× downsampling.
+ */
 export const FIGURES_FIRST_STAGE: VqganArchitecture = {
-  ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: FIGURES_CROP,
+  ch: 32, ch_mult: [1, 2, 2, 4], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: FIGURES_CROP,
   in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
   quantizer: 'vq', legacy_beta: true, beta: 0.25,
 };
@@ -129,6 +135,16 @@ export function stickmanAccuracy(x: Float32Array, xrec: Float32Array, tol = 0.25
   return { limb: limb ? limbOk / limb : 1, background: bg ? bgOk / bg : 1, limbPixels: limb };
 }
 
+/** The (c, z) token grids of a whole prepared figure: its stickman through `cond`, its pixels through `first`. */
+export async function figureGrid(p: PreparedImage, first: GridEncoder, cond: GridEncoder): Promise<TokenGrid> {
+  const { width: w, height: h } = p;
+  if (w % first.factor || h % first.factor) throw new Error(`figureGrid: ${w}×${h} is not a multiple of the factor ${first.factor}.`);
+  const img = toPlanar(p.rgb, w, h, 3, byteToUnit); // [3, H, W] in [−1, 1]
+  const c = await cond.encode(stickmanPlanes(p.people ?? [], w, h), 1, h, w); // [h/f, w/f]
+  const z = await first.encode(img, 1, h, w);
+  return { scale: Math.min(w, h), h: h / first.factor, w: w / first.factor, c: Array.from(c.indices), z: Array.from(z.indices) };
+}
+
 interface Settings {
   cache: string;
   out: string;
@@ -175,17 +191,17 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
   const cache = resolve(val('--cache') ?? defaultCache());
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond' && stop !== 'vqgan') throw new Error(`${tag}: --stop-after takes cond or vqgan, got ${stop}.`);
-  const resize = num('--resize', FIGURES_CROP, true);
+  const resize = num('--resize', FIGURES_RESIZE, true);
   if (resize < FIGURES_CROP || resize > FIGURES_IMAGE) throw new Error(`${tag}: --resize must lie in ${FIGURES_CROP}..${FIGURES_IMAGE}, got ${resize}.`);
   const minAcc = num('--min-cond-acc', smoke ? 1e-9 : 0.6, false);
   if (minAcc > 1) throw new Error(`${tag}: --min-cond-acc is a share in (0, 1], got ${minAcc}.`);
   return {
     smoke, cache, resize,
     out: resolve(val('--out') ?? (smoke ? join(cache, `${FIGURES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', FIGURES_NAME))),
-    figures: num('--figures', smoke ? 24 : 1000, true),
+    figures: num('--figures', smoke ? 24 : 2000, true),
     condSteps: num('--cond-steps', smoke ? 3 : 1500, true),
-    vqSteps: num('--vq-steps', smoke ? 3 : 2000, true),
-    gptSteps: num('--gpt-steps', smoke ? 3 : 3000, true),
+    vqSteps: num('--vq-steps', smoke ? 3 : 3000, true),
+    gptSteps: num('--gpt-steps', smoke ? 3 : 10000, true),
     condLr: num('--cond-lr', 7e-4, false),
     vqLr: num('--vq-lr', 7e-4, false),
     gptLr: num('--gpt-lr', 1e-3, false),
@@ -330,9 +346,12 @@ async function main(): Promise<void> {
   if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
   else {
     const zModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_FIRST_STAGE), asWeights(firstW, FIGURES_FIRST_STAGE), runtime, 'first stage');
-    const source = await imageTokenSource({
-      set, firstStage: zModel, firstStageId: `${state.vqgan!.runDir}:final`, cacheDir: join(work, `tokens-${s.resize}`),
-      condition: { kind: 'vq', mode: 'pose', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
+    // Tokens as generation sees them: each resized figure and its stickman encoded whole, 8×8 windows of the
+    // grids (scene-token-source.ts: separately encoded crops get other codes under GroupNorm).
+    const source = await gridTokenSource({
+      train: set.train, heldOut: set.heldOut, window: FIGURES_CROP / zModel.factor, what: 'figure',
+      encodeItem: async (item) => [await figureGrid(await set.prepared(item), zModel, cModel)],
+      cacheFile: join(work, `figure-tokens-${s.resize}.json`), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${s.resize}`, log,
     });
     const ts = Date.now();
     const { run, resume } = await startOrResume('gpt', { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: FIGURES_GPT as unknown as JsonValue }, s.gptSteps);

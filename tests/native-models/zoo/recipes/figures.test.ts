@@ -190,6 +190,6 @@ describe('figures recipe', () => {
   });
 });
 
-// sha256(rgb ‖ pose JSON)[0..16] of 96×96 figures sceneSeed(2026, 0..2) from the clips 01_01 + 01_03 (recipe version 1).
+// sha256(rgb ‖ pose JSON)[0..16] of 96×96 figures sceneSeed(2026, 0..2) from the clips 01_01 + 01_03 (recipe version 2).
 // A change here means the recipe's output changed: bump FIGURES_RECIPE_VERSION and re-pin on purpose.
-const PINNED = ['3fef6ce9d4e307a8', 'db6d7ff3f496764d', 'c07ad1ae1be9be07'];
+const PINNED = ['599947acab160764', 'e9587e66dab08832', '79d4a6d12874b7dc'];

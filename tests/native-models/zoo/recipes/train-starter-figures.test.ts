@@ -3,7 +3,7 @@ import { Graph } from '../../../../native-models/graph/graph';
 import { compile } from '../../../../native-models/runtime/program';
 import {
   FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_FIRST_STAGE, FIGURES_GPT, parseFiguresArgs, POSE_POS_WEIGHT, poseWeightedL1,
-  stickmanAccuracy, stickmanPlanes,
+  figureGrid, stickmanAccuracy, stickmanPlanes,
 } from '../../../../native-models/zoo/recipes/train-starter-figures';
 
 describe('starter-figures recipe', () => {
@@ -59,12 +59,32 @@ describe('starter-figures recipe', () => {
 
   it('parses its options, with small smoke defaults and clear errors', () => {
     const smoke = parseFiguresArgs(['--smoke', '--cache', '/tmp/x']);
-    expect([smoke.figures, smoke.condSteps, smoke.vqSteps, smoke.gptSteps, smoke.resize]).toEqual([24, 3, 3, 3, 64]);
+    expect([smoke.figures, smoke.condSteps, smoke.vqSteps, smoke.gptSteps, smoke.resize]).toEqual([24, 3, 3, 3, 128]);
     expect(smoke.out).toBe('/tmp/x/starter-figures-smoke-bundle');
-    const full = parseFiguresArgs(['--gpt-steps', '500', '--resize', '128']);
-    expect([full.figures, full.gptSteps, full.resize, full.minCondAcc]).toEqual([1000, 500, 128, 0.6]);
+    const full = parseFiguresArgs(['--gpt-steps', '500', '--resize', '64']);
+    expect([full.figures, full.gptSteps, full.resize, full.minCondAcc]).toEqual([2000, 500, 64, 0.6]);
     expect(() => parseFiguresArgs(['--resize', '32'])).toThrow(/--resize must lie in 64\.\.256/);
     expect(() => parseFiguresArgs(['--cond-step', '5'])).toThrow(/unknown option --cond-step/);
     expect(() => parseFiguresArgs(['--stop-after', 'gpt'])).toThrow(/--stop-after takes cond or vqgan/);
+  });
+
+  it('encodes a whole prepared figure and its stickman once each, as generation encodes them (16×16 grids at 128²)', async () => {
+    const kp = new Float32Array(54);
+    for (let k = 0; k < 18; k++) kp.set([20 + 5 * k, 10 + 6 * k, 1], 3 * k);
+    const rgb = Uint8Array.from({ length: 128 * 128 * 3 }, (_, i) => i % 251);
+    const seen: Float32Array[] = [];
+    const enc = (offset: number) => ({
+      factor: 8,
+      async encode(image: Float32Array, b: number, h: number, w: number) {
+        expect([b, h, w]).toEqual([1, 128, 128]);
+        seen.push(image);
+        return { indices: Int32Array.from({ length: 256 }, (_, i) => i + offset) };
+      },
+    });
+    const g = await figureGrid({ width: 128, height: 128, rgb, people: [kp] }, enc(1000), enc(0));
+    expect([g.scale, g.h, g.w, g.c[5], g.z[5]]).toEqual([128, 16, 16, 5, 1005]);
+    expect(Array.from(seen[0]!)).toEqual(Array.from(stickmanPlanes([kp], 128, 128))); // the condition stage saw the stickman
+    expect(seen[1]![1]).toBeCloseTo(3 / 127.5 - 1, 6); // the first stage saw the pixels, planar in [-1, 1]: R of pixel 1 = rgb[3]
+    await expect(figureGrid({ width: 100, height: 128, rgb, people: [kp] }, enc(0), enc(0))).rejects.toThrow(/not a multiple of the factor 8/);
   });
 });
