@@ -32,6 +32,8 @@ export interface ModelSummary {
   classes: ModelClass[] | null;
   /** Class-conditional models: the number of classes; null otherwise. */
   classCount: number | null;
+  /** The output size the model is made for (its manifest's `outputSize`), which the studio switches to when the model is picked; null = no preference. */
+  outputSize: { width: number; height: number } | null;
   /** sha256 of the weights (hex). */
   sha256: string;
   /** Size of the weights in bytes. */

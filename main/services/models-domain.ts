@@ -67,6 +67,7 @@ export function summarizeBundle(dir: string, m: BundleManifest, source: ModelSum
     factor,
     classes,
     classCount: m.condStage.kind === 'class' ? m.condStage.n_classes : null,
+    outputSize: m.outputSize ? { width: m.outputSize.width, height: m.outputSize.height } : null,
     sha256: m.weights.sha256,
     bytes: m.weights.bytes,
   };

@@ -124,6 +124,12 @@ export interface BundleManifest {
   sosToken?: number;
   firstStageKey?: string;
   palette?: Palette;
+  /**
+   * kind 'cond-transformer': the output size the model is made for (pixels, multiples of the first stage's
+   * factor), e.g. starter-figures' 128×128 whole figures. The studio and `tessera generate` start there when no
+   * size is asked for; absent = one transformer window.
+   */
+  outputSize?: { width: number; height: number };
   provenance: Provenance;
   weights: WeightsInfo;
 }
@@ -253,6 +259,18 @@ export function validateManifest(value: unknown, where = MANIFEST_FILE): BundleM
           c.problems.push('manifest.palette.colors: expected an array of [r, g, b] triples of 0..255');
         } else if (Array.isArray(names) && names.length !== colors.length) {
           c.problems.push(`manifest.palette: ${names.length} names but ${colors.length} colors`);
+        }
+      }
+    }
+    if (m.outputSize !== undefined) {
+      const o = c.obj(m.outputSize, 'manifest.outputSize');
+      if (o) {
+        c.int(o, 'width', 'manifest.outputSize');
+        c.int(o, 'height', 'manifest.outputSize');
+        const fs = m.firstStage as { ch_mult?: unknown } | undefined;
+        const factor = fs && Array.isArray(fs.ch_mult) ? 2 ** (fs.ch_mult.length - 1) : 1;
+        if ([o.width, o.height].some((v) => Number.isInteger(v) && (v as number) % factor !== 0)) {
+          c.problems.push(`manifest.outputSize: ${String(o.width)}×${String(o.height)} is not a multiple of the first stage's factor ${factor}`);
         }
       }
     }

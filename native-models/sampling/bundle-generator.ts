@@ -24,6 +24,8 @@ export interface BundleGenerator {
   device?: string;
   palette?: ReadonlyArray<readonly [number, number, number]>;
   classNames?: readonly string[];
+  /** The manifest's `outputSize`: the size the model is made to generate at, when it says. */
+  outputSize?: { width: number; height: number };
   /**
    * The provider the sessions compiled so far actually run on (onnxruntime sessions fall back to CPU with a
    * reason when the requested provider cannot load); null before the first program is compiled. Loaders of
@@ -182,6 +184,7 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
     device: provider === 'cpu' ? cpuDevice() : undefined,
     palette: manifest.palette?.colors.map((c) => [c[0], c[1], c[2]] as const),
     classNames: manifest.palette?.names,
+    ...(manifest.outputSize ? { outputSize: { width: manifest.outputSize.width, height: manifest.outputSize.height } } : {}),
     sessionProvider: () => sessions.info(),
   };
 }

@@ -4,6 +4,7 @@
 import type { ModelSummary } from '../../preload/contract';
 import type { StudioEditor } from './studio-editor';
 import { randomSeed } from './generate-request';
+import { outputSizes } from './output-sizes';
 
 export interface GeneratePanelProps {
   editor: StudioEditor;
@@ -16,12 +17,6 @@ export interface GeneratePanelProps {
   blocked: string | null;
   onGenerate: () => void;
   onCancel: () => void;
-}
-
-/** Square output sizes: the model's window × 1..4 (larger than one window uses the sliding window). */
-export function outputSizes(model: ModelSummary | null): number[] {
-  if (!model) return [256];
-  return [1, 2, 3, 4, 6, 8].map((k) => model.width * k).filter((s) => s <= 1024);
 }
 
 export function GeneratePanel({ editor, models, anyModels, model, onPickModel, busy, blocked, onGenerate, onCancel }: GeneratePanelProps) {
@@ -69,7 +64,7 @@ export function GeneratePanel({ editor, models, anyModels, model, onPickModel, b
           <span>Size</span>
           <select className="studio-input" value={g.outputWidth} aria-label="Output size" onChange={(e) => set({ outputWidth: Number(e.target.value), outputHeight: Number(e.target.value) })}>
             {!outputSizes(model).includes(g.outputWidth) && <option value={g.outputWidth}>{g.outputWidth}×{g.outputHeight}</option>}
-            {outputSizes(model).map((s) => <option key={s} value={s}>{s}×{s}</option>)}
+            {outputSizes(model).map((s) => <option key={s} value={s}>{s}×{s}{s === model?.outputSize?.width ? ' (the model’s size)' : ''}</option>)}
           </select>
         </label>
         <label className="field-row">

@@ -14,7 +14,8 @@ import { StudioCanvasView } from './canvas-view';
 import { conditionDataUrl } from './condition-image';
 import { firstLaunchDocument } from './first-launch';
 import { buildGenerateRequest, missingCondition, randomSeed } from './generate-request';
-import { GeneratePanel, outputSizes } from './GeneratePanel';
+import { GeneratePanel } from './GeneratePanel';
+import { outputSizes } from './output-sizes';
 import { encodeGreyPng } from './image-io';
 import { actionForKey } from './shortcuts';
 import { EdgePanel, ImagePanel, PalettePanel, PosePanel } from './StudioPanels';
@@ -139,7 +140,8 @@ export function StudioPage() {
   // Adopt the model: its palette, and an output size it can make.
   useEffect(() => {
     if (!model) return;
-    if (doc.generation.modelId !== model.id) editor.setGeneration({ modelId: model.id });
+    // A newly picked model that names its output size (starter-figures: 128×128 whole figures) starts there.
+    if (doc.generation.modelId !== model.id) editor.setGeneration({ modelId: model.id, ...(model.outputSize ? { outputWidth: model.outputSize.width, outputHeight: model.outputSize.height } : {}) });
     if (!outputSizes(model).includes(doc.generation.outputWidth) || doc.generation.outputWidth % model.factor !== 0) editor.setGeneration({ outputWidth: model.width, outputHeight: model.height });
     if (model.classes && JSON.stringify(editor.doc.semantic.palette) !== JSON.stringify(model.classes)) editor.setPalette(model.classes);
   }, [editor, model, doc.generation.modelId, doc.generation.outputWidth]);

@@ -45,7 +45,8 @@ export const GENERATE_USAGE = `Usage: tessera generate --model <bundle|name> --o
   --mask FILE         complete: PNG of the output size, non-black = resample (default: the lower half)
   --class N           class index for class-conditional models
   --size WxH          output size in pixels, multiples of the model's factor (default: the --cond file's
-                      size rounded down to the factor, else the model's training size)
+                      size rounded down to the factor, else the size the model's manifest names, else
+                      one window)
   --seed S            integer seed (default: random; printed and recorded)
   --top-k K           keep the K most likely tokens (default 100; 0 = off)
   --top-p P           nucleus sampling mass in (0, 1] (default off)
@@ -156,7 +157,7 @@ export async function runGenerate(argv: string[], io: CommandIo, load: Generator
 
 /**
  * Without --size, a condition file decides the output size: its own size rounded down to the model's factor
- * (null for a pose file, whose canvas is the model's window unless --size says otherwise).
+ * (null for a pose file, whose keypoints are scaled to the size the manifest names — `outputSize` — or one window).
  */
 function sizeOfCondition(c: ConditionInput, factor: number): { width: number; height: number } | null {
   const dims = c.kind === 'labels' ? c.map : c.kind === 'pose' ? null : c;
@@ -176,7 +177,7 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
     const stage = models.condition;
     const ownMode: GenerateMode = stage.kind === 'sos' ? 'unconditional' : stage.kind === 'class' ? 'class' : stage.mode;
     const mode = args.mode ?? ownMode;
-    let size = args.size ?? { width: models.window.w * models.factor, height: models.window.h * models.factor };
+    let size = args.size ?? loaded.outputSize ?? { width: models.window.w * models.factor, height: models.window.h * models.factor };
     const seed = args.seed ?? randomSeed();
     const req: GenerateRequest = {
       mode,

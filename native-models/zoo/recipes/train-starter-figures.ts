@@ -379,6 +379,8 @@ async function main(): Promise<void> {
     condition: { mode: 'pose', key: 'pose' },
     permuter: { kind: 'identity' },
     firstStageKey: 'image',
+    // Whole figures at the training size: the studio and `tessera generate` start there.
+    outputSize: { width: s.resize, height: s.resize },
     provenance: {
       source: `trained by \`npm run train:starter -- ${name}\` on rendered figures (native-models/zoo/recipes/figures.ts) in poses of CMU motion capture (mocap.cs.cmu.edu)`,
       importedAt: new Date().toISOString(), tool: 'tessera train:starter',

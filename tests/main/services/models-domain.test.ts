@@ -28,7 +28,7 @@ describe('models.list', () => {
     expect(r.libraryModelsFolder).toBe(path.join(library, 'models'));
     expect(r.models).toHaveLength(1);
     const m = r.models[0]!;
-    expect(m).toMatchObject({ id: path.join(library, 'models', 'seg'), name: 'net2net-seg', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classCount: null });
+    expect(m).toMatchObject({ id: path.join(library, 'models', 'seg'), name: 'net2net-seg', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classCount: null, outputSize: null });
     expect(m.classes).toHaveLength(13);
     expect(m.classes![1]).toEqual({ id: 1, name: 'label 1', color: [0, 128, 0] });
     expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);

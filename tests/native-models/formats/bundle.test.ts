@@ -94,6 +94,14 @@ describe('Tessera bundle', () => {
     }
   });
 
+  it('checks the optional outputSize: positive integers, multiples of the first stage\'s factor', () => {
+    const base = { ...draft, format: 'tessera-bundle', formatVersion: 1, weights: { file: 'weights.safetensors', sha256: 'ab'.repeat(32), bytes: 64, tensors: 1 } };
+    const factor = 2 ** (vq.ch_mult.length - 1);
+    expect(validateManifest({ ...base, outputSize: { width: 16 * factor, height: 8 * factor } }).outputSize).toEqual({ width: 16 * factor, height: 8 * factor });
+    expect(() => validateManifest({ ...base, outputSize: { width: factor + 1, height: factor } })).toThrow(new RegExp(`outputSize: ${factor + 1}×${factor} is not a multiple of the first stage's factor ${factor}`));
+    expect(() => validateManifest({ ...base, outputSize: { width: 0, height: 'x' } })).toThrow(/manifest.outputSize.width: expected an integer >= 1[\s\S]*manifest.outputSize.height/);
+  });
+
   it('carries the 182 COCO-Stuff labels with distinct colours for S-FLCKR', () => {
     expect(COCO_STUFF_182_NAMES).toHaveLength(182);
     expect(COCO_STUFF_182_COLORS).toHaveLength(182);

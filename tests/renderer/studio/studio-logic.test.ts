@@ -6,6 +6,7 @@ import type { PaletteEntry } from '../../../renderer/document/document-types';
 import { fillRect } from '../../../renderer/editor/raster/shapes';
 import { createPerson } from '../../../renderer/editor/pose/pose-model';
 import { AUTOSAVE_BROKEN_KEY, AUTOSAVE_KEY, debouncer, recoverDocument, saveDocument } from '../../../renderer/studio/autosave';
+import { outputSizes } from '../../../renderer/studio/output-sizes';
 import { buildGenerateRequest, missingCondition, tokenCount } from '../../../renderer/studio/generate-request';
 import { LabelMapError, labelsFromRgba } from '../../../renderer/studio/label-map-import';
 import { filterClasses, pushRecent } from '../../../renderer/studio/palette-search';
@@ -114,8 +115,14 @@ describe('label-map import', () => {
 });
 
 describe('generate request', () => {
-  const model: ModelSummary = { id: '/lib/models/scenes', name: 'scenes', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classes: null, classCount: null, sha256: 'a'.repeat(64), bytes: 1 };
+  const model: ModelSummary = { id: '/lib/models/scenes', name: 'scenes', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classes: null, classCount: null, outputSize: null, sha256: 'a'.repeat(64), bytes: 1 };
   const encodeGrey = (r: { width: number; height: number }, w: number, h: number) => `grey:${r.width}x${r.height}->${w}x${h}`;
+
+  it('offers window multiples as output sizes, plus the size the model names', () => {
+    expect(outputSizes(model)).toEqual([32, 64, 96, 128, 192, 256]);
+    expect(outputSizes({ ...model, outputSize: { width: 80, height: 80 } })).toEqual([32, 64, 80, 96, 128, 192, 256]);
+    expect(outputSizes({ ...model, outputSize: { width: 128, height: 128 } })).toEqual([32, 64, 96, 128, 192, 256]);
+  });
 
   it('semantic: the label raster as is, seed, sampler, size, variations, previews and the document', () => {
     const doc = createDocument({ width: 16, height: 16, palette });

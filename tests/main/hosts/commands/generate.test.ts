@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGenerateArgs, runGenerate } from '../../../../main/hosts/commands/generate';
 import type { CommandIo, GeneratorLoader } from '../../../../main/hosts/commands/generate';
-import { readGenerationRecord, stripPngMetadata } from '../../../../main/services/png-record';
+import { pngSize, readGenerationRecord, stripPngMetadata } from '../../../../main/services/png-record';
 import { readNpy } from '../../../../native-models/sampling/npy';
 import { testGenerator } from '../../../native-models/sampling/test-generator';
 
@@ -84,6 +84,21 @@ describe('tessera generate (with the test models)', () => {
       expect([1, 2]).toContain(code);
       expect(t.err.join('')).toMatch(message);
       await expect(fs.access(out)).rejects.toThrow();
+    }
+  });
+
+  it('without --size, a pose file is generated at the size the manifest names (outputSize), else one window', async () => {
+    const posePath = path.join(dir, 'pose.json');
+    const kp = Array.from({ length: 18 }, (_, k) => [10 + k, 12 + k, 1]).flat();
+    await fs.writeFile(posePath, JSON.stringify({ canvas_width: 64, canvas_height: 64, people: [{ pose_keypoints_2d: kp }] }));
+    const windowed = testGenerator('pose');
+    const window = { width: windowed.window.w * windowed.factor, height: windowed.window.h * windowed.factor };
+    const named = { width: 2 * window.width, height: window.height };
+    for (const [outputSize, expected] of [[undefined, window], [named, named]] as const) {
+      const out = path.join(dir, `pose-${expected.width}.png`);
+      const withSize: GeneratorLoader = async (spec) => ({ ...(await loader('pose')(spec)), ...(outputSize ? { outputSize } : {}) });
+      expect(await runGenerate(['--model', 'm', '--cond', posePath, '--out', out, '--seed', '3'], io(), withSize)).toBe(0);
+      expect(pngSize(await fs.readFile(out))).toEqual(expected);
     }
   });
 
