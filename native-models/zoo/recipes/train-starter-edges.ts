@@ -26,7 +26,7 @@
  * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --smoke.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,20 +38,18 @@ import type { Tensor } from '../../graph/graph';
 import { gptParameters } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
 import { vqganParameters, type VqganConfig } from '../../models/vqgan';
-import { loadLatestCheckpoint } from '../../training/checkpoint';
 import type { JsonValue } from '../../training/data/cache';
 import { maskToPlane } from '../../training/data/crops';
 import { ImageSet } from '../../training/data/dataset';
 import { trainGpt } from '../../training/gpt-trainer';
 import { initParams } from '../../training/init';
-import { formatProgress } from '../../training/progress';
 import { TrainRng } from '../../training/rng';
-import { resumeRun, Run } from '../../training/run';
 import { imageTokenSource } from '../../training/token-source';
 import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes } from './train-starter';
+import { checkpointWeights, StageBook, starterLog, type StageState } from './starter-stages';
+import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EDGES_NAME = 'starter-landscapes-edges';
@@ -173,20 +171,6 @@ function parseArgs(argv: readonly string[]): Settings {
   };
 }
 
-interface StageState {
-  runDir: string;
-  done: boolean;
-  heldOutBefore: number | null;
-  heldOutAfter: number | null;
-  usage?: JsonValue;
-  steps: number;
-  seconds: number;
-  /** Earlier finished runs this stage continued from (oldest first), and the steps they trained. */
-  previous?: string[];
-  base?: number;
-  /** Condition stage: reconstruction edge F1 on held-out scenes. */
-  reconstruction?: JsonValue;
-}
 interface FirstStageState {
   source: string;
   sha256: string;
@@ -222,13 +206,11 @@ async function firstStageFrom(dir: string): Promise<{ weights: Record<string, Fl
       await b.close();
     }
   }
-  const ck = await loadLatestCheckpoint(join(dir, 'checkpoints'));
+  const ck = await checkpointWeights(dir);
   if (!ck) throw new Error(`${dir} is neither a bundle (manifest.json) nor a run folder with a readable checkpoint; pass --first-stage <starter-landscapes bundle or its vqgan run folder>.`);
   const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { architecture?: VqganArchitecture };
   if (!cfg.architecture) throw new Error(`${dir}/config.json records no architecture; pass a bundle folder as --first-stage instead.`);
-  const weights: Record<string, Float32Array> = {};
-  for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) weights[n] = t.data;
-  return { weights, architecture: cfg.architecture, source: `run ${dir} step ${ck.state.step}` };
+  return { weights: ck.weights, architecture: cfg.architecture, source: `run ${dir} step ${ck.step}` };
 }
 
 async function main(): Promise<void> {
@@ -237,15 +219,12 @@ async function main(): Promise<void> {
   const name = EDGES_NAME;
   const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
   const dataDir = join(s.cache, `landscapes-v${LANDSCAPE_RECIPE_VERSION}-s${STARTER_DATA_SEED}-${STARTER_SCENE}`);
-  const runsDir = join(work, 'runs');
-  await mkdir(runsDir, { recursive: true });
-  const statePath = join(work, 'state.json');
-  const state: State = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as State) : {};
-  const saveState = (): Promise<void> => writeFile(statePath, JSON.stringify(state, null, 2) + '\n');
-  const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const book = await StageBook.open<State>(work);
+  const { state } = book;
+  const log = starterLog;
   const compile = { intraOpThreads: s.threads };
   const runtime = { runtime: { intraOpThreads: s.threads } };
-  log(`${name}: data ${dataDir}, runs ${runsDir}, out ${s.out}`);
+  log(`${name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
 
   // ---- data ----
   const ds = await writeLandscapeDataset({ outDir: dataDir, count: s.scenes, seed: STARTER_DATA_SEED, width: STARTER_SCENE, height: STARTER_SCENE });
@@ -276,86 +255,36 @@ async function main(): Promise<void> {
     });
     const w = await writeSafetensors(firstPath, tensors, { format: 'pt', producer: 'tessera' });
     state.firstStage = { source: fs.source, sha256: w.sha256, architecture: fs.architecture };
-    await saveState();
+    await book.save();
     log(`first stage: copied from ${fs.source} (sha256 ${w.sha256.slice(0, 12)}…)`);
   }
   const firstArch = state.firstStage.architecture;
   const firstW = await readFloat32Safetensors(firstPath);
   log(`first stage: ${state.firstStage.source}`);
 
-  let last = 0;
-  const progress = (key: string) => (p: Parameters<typeof formatProgress>[0]): void => {
-    if (Date.now() - last > 20000 || p.step === p.totalSteps) {
-      last = Date.now();
-      log(`${key} ${formatProgress(p)}`);
-    }
-  };
-  const finishedWeights = async (st: StageState | undefined): Promise<Record<string, Float32Array> | null> => {
-    if (!st?.done) return null;
-    const ck = await loadLatestCheckpoint(join(st.runDir, 'checkpoints'));
-    if (!ck) throw new Error(`${st.runDir} is marked done but has no readable checkpoint; delete ${statePath} to retrain.`);
-    const out: Record<string, Float32Array> = {};
-    for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
-    return out;
-  };
-  const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
-    const shapes = vqganShapes(arch);
-    return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
-  };
-
   // ---- stage 1: condition VQGAN on edge planes ----
   const condCfg: VqganConfig = vqganConfigFromArchitecture(EDGES_COND_STAGE);
-  let condW = await finishedWeights(state.cond);
+  let condW = await book.finishedWeights('cond');
   if (condW && state.cond!.steps < s.condSteps) log(`cond: continuing the finished stage (${state.cond!.steps} steps) to ${s.condSteps} steps in a new run from its weights`);
   if (!condW || state.cond!.steps < s.condSteps) {
-    const st0 = state.cond;
     const fresh = (): Record<string, Float32Array> => initParams('vqgan', vqganParameters(condCfg), new TrainRng(31), { nEmbed: EDGES_COND_STAGE.n_embed });
-    let run: Run;
-    let resume: Awaited<ReturnType<typeof resumeRun>>['checkpoint'] = null;
-    let init: Record<string, Float32Array>;
-    if (st0 && !st0.done) {
-      // An unfinished run (the first or a continuation): resume it from its newest checkpoint.
-      const r = await resumeRun(st0.runDir);
-      run = r.run;
-      resume = r.checkpoint;
-      const prev = st0.previous?.at(-1);
-      init = !resume && prev ? (await finishedWeights({ ...st0, runDir: prev, done: true }))! : fresh();
-      log(`cond: resuming ${st0.runDir} from step ${resume?.state.step ?? 0}`);
-    } else {
-      const base = st0?.done ? st0.steps : 0;
-      init = condW ?? fresh();
-      const steps = s.condSteps - base;
-      run = await Run.create(runsDir, {
-        name: `${name}-cond`, totalSteps: steps,
-        config: { kind: 'tessera-starter', name, stage: 'cond', steps, startStep: base, batch: s.batch, lr: s.condLr, architecture: EDGES_COND_STAGE as unknown as JsonValue, canny: { ...EDGE_CANNY } },
-      });
-      state.cond = {
-        runDir: run.dir, done: false, base, previous: st0?.done ? [...(st0.previous ?? []), st0.runDir] : [],
-        heldOutBefore: st0?.heldOutBefore ?? null, heldOutAfter: null, steps: base, seconds: st0?.seconds ?? 0,
-      };
-      await saveState();
-    }
-    const st = state.cond!;
-    const base = st.base ?? 0;
-    const steps = s.condSteps - base;
+    const { run, resume, init, base, steps } = await book.startContinuable('cond', name, {
+      kind: 'tessera-starter', name, batch: s.batch, lr: s.condLr, architecture: EDGES_COND_STAGE as unknown as JsonValue, canny: { ...EDGE_CANNY },
+    }, s.condSteps, fresh);
     const ts = Date.now();
     const res = await trainVqgan(run, edgeSource(set), {
       vqgan: condCfg, disc: null, init, steps, batchSize: s.batch, lr: s.condLr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: s.condLr / 10,
       discStart: steps + 1, seed: 41 + base, checkpointEvery: Math.max(1, Math.min(100, steps)), evalEvery: 0, sampleEvery: 0,
       restartDeadCodes: true, compile, perceptual: edgeBce,
-    }, { onProgress: progress('cond'), ...(resume ? { resume: resume.state } : {}) });
+    }, { onProgress: book.progress('cond'), ...(resume ? { resume } : {}) });
     if (res.stopped) throw new Error('cond: stopped; rerun the command to resume.');
-    Object.assign(st, {
-      done: true, steps: base + res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
-      usage: res.usage as unknown as JsonValue, seconds: st.seconds + (Date.now() - ts) / 1000,
-    });
-    delete st.reconstruction;
-    await saveState();
+    delete state.cond!.reconstruction; // measured again below for the new weights
+    await book.complete('cond', { ...res, step: base + res.step }, ts);
     log(`cond: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; codes used ${res.usage?.used}/${res.usage?.nEmbed}`);
     condW = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
   } else log(`cond: finished earlier (${state.cond!.runDir}, ${state.cond!.steps} steps)`);
 
-  const cModel = new VqganModel(condCfg, asWeights(condW, EDGES_COND_STAGE), runtime, 'condition stage');
+  const cModel = new VqganModel(condCfg, vqganWeights(condW, EDGES_COND_STAGE), runtime, 'condition stage');
   if (!state.cond!.reconstruction) {
     const maps = await Promise.all(set.heldOut.slice(0, 40).map(async (img) => {
       const p = await set.prepared(img);
@@ -364,7 +293,7 @@ async function main(): Promise<void> {
     }));
     const sc = await conditionReconstructionF1(cModel, maps, 1);
     state.cond!.reconstruction = { scenes: maps.length, tolerancePx: 1, precision: sc.precision, recall: sc.recall, f1: sc.f1 };
-    await saveState();
+    await book.save();
   }
   const rec = state.cond!.reconstruction as { f1: number; precision: number; recall: number; scenes: number };
   log(`cond: reconstruction edge F1 ${rec.f1.toFixed(3)} (P ${rec.precision.toFixed(3)}, R ${rec.recall.toFixed(3)}; ${rec.scenes} held-out scenes, 1 px)`);
@@ -376,53 +305,26 @@ async function main(): Promise<void> {
 
   // ---- stage 2: GPT on (c, z) tokens of the frozen stages ----
   const gptCfg = gptConfigFromArchitecture(EDGES_GPT);
-  let gptW = await finishedWeights(state.gpt);
+  let gptW = await book.finishedWeights('gpt');
   if (gptW && state.gpt!.steps < s.gptSteps) log(`gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights`);
   if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
   else {
-    const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), asWeights(firstW, firstArch), runtime, 'first stage');
+    const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), vqganWeights(firstW, firstArch), runtime, 'first stage');
     const source = await imageTokenSource({
       set, firstStage: zModel, firstStageId: `sha256:${state.firstStage.sha256}`, cacheDir: join(work, 'tokens'),
       condition: { kind: 'vq', mode: 'edge', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
     });
-    const st0 = state.gpt;
     const fresh = (): Record<string, Float32Array> => initParams('gpt', gptParameters(gptCfg), new TrainRng(33));
-    let run: Run;
-    let resume: Awaited<ReturnType<typeof resumeRun>>['checkpoint'] = null;
-    let init: Record<string, Float32Array>;
-    if (st0 && !st0.done) {
-      // An unfinished run (the first or a continuation): resume it from its newest checkpoint.
-      const r = await resumeRun(st0.runDir);
-      run = r.run;
-      resume = r.checkpoint;
-      const prev = st0.previous?.at(-1);
-      init = !resume && prev ? (await finishedWeights({ ...st0, runDir: prev, done: true }))! : fresh();
-      log(`gpt: resuming ${st0.runDir} from step ${resume?.state.step ?? 0}`);
-    } else {
-      const base = st0?.done ? st0.steps : 0;
-      init = gptW ?? fresh();
-      const steps = s.gptSteps - base;
-      run = await Run.create(runsDir, {
-        name: `${name}-gpt`, totalSteps: steps,
-        config: { kind: 'tessera-starter', name, stage: 'gpt', steps, startStep: base, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue },
-      });
-      state.gpt = {
-        runDir: run.dir, done: false, base, previous: st0?.done ? [...(st0.previous ?? []), st0.runDir] : [],
-        heldOutBefore: st0?.heldOutBefore ?? null, heldOutAfter: null, steps: base, seconds: st0?.seconds ?? 0,
-      };
-      await saveState();
-    }
-    const st = state.gpt!;
-    const base = st.base ?? 0;
-    const steps = s.gptSteps - base;
+    const { run, resume, init, base, steps } = await book.startContinuable('gpt', name, {
+      kind: 'tessera-starter', name, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue,
+    }, s.gptSteps, fresh);
     const ts = Date.now();
     const res = await trainGpt(run, source, {
       gpt: gptCfg, init, steps, batchSize: s.batch, lr: s.gptLr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: s.gptLr / 10,
       seed: 43 + base, checkpointEvery: Math.max(1, Math.min(100, steps)), clipGradNorm: 1, compile,
-    }, { onProgress: progress('gpt'), ...(resume ? { resume: resume.state } : {}) });
+    }, { onProgress: book.progress('gpt'), ...(resume ? { resume } : {}) });
     if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
-    Object.assign(st, { done: true, steps: base + res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
-    await saveState();
+    await book.complete('gpt', { ...res, step: base + res.step }, ts);
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
   }

@@ -23,8 +23,7 @@
  * --cond-lr X, --vq-lr X, --gpt-lr X, --batch N, --threads N, --min-cond-acc X, --stop-after cond|vqgan, --smoke
  * (24 figures, 3 steps per stage, no gate: checks the pipeline end to end in a few minutes).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,23 +32,20 @@ import { writeBundle } from '../../formats/bundle';
 import type { Tensor } from '../../graph/graph';
 import { gptParameters } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
-import { vqganParameters, type VqganConfig } from '../../models/vqgan';
 import { byteToUnit, toPlanar } from '../../sampling/condition-maps';
-import type { PreparedImage } from '../../training/data/crops';
 import { renderPose } from '../../sampling/pose-render';
-import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
+import type { PreparedImage } from '../../training/data/crops';
 import type { JsonValue } from '../../training/data/cache';
 import { ImageSet } from '../../training/data/dataset';
 import type { Keypoints } from '../../training/data/pose';
 import { trainGpt } from '../../training/gpt-trainer';
 import { initParams } from '../../training/init';
-import { formatProgress } from '../../training/progress';
 import { TrainRng } from '../../training/rng';
-import { resumeRun, Run } from '../../training/run';
-import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
-import { starterBundleTensors, vqganShapes } from './train-starter';
+import { runVqganStage, StageBook, starterLog, type StageState } from './starter-stages';
+import { starterBundleTensors, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const FIGURES_NAME = 'starter-figures';
@@ -212,19 +208,7 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
   };
 }
 
-interface StageState {
-  runDir: string;
-  done: boolean;
-  heldOutBefore: number | null;
-  heldOutAfter: number | null;
-  usage?: JsonValue;
-  steps: number;
-  seconds: number;
-  /** Condition stage: stickman reconstruction accuracy on held-out figures. */
-  reconstruction?: JsonValue;
-}
-type StageKey = 'cond' | 'vqgan' | 'gpt';
-type State = Partial<Record<StageKey, StageState>>;
+type State = Partial<Record<'cond' | 'vqgan' | 'gpt', StageState>>;
 
 async function main(): Promise<void> {
   const s = parseFiguresArgs(process.argv.slice(2));
@@ -232,15 +216,12 @@ async function main(): Promise<void> {
   const name = FIGURES_NAME;
   const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
   const dataDir = join(s.cache, `figures-v${FIGURES_RECIPE_VERSION}-s${FIGURES_DATA_SEED}-${FIGURES_IMAGE}`);
-  const runsDir = join(work, 'runs');
-  await mkdir(runsDir, { recursive: true });
-  const statePath = join(work, 'state.json');
-  const state: State = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as State) : {};
-  const saveState = (): Promise<void> => writeFile(statePath, JSON.stringify(state, null, 2) + '\n');
-  const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const book = await StageBook.open<State>(work);
+  const { state } = book;
+  const log = starterLog;
   const compile = { intraOpThreads: s.threads };
   const runtime = { runtime: { intraOpThreads: s.threads } };
-  log(`${name}: data ${dataDir}, runs ${runsDir}, out ${s.out}`);
+  log(`${name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
 
   // ---- data ----
   const ds = await writeFigureDataset({ outDir: dataDir, count: s.figures, seed: FIGURES_DATA_SEED, width: FIGURES_IMAGE, height: FIGURES_IMAGE });
@@ -250,67 +231,14 @@ async function main(): Promise<void> {
   });
   log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped), resize ${s.resize}, crops ${FIGURES_CROP}`);
 
-  const startOrResume = async (key: StageKey, config: Record<string, JsonValue>, steps: number): Promise<{ run: Run; resume?: TrainingState }> => {
-    const st = state[key];
-    if (st && !st.done) {
-      const r = await resumeRun(st.runDir);
-      log(`${key}: resuming ${st.runDir} from step ${r.checkpoint?.state.step ?? 0}`);
-      return r.checkpoint ? { run: r.run, resume: r.checkpoint.state } : { run: r.run };
-    }
-    const run = await Run.create(runsDir, { name: `${name}-${key}`, config, totalSteps: steps });
-    state[key] = { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 };
-    await saveState();
-    return { run };
-  };
-  const finished = async (key: StageKey): Promise<Record<string, Float32Array> | null> => {
-    const st = state[key];
-    if (!st?.done) return null;
-    const ck = await loadLatestCheckpoint(join(st.runDir, 'checkpoints'));
-    if (!ck) throw new Error(`${st.runDir} is marked done but has no readable checkpoint; delete ${statePath} to retrain.`);
-    const out: Record<string, Float32Array> = {};
-    for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
-    return out;
-  };
-  let last = 0;
-  const progress = (key: string) => (p: Parameters<typeof formatProgress>[0]): void => {
-    if (Date.now() - last > 20000 || p.step === p.totalSteps) {
-      last = Date.now();
-      log(`${key} ${formatProgress(p)}`);
-    }
-  };
-  const trainVq = async (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> => {
-    const done = await finished(key);
-    if (done) {
-      log(`${key}: finished earlier (${state[key]!.runDir})`);
-      return done;
-    }
-    const cfg: VqganConfig = vqganConfigFromArchitecture(arch);
-    const init = initParams('vqgan', vqganParameters(cfg), new TrainRng(key === 'cond' ? 51 : 52), { nEmbed: arch.n_embed });
-    const ts = Date.now();
-    const { run, resume } = await startOrResume(key, { kind: 'tessera-starter', name, stage: key, steps, batch: s.batch, lr, resize: s.resize, architecture: arch as unknown as JsonValue }, steps);
-    const res = await trainVqgan(run, source, {
-      vqgan: cfg, disc: null, init, steps, batchSize: s.batch, lr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: lr / 10,
-      discStart: steps + 1, seed: key === 'cond' ? 61 : 62, checkpointEvery: Math.max(1, Math.min(100, steps)), evalEvery: 0,
-      sampleEvery: key === 'vqgan' ? Math.max(1, Math.min(250, steps)) : 0, restartDeadCodes: true, compile, ...(perceptual ? { perceptual } : {}),
-    }, { onProgress: progress(key), ...(resume ? { resume } : {}) });
-    if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);
-    const st = state[key]!;
-    Object.assign(st, {
-      done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
-      usage: res.usage as unknown as JsonValue, seconds: st.seconds + (Date.now() - ts) / 1000,
+  const trainVq = (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> =>
+    runVqganStage(book, key, name, {
+      arch, steps, source, lr, batch: s.batch, initSeed: key === 'cond' ? 51 : 52, seed: key === 'cond' ? 61 : 62, compile,
+      config: { name, resize: s.resize }, samples: key === 'vqgan', ...(perceptual ? { perceptual } : {}),
     });
-    await saveState();
-    log(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
-    return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
-  };
-  const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
-    const shapes = vqganShapes(arch);
-    return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
-  };
-
   // ---- stage 1: condition VQGAN on stickman planes, with the reconstruction gate ----
   const condW = await trainVq('cond', FIGURES_COND_STAGE, s.condSteps, poseSource(set), s.condLr, poseWeightedL1);
-  const cModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_COND_STAGE), asWeights(condW, FIGURES_COND_STAGE), runtime, 'condition stage');
+  const cModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_COND_STAGE), vqganWeights(condW, FIGURES_COND_STAGE), runtime, 'condition stage');
   if (!state.cond!.reconstruction) {
     let limb = 0, limbPixels = 0, background = 0, n = 0;
     for (const img of set.heldOut.slice(0, 40)) {
@@ -326,13 +254,13 @@ async function main(): Promise<void> {
       n++;
     }
     state.cond!.reconstruction = { figures: n, limb: limbPixels ? limb / limbPixels : 0, background: n ? background / n : 0, tolerance: 0.25 };
-    await saveState();
+    await book.save();
   }
   const rec = state.cond!.reconstruction as { limb: number; background: number; figures: number };
   log(`cond: stickman reconstruction: limb pixels ${(100 * rec.limb).toFixed(1)} % right, background ${(100 * rec.background).toFixed(1)} % (${rec.figures} held-out figures)`);
   if (rec.limb < s.minCondAcc) {
     throw new Error(`cond: stickman limb accuracy ${(100 * rec.limb).toFixed(1)} % is below --min-cond-acc ${s.minCondAcc}: the transformer would learn to ignore such codes. ` +
-      `Train the condition stage longer (delete the cond entry of ${statePath} and rerun with a larger --cond-steps).`);
+      `Train the condition stage longer (delete the cond entry of ${book.statePath} and rerun with a larger --cond-steps).`);
   }
   if (s.stopAfter === 'cond') return log('stopped after the condition stage (--stop-after cond); rerun without it to continue.');
 
@@ -342,10 +270,10 @@ async function main(): Promise<void> {
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
   const gptCfg = gptConfigFromArchitecture(FIGURES_GPT);
-  let gptW = await finished('gpt');
+  let gptW = await book.finishedWeights('gpt');
   if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
   else {
-    const zModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_FIRST_STAGE), asWeights(firstW, FIGURES_FIRST_STAGE), runtime, 'first stage');
+    const zModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_FIRST_STAGE), vqganWeights(firstW, FIGURES_FIRST_STAGE), runtime, 'first stage');
     // Tokens as generation sees them: each resized figure and its stickman encoded whole, 8×8 windows of the
     // grids (scene-token-source.ts: separately encoded crops get other codes under GroupNorm).
     const source = await gridTokenSource({
@@ -354,16 +282,14 @@ async function main(): Promise<void> {
       cacheFile: join(work, `figure-tokens-${s.resize}.json`), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${s.resize}`, log,
     });
     const ts = Date.now();
-    const { run, resume } = await startOrResume('gpt', { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: FIGURES_GPT as unknown as JsonValue }, s.gptSteps);
+    const { run, resume } = await book.startOrResume('gpt', name, { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: FIGURES_GPT as unknown as JsonValue }, s.gptSteps);
     const res = await trainGpt(run, source, {
       gpt: gptCfg, init: initParams('gpt', gptParameters(gptCfg), new TrainRng(53)), steps: s.gptSteps, batchSize: s.batch, lr: s.gptLr,
       warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: s.gptLr / 10, seed: 63, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)),
       clipGradNorm: 1, compile,
-    }, { onProgress: progress('gpt'), ...(resume ? { resume } : {}) });
+    }, { onProgress: book.progress('gpt'), ...(resume ? { resume } : {}) });
     if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
-    const st = state.gpt!;
-    Object.assign(st, { done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
-    await saveState();
+    await book.complete('gpt', res, ts);
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
   }

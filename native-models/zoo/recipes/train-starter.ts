@@ -25,8 +25,7 @@
  * at the class-prior level (≈ 2 nats) until the cosine schedule had brought the rate below ≈ 1e-3 (DATA.md), so the
  * default is 5e-4 with a longer schedule.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,20 +34,18 @@ import { writeBundle } from '../../formats/bundle';
 import type { TensorSource } from '../../formats/safetensors';
 import { gptParameters, type GptConfig } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
-import { vqganParameters, type VqganConfig } from '../../models/vqgan';
-import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
+import { vqganParameters } from '../../models/vqgan';
 import type { JsonValue } from '../../training/data/cache';
 import { oneHot } from '../../training/data/crops';
 import { ImageSet } from '../../training/data/dataset';
 import { trainGpt } from '../../training/gpt-trainer';
 import { initParams } from '../../training/init';
 import type { Tensor } from '../../graph/graph';
-import { formatProgress } from '../../training/progress';
 import { TrainRng } from '../../training/rng';
-import { resumeRun, Run } from '../../training/run';
-import { imageSetSource, trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { sceneTokenSource } from './scene-token-source';
+import { runVqganStage, StageBook, starterLog, type StageState } from './starter-stages';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -206,6 +203,12 @@ export function toFloat16Bytes(v: Float32Array): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** A stage's float32 weights with their shapes, as VqganModel takes them (names outside the VQGAN dropped). */
+export function vqganWeights(w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> {
+  const shapes = vqganShapes(arch);
+  return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
+}
+
 /** Parameter shapes of a VQGAN architecture, by state_dict name (without prefix). */
 export function vqganShapes(arch: VqganArchitecture): Map<string, number[]> {
   return new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, [...p.shape]]));
@@ -234,15 +237,6 @@ export function starterBundleTensors(
   return tensors;
 }
 
-interface StageState {
-  runDir: string;
-  done: boolean;
-  heldOutBefore: number | null;
-  heldOutAfter: number | null;
-  usage?: JsonValue;
-  steps: number;
-  seconds: number;
-}
 type State = Partial<Record<'cond' | 'vqgan' | 'gpt', StageState>>;
 
 async function main(): Promise<void> {
@@ -250,14 +244,11 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const work = join(s.cache, s.smoke ? `${s.name}-smoke` : s.name);
   const dataDir = join(s.cache, `landscapes-v${LANDSCAPE_RECIPE_VERSION}-s${STARTER_DATA_SEED}-${STARTER_SCENE}`);
-  const runsDir = join(work, 'runs');
-  await mkdir(runsDir, { recursive: true });
-  const statePath = join(work, 'state.json');
-  const state: State = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as State) : {};
-  const saveState = (): Promise<void> => writeFile(statePath, JSON.stringify(state, null, 2) + '\n');
-  const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const book = await StageBook.open<State>(work);
+  const { state } = book;
+  const log = starterLog;
   const compile = { intraOpThreads: s.threads };
-  log(`${s.name}: data ${dataDir}, runs ${runsDir}, out ${s.out}`);
+  log(`${s.name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
 
   // ---- data ----
   const ds = await writeLandscapeDataset({ outDir: dataDir, count: s.scenes, seed: STARTER_DATA_SEED, width: STARTER_SCENE, height: STARTER_SCENE });
@@ -266,60 +257,11 @@ async function main(): Promise<void> {
   log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped)`);
   const nClasses = LANDSCAPE_CLASSES.length;
 
-  const startOrResume = async (key: 'cond' | 'vqgan' | 'gpt', config: Record<string, JsonValue>, steps: number): Promise<{ run: Run; resume?: TrainingState }> => {
-    const st = state[key];
-    if (st && !st.done) {
-      const r = await resumeRun(st.runDir);
-      log(`${key}: resuming ${st.runDir} from step ${r.checkpoint?.state.step ?? 0}`);
-      return r.checkpoint ? { run: r.run, resume: r.checkpoint.state } : { run: r.run };
-    }
-    const run = await Run.create(runsDir, { name: `${s.name}-${key}`, config, totalSteps: steps });
-    state[key] = { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 };
-    await saveState();
-    return { run };
-  };
-  const finished = async (key: 'cond' | 'vqgan' | 'gpt'): Promise<Record<string, Float32Array> | null> => {
-    const st = state[key];
-    if (!st?.done) return null;
-    const ck = await loadLatestCheckpoint(join(st.runDir, 'checkpoints'));
-    if (!ck) throw new Error(`${st.runDir} is marked done but has no readable checkpoint; delete ${statePath} to retrain.`);
-    const out: Record<string, Float32Array> = {};
-    for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) out[n] = t.data;
-    return out;
-  };
-  let last = 0;
-  const progress = (key: string) => (p: Parameters<typeof formatProgress>[0]): void => {
-    if (Date.now() - last > 20000 || p.step === p.totalSteps) {
-      last = Date.now();
-      log(`${key} ${formatProgress(p)}`);
-    }
-  };
-
-  const trainVq = async (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> => {
-    const done = await finished(key);
-    if (done) {
-      log(`${key}: finished earlier (${state[key]!.runDir})`);
-      return done;
-    }
-    const cfg: VqganConfig = vqganConfigFromArchitecture(arch);
-    const init = initParams('vqgan', vqganParameters(cfg), new TrainRng(key === 'cond' ? 11 : 12), { nEmbed: arch.n_embed });
-    const ts = Date.now();
-    const { run, resume } = await startOrResume(key, { kind: 'tessera-starter', name: s.name, stage: key, steps, batch: s.batch, lr, architecture: arch as unknown as JsonValue }, steps);
-    const res = await trainVqgan(run, source, {
-      vqgan: cfg, disc: null, init, steps, batchSize: s.batch, lr, warmupSteps: Math.min(100, Math.floor(steps / 10)), minLr: lr / 10,
-      discStart: steps + 1, seed: key === 'cond' ? 21 : 22, checkpointEvery: Math.max(1, Math.min(100, steps)), evalEvery: 0,
-      sampleEvery: key === 'vqgan' ? Math.max(1, Math.min(250, steps)) : 0, restartDeadCodes: true, compile, ...(perceptual ? { perceptual } : {}),
-    }, { onProgress: progress(key), ...(resume ? { resume } : {}) });
-    if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);
-    const st = state[key]!;
-    Object.assign(st, {
-      done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
-      usage: res.usage as unknown as JsonValue, seconds: st.seconds + (Date.now() - ts) / 1000,
+  const trainVq = (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> =>
+    runVqganStage(book, key, s.name, {
+      arch, steps, source, lr, batch: s.batch, initSeed: key === 'cond' ? 11 : 12, seed: key === 'cond' ? 21 : 22, compile,
+      config: { name: s.name }, samples: key === 'vqgan', ...(perceptual ? { perceptual } : {}),
     });
-    await saveState();
-    log(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
-    return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
-  };
 
   // ---- stage 1: condition VQGAN; stage 2: first stage ----
   const condW = await trainVq('cond', LANDSCAPES_COND_STAGE, s.condSteps, labelSource(set, nClasses), s.condLr, oneHotCrossEntropy);
@@ -328,16 +270,12 @@ async function main(): Promise<void> {
   if (s.stopAfter === 'vqgan') return log(`stopped after the first stage (--stop-after vqgan); rerun without it to continue.`);
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
-  const asWeights = (w: Record<string, Float32Array>, arch: VqganArchitecture): Map<string, { shape: number[]; data: Float32Array }> => {
-    const shapes = vqganShapes(arch);
-    return new Map(Object.entries(w).filter(([n]) => shapes.has(n)).map(([n, d]) => [n, { shape: shapes.get(n)!, data: d }]));
-  };
   const gptCfg = gptConfigFromArchitecture(LANDSCAPES_GPT);
-  let gptW = await finished('gpt');
+  let gptW = await book.finishedWeights('gpt');
   if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
   else {
-    const zModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_FIRST_STAGE), asWeights(firstW, LANDSCAPES_FIRST_STAGE), { runtime: { intraOpThreads: s.threads } }, 'first stage');
-    const cModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_COND_STAGE), asWeights(condW, LANDSCAPES_COND_STAGE), { runtime: { intraOpThreads: s.threads } }, 'condition stage');
+    const zModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_FIRST_STAGE), vqganWeights(firstW, LANDSCAPES_FIRST_STAGE), { runtime: { intraOpThreads: s.threads } }, 'first stage');
+    const cModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_COND_STAGE), vqganWeights(condW, LANDSCAPES_COND_STAGE), { runtime: { intraOpThreads: s.threads } }, 'condition stage');
     // Tokens as generation sees them: whole scenes (and quadrants) encoded at once, 8×8 windows of the grids
     // (scene-token-source.ts: separately encoded 64×64 crops get other codes under GroupNorm).
     const source = await sceneTokenSource({
@@ -348,15 +286,13 @@ async function main(): Promise<void> {
     const init = initParams('gpt', gptParameters(gptCfg), new TrainRng(13));
     const lr = s.gptLr;
     const ts = Date.now();
-    const { run, resume } = await startOrResume('gpt', { kind: 'tessera-starter', name: s.name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr, architecture: LANDSCAPES_GPT as unknown as JsonValue }, s.gptSteps);
+    const { run, resume } = await book.startOrResume('gpt', s.name, { kind: 'tessera-starter', name: s.name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr, architecture: LANDSCAPES_GPT as unknown as JsonValue }, s.gptSteps);
     const res = await trainGpt(run, source, {
       gpt: gptCfg, init, steps: s.gptSteps, batchSize: s.batch, lr, warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: lr / 10,
       seed: 23, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)), clipGradNorm: 1, compile,
-    }, { onProgress: progress('gpt'), ...(resume ? { resume } : {}) });
+    }, { onProgress: book.progress('gpt'), ...(resume ? { resume } : {}) });
     if (res.stopped) throw new Error('gpt: stopped; rerun the command to resume.');
-    const st = state.gpt!;
-    Object.assign(st, { done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter, seconds: st.seconds + (Date.now() - ts) / 1000 });
-    await saveState();
+    await book.complete('gpt', res, ts);
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
   }

@@ -1,0 +1,199 @@
+/**
+ * The stage bookkeeping the starter recipes share: `<work>/state.json` records each stage's run folder and
+ * whether it finished, so rerunning a recipe resumes an interrupted stage from its last checkpoint and skips
+ * finished ones (their weights come from the run's last checkpoint). Also the throttled progress log and the
+ * VQGAN stage runner of starter-landscapes and starter-figures (no discriminator, dead-code restarts).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { VqganArchitecture } from '../../formats/bundle';
+import type { Tensor } from '../../graph/graph';
+import { vqganConfigFromArchitecture } from '../../models/load';
+import { vqganParameters } from '../../models/vqgan';
+import type { CompileOptions } from '../../runtime/program';
+import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
+import type { JsonValue } from '../../training/data/cache';
+import { initParams } from '../../training/init';
+import { formatProgress, type TrainProgress } from '../../training/progress';
+import { TrainRng } from '../../training/rng';
+import { resumeRun, Run } from '../../training/run';
+import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+
+export interface StageState {
+  runDir: string;
+  done: boolean;
+  heldOutBefore: number | null;
+  heldOutAfter: number | null;
+  usage?: JsonValue;
+  steps: number;
+  seconds: number;
+  /** Earlier finished runs this stage continued from (oldest first), and the steps they trained. */
+  previous?: string[];
+  base?: number;
+  /** Condition stages: a reconstruction measure of held-out conditions. */
+  reconstruction?: JsonValue;
+}
+
+/** Keys of a state object whose entries are stages. */
+export type StageKey<S> = { [K in keyof S]-?: NonNullable<S[K]> extends StageState ? K : never }[keyof S] & string;
+
+/** `[HH:MM:SS] line` on stdout. */
+export function starterLog(line: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+}
+
+/** The float32 parameters of a run's last checkpoint, without the loss's own (`loss.*`); null if it has none. */
+export async function checkpointWeights(runDir: string): Promise<{ weights: Record<string, Float32Array>; step: number } | null> {
+  const ck = await loadLatestCheckpoint(join(runDir, 'checkpoints'));
+  if (!ck) return null;
+  const weights: Record<string, Float32Array> = {};
+  for (const [n, t] of Object.entries(ck.state.params)) if (t.data instanceof Float32Array && !n.startsWith('loss.')) weights[n] = t.data;
+  return { weights, step: ck.state.step };
+}
+
+export class StageBook<S extends object> {
+  private lastProgress = 0;
+
+  private constructor(readonly work: string, readonly statePath: string, readonly state: S, private readonly log: (line: string) => void) {}
+
+  /** Opens (or starts) `<work>/state.json`; run folders go to `<work>/runs`. */
+  static async open<S extends object>(work: string, log: (line: string) => void = starterLog): Promise<StageBook<S>> {
+    await mkdir(join(work, 'runs'), { recursive: true });
+    const statePath = join(work, 'state.json');
+    const state = existsSync(statePath) ? (JSON.parse(await readFile(statePath, 'utf8')) as S) : ({} as S);
+    return new StageBook(work, statePath, state, log);
+  }
+
+  get runsDir(): string {
+    return join(this.work, 'runs');
+  }
+
+  save(): Promise<void> {
+    return writeFile(this.statePath, JSON.stringify(this.state, null, 2) + '\n');
+  }
+
+  stage<K extends StageKey<S>>(key: K): StageState | undefined {
+    return this.state[key] as StageState | undefined;
+  }
+
+  private setStage<K extends StageKey<S>>(key: K, st: StageState): void {
+    (this.state as Record<string, unknown>)[key] = st;
+  }
+
+  /** Resumes the stage's unfinished run, or creates a new one named `<runName>-<key>` and records it. */
+  async startOrResume<K extends StageKey<S>>(key: K, runName: string, config: Record<string, JsonValue>, steps: number): Promise<{ run: Run; resume?: TrainingState }> {
+    const st = this.stage(key);
+    if (st && !st.done) {
+      const r = await resumeRun(st.runDir);
+      this.log(`${key}: resuming ${st.runDir} from step ${r.checkpoint?.state.step ?? 0}`);
+      return r.checkpoint ? { run: r.run, resume: r.checkpoint.state } : { run: r.run };
+    }
+    const run = await Run.create(this.runsDir, { name: `${runName}-${key}`, config, totalSteps: steps });
+    this.setStage(key, { runDir: run.dir, done: false, heldOutBefore: null, heldOutAfter: null, steps: 0, seconds: 0 });
+    await this.save();
+    return { run };
+  }
+
+  /**
+   * Like startOrResume, for stages that can be continued to a larger step count (starter-landscapes-edges): an
+   * unfinished run resumes (from its checkpoint, or from the weights of the finished run it continues); a
+   * finished stage with fewer than `target` steps goes on in a new run from its weights, recorded in `previous`,
+   * with `base` = the steps already trained. The trainer then runs `steps` = target − base more.
+   */
+  async startContinuable<K extends StageKey<S>>(key: K, runName: string, config: Record<string, JsonValue>, target: number, fresh: () => Record<string, Float32Array>): Promise<{ run: Run; resume?: TrainingState; init: Record<string, Float32Array>; base: number; steps: number }> {
+    const st0 = this.stage(key);
+    if (st0 && !st0.done) {
+      const r = await resumeRun(st0.runDir);
+      const prev = st0.previous?.at(-1);
+      const init = !r.checkpoint && prev ? (await this.weightsOf(prev)) : fresh();
+      this.log(`${key}: resuming ${st0.runDir} from step ${r.checkpoint?.state.step ?? 0}`);
+      const base = st0.base ?? 0;
+      return { run: r.run, ...(r.checkpoint ? { resume: r.checkpoint.state } : {}), init, base, steps: target - base };
+    }
+    const base = st0?.done ? st0.steps : 0;
+    const init = (st0?.done ? await this.weightsOf(st0.runDir) : null) ?? fresh();
+    const steps = target - base;
+    const run = await Run.create(this.runsDir, { name: `${runName}-${key}`, totalSteps: steps, config: { ...config, stage: key, steps, startStep: base } });
+    this.setStage(key, {
+      runDir: run.dir, done: false, base, previous: st0?.done ? [...(st0.previous ?? []), st0.runDir] : [],
+      heldOutBefore: st0?.heldOutBefore ?? null, heldOutAfter: null, steps: base, seconds: st0?.seconds ?? 0,
+    });
+    await this.save();
+    return { run, init, base, steps };
+  }
+
+  private async weightsOf(runDir: string): Promise<Record<string, Float32Array>> {
+    const ck = await checkpointWeights(runDir);
+    if (!ck) throw new Error(`${runDir} is recorded as finished but has no readable checkpoint; delete ${this.statePath} to retrain.`);
+    return ck.weights;
+  }
+
+  /** The weights of a finished stage (its run's last checkpoint); null while it is not finished. */
+  async finishedWeights<K extends StageKey<S>>(key: K): Promise<Record<string, Float32Array> | null> {
+    const st = this.stage(key);
+    return st?.done ? this.weightsOf(st.runDir) : null;
+  }
+
+  /** Marks a stage finished with its trainer's result; `startedAt` (ms) adds this invocation's time. */
+  async complete<K extends StageKey<S>>(key: K, res: { step: number; heldOutBefore: number | null; heldOutAfter: number | null; usage?: unknown }, startedAt: number): Promise<void> {
+    const st = this.stage(key);
+    if (!st) throw new Error(`stage ${key} was never started.`);
+    Object.assign(st, {
+      done: true, steps: res.step, heldOutBefore: st.heldOutBefore ?? res.heldOutBefore, heldOutAfter: res.heldOutAfter,
+      ...(res.usage !== undefined ? { usage: res.usage as JsonValue } : {}), seconds: st.seconds + (Date.now() - startedAt) / 1000,
+    });
+    await this.save();
+  }
+
+  /** A trainer progress callback that logs at most every 20 s (and the last step). */
+  progress(key: string): (p: TrainProgress) => void {
+    return (p) => {
+      if (Date.now() - this.lastProgress > 20000 || p.step === p.totalSteps) {
+        this.lastProgress = Date.now();
+        this.log(`${key} ${formatProgress(p)}`);
+      }
+    };
+  }
+}
+
+export interface StarterVqganStage {
+  arch: VqganArchitecture;
+  steps: number;
+  source: ImageSource;
+  lr: number;
+  batch: number;
+  /** Seeds of the initial weights and of the trainer's batches. */
+  initSeed: number;
+  seed: number;
+  compile: CompileOptions;
+  /** Recorded in the run's config.json besides the stage, steps, batch, lr and architecture. */
+  config: Record<string, JsonValue>;
+  /** Sample grids every 250 steps (first stages). */
+  samples: boolean;
+  perceptual?: (x: Tensor, xrec: Tensor) => Tensor;
+}
+
+/** Trains (or resumes, or reads back) one VQGAN stage of a starter: L1 (+ `perceptual`), no discriminator. */
+export async function runVqganStage<S extends object>(book: StageBook<S>, key: StageKey<S>, runName: string, o: StarterVqganStage): Promise<Record<string, Float32Array>> {
+  const done = await book.finishedWeights(key);
+  if (done) {
+    starterLog(`${key}: finished earlier (${book.stage(key)!.runDir})`);
+    return done;
+  }
+  const cfg = vqganConfigFromArchitecture(o.arch);
+  const init = initParams('vqgan', vqganParameters(cfg), new TrainRng(o.initSeed), { nEmbed: o.arch.n_embed });
+  const ts = Date.now();
+  const { run, resume } = await book.startOrResume(key, runName, {
+    kind: 'tessera-starter', ...o.config, stage: key, steps: o.steps, batch: o.batch, lr: o.lr, architecture: o.arch as unknown as JsonValue,
+  }, o.steps);
+  const res = await trainVqgan(run, o.source, {
+    vqgan: cfg, disc: null, init, steps: o.steps, batchSize: o.batch, lr: o.lr, warmupSteps: Math.min(100, Math.floor(o.steps / 10)), minLr: o.lr / 10,
+    discStart: o.steps + 1, seed: o.seed, checkpointEvery: Math.max(1, Math.min(100, o.steps)), evalEvery: 0,
+    sampleEvery: o.samples ? Math.max(1, Math.min(250, o.steps)) : 0, restartDeadCodes: true, compile: o.compile, ...(o.perceptual ? { perceptual: o.perceptual } : {}),
+  }, { onProgress: book.progress(key), ...(resume ? { resume } : {}) });
+  if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);
+  await book.complete(key, { step: res.step, heldOutBefore: res.heldOutBefore, heldOutAfter: res.heldOutAfter, usage: res.usage }, ts);
+  starterLog(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
+  return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
+}
