@@ -6,8 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { VqganArchitecture } from '../../formats/bundle';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeBundle, type BundleManifest, type ManifestDraft, type VqganArchitecture } from '../../formats/bundle';
+import type { TensorSource } from '../../formats/safetensors';
 import type { Tensor } from '../../graph/graph';
 import { vqganConfigFromArchitecture } from '../../models/load';
 import { vqganParameters } from '../../models/vqgan';
@@ -196,4 +198,21 @@ export async function runVqganStage<S extends object>(book: StageBook<S>, key: S
   await book.complete(key, { step: res.step, heldOutBefore: res.heldOutBefore, heldOutAfter: res.heldOutAfter, usage: res.usage }, ts);
   starterLog(`${key}: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; usage ${JSON.stringify(res.usage)}`);
   return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
+}
+
+/** Writes the finished bundle to `out`, and `<work>/summary.json` (settings, stages, time, weights); logs the result. */
+export async function writeStarterBundle<S extends object>(book: StageBook<S>, out: string, draft: ManifestDraft, tensors: readonly TensorSource[], settings: object, startedAt: number): Promise<BundleManifest> {
+  const m = await writeBundle(out, draft, tensors);
+  await writeFile(join(book.work, 'summary.json'), JSON.stringify({ settings, state: book.state, totalSeconds: (Date.now() - startedAt) / 1000, weights: m.weights }, null, 2) + '\n');
+  starterLog(`wrote ${out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - startedAt) / 60000).toFixed(1)} min`);
+  return m;
+}
+
+/** Runs a recipe's main() when its module is the script node was started with (`import.meta.url`); errors exit 1. */
+export function runIfMain(moduleUrl: string, main: () => Promise<void>): void {
+  if (!process.argv[1] || resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+    process.exit(1);
+  });
 }

@@ -26,12 +26,12 @@
  * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --smoke.
  */
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import { readBundle, writeBundle } from '../../formats/bundle';
+import { readBundle } from '../../formats/bundle';
 import { bytesToFloat32 } from '../../formats/dtype';
 import { openSafetensors, writeSafetensors, type TensorSource } from '../../formats/safetensors';
 import type { Tensor } from '../../graph/graph';
@@ -48,7 +48,7 @@ import { imageTokenSource } from '../../training/token-source';
 import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { checkpointWeights, StageBook, starterLog, type StageState } from './starter-stages';
+import { checkpointWeights, runIfMain, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -354,18 +354,11 @@ async function main(): Promise<void> {
       ],
     },
   };
-  const m = await writeBundle(s.out, draft, tensors);
-  await writeFile(join(work, 'summary.json'), JSON.stringify({ settings: s, state, totalSeconds: (Date.now() - t0) / 1000, weights: m.weights }, null, 2) + '\n');
-  log(`wrote ${s.out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+  await writeStarterBundle(book, s.out, draft, tensors, s, t0);
 }
 
 export async function runEdgesRecipe(): Promise<void> {
   await main();
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -23,12 +23,10 @@
  * --cond-lr X, --vq-lr X, --gpt-lr X, --batch N, --threads N, --min-cond-acc X, --stop-after cond|vqgan, --smoke
  * (24 figures, 3 steps per stage, no gate: checks the pipeline end to end in a few minutes).
  */
-import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import { writeBundle } from '../../formats/bundle';
 import type { Tensor } from '../../graph/graph';
 import { gptParameters } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
@@ -44,7 +42,7 @@ import { TrainRng } from '../../training/rng';
 import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
-import { runVqganStage, StageBook, starterLog, type StageState } from './starter-stages';
+import { runIfMain, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -322,18 +320,11 @@ async function main(): Promise<void> {
       ],
     },
   };
-  const m = await writeBundle(s.out, draft, tensors);
-  await writeFile(join(work, 'summary.json'), JSON.stringify({ settings: s, state, totalSeconds: (Date.now() - t0) / 1000, weights: m.weights }, null, 2) + '\n');
-  log(`wrote ${s.out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+  await writeStarterBundle(book, s.out, draft, tensors, s, t0);
 }
 
 export async function runFiguresRecipe(): Promise<void> {
   await main();
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

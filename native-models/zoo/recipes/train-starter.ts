@@ -25,12 +25,10 @@
  * at the class-prior level (≈ 2 nats) until the cosine schedule had brought the rate below ≈ 1e-3 (DATA.md), so the
  * default is 5e-4 with a longer schedule.
  */
-import { writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import { writeBundle } from '../../formats/bundle';
 import type { TensorSource } from '../../formats/safetensors';
 import { gptParameters, type GptConfig } from '../../models/gpt';
 import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
@@ -45,7 +43,7 @@ import { TrainRng } from '../../training/rng';
 import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { sceneTokenSource } from './scene-token-source';
-import { runVqganStage, StageBook, starterLog, type StageState } from './starter-stages';
+import { runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -322,9 +320,7 @@ async function main(): Promise<void> {
       ],
     },
   };
-  const m = await writeBundle(s.out, draft, tensors);
-  await writeFile(join(work, 'summary.json'), JSON.stringify({ settings: s, state, totalSeconds: (Date.now() - t0) / 1000, weights: m.weights }, null, 2) + '\n');
-  log(`wrote ${s.out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+  await writeStarterBundle(book, s.out, draft, tensors, s, t0);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
