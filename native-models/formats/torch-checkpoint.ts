@@ -214,6 +214,24 @@ function toCheckpointError(path: string, e: unknown): unknown {
   return e;
 }
 
+/**
+ * Splits a state_dict's entries into tensors (`isTensor`, then made by `make`) and skipped entries with the
+ * reason: not a tensor, or what `skip` says about the name. Shared by the zip and the legacy readers.
+ */
+export function partitionStateDict<R>(
+  sd: PyDict, isTensor: (v: PickleValue) => v is R & PickleValue, skip: (name: string) => string | null, make: (name: string, v: R) => TorchTensorInfo,
+): { tensors: Map<string, TorchTensorInfo>; skipped: Array<{ name: string; reason: string }> } {
+  const tensors = new Map<string, TorchTensorInfo>();
+  const skipped: Array<{ name: string; reason: string }> = [];
+  for (const [k, v] of sd.entries()) {
+    const name = typeof k === 'string' ? k : describe(k);
+    const reason = !isTensor(v) ? `not a tensor (${describe(v)})` : skip(name);
+    if (reason) skipped.push({ name, reason });
+    else tensors.set(name, make(name, v as R));
+  }
+  return { tensors, skipped };
+}
+
 function findStateDict(root: PickleValue, path: string): PyDict {
   const isTensorDict = (d: PyDict): boolean => {
     let tensors = 0;
@@ -277,22 +295,8 @@ export async function openTorchCheckpoint(path: string, options: OpenCheckpointO
     }
     const root = unpickle(await zip.readEntry(pkls[0]), { reconstructors: TORCH_RECONSTRUCTORS, persistentLoad });
     const sd = findStateDict(root, path);
-    const skip = options.skip ?? defaultSkipReason;
-    const tensors = new Map<string, TorchTensorInfo>();
-    const skipped: Array<{ name: string; reason: string }> = [];
-    for (const [k, v] of sd.entries()) {
-      const name = typeof k === 'string' ? k : describe(k);
-      if (!(v instanceof TensorRef)) {
-        skipped.push({ name, reason: `not a tensor (${describe(v)})` });
-        continue;
-      }
-      const reason = skip(name);
-      if (reason) {
-        skipped.push({ name, reason });
-        continue;
-      }
-      tensors.set(name, makeTensorInfo(zip, path, prefix, name, v));
-    }
+    const { tensors, skipped } = partitionStateDict(sd, (v): v is TensorRef => v instanceof TensorRef, options.skip ?? defaultSkipReason,
+      (name, v) => makeTensorInfo(zip, path, prefix, name, v));
     const topLevelKeys = root instanceof PyDict ? root.keys().filter((k): k is string => typeof k === 'string') : [];
     const gs = root instanceof PyDict ? root.get('global_step') : undefined;
     return {

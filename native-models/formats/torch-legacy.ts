@@ -12,7 +12,7 @@
 // format for model imports.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { CheckpointFormatError, defaultSkipReason, type OpenCheckpointOptions, type TorchCheckpoint, type TorchTensorInfo } from './torch-checkpoint';
+import { CheckpointFormatError, defaultSkipReason, partitionStateDict, type OpenCheckpointOptions, type TorchCheckpoint, type TorchTensorInfo } from './torch-checkpoint';
 import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError, describe, unpickle } from './pickle-vm';
 import type { PickleExtension, PickleValue, Reconstructor } from './pickle-vm';
 import { DTYPE_BYTES, TORCH_STORAGE_DTYPE, numel } from './dtype';
@@ -185,24 +185,11 @@ export async function openLegacyTorchCheckpoint(path: string, options: OpenCheck
     if (cur > size) throw new CheckpointFormatError('truncated', `${path}: the storages need ${cur} bytes but the file has ${size}`);
 
     const sd = stateDictOf(head.root, path);
-    const skip = options.skip ?? defaultSkipReason;
-    const tensors = new Map<string, TorchTensorInfo>();
-    const skipped: Array<{ name: string; reason: string }> = [];
-    for (const [k, v] of sd.entries()) {
-      const name = typeof k === 'string' ? k : describe(k);
-      if (!(v instanceof LegacyTensor)) {
-        skipped.push({ name, reason: `not a tensor (${describe(v)})` });
-        continue;
-      }
-      const reason = skip(name);
-      if (reason) {
-        skipped.push({ name, reason });
-        continue;
-      }
+    const { tensors, skipped } = partitionStateDict(sd, (v): v is LegacyTensor => v instanceof LegacyTensor, options.skip ?? defaultSkipReason, (name, v) => {
       const base = offsets.get(v.storage.key);
       if (base === undefined) throw new CheckpointFormatError('corrupt', `${path}: tensor "${name}" uses storage ${v.storage.key}, which has no data`);
-      tensors.set(name, tensorInfo(fh, path, name, v, base, head.roots.get(v.storage.key)!.numel));
-    }
+      return tensorInfo(fh, path, name, v, base, head.roots.get(v.storage.key)!.numel);
+    });
     const gs = head.root instanceof PyDict ? head.root.get('global_step') : undefined;
     const handle = fh;
     return {
