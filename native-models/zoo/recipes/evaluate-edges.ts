@@ -22,7 +22,7 @@ import { loadBundle } from '../../models/load';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate } from '../../sampling/generate';
-import { writeContactSheet } from './contact-sheet';
+import { arg, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
 import { canny, rgbToGrey } from '../../training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { generateLandscape, sceneSeed } from './landscapes';
@@ -51,11 +51,6 @@ function crop(src: Uint8Array, w: number, ch: number, x0: number, y0: number, cw
   const out = new Uint8Array(cw * chh * ch);
   for (let y = 0; y < chh; y++) out.set(src.subarray(((y0 + y) * w + x0) * ch, ((y0 + y) * w + x0 + cw) * ch), y * cw * ch);
   return out;
-}
-
-function arg(argv: readonly string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 const maskToGreyImage = (mask: Uint8Array, width: number, height: number): { kind: 'image'; width: number; height: number; channels: number; data: Uint8Array } => ({
@@ -119,15 +114,7 @@ async function main(): Promise<void> {
 
   // ---- first-stage reconstructions of the real crops ----
   const recEdges: Uint8Array[] = [];
-  for (const it of items) {
-    const img = new Float32Array(3 * size * size); // [1, 3, H, W]
-    for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) img[c * size * size + p] = it.real[p * 3 + c]! / 127.5 - 1;
-    const idx = await gen.models.encodeImage(img, size, size);
-    const rec = await gen.models.decode(idx, 1, size / gen.models.factor, size / gen.models.factor); // [1, 3, H, W]
-    const rgb = new Uint8Array(size * size * 3);
-    for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.max(0, Math.min(255, Math.round((rec[c * size * size + p]! + 1) * 127.5)));
-    recEdges.push(edgesOf(rgb, size, size));
-  }
+  for (const it of items) recEdges.push(edgesOf((await firstStageRoundTrip(gen.models, it.real, size, size)).rgb, size, size));
 
   for (let i = 0; i < n; i++) {
     const it = items[i]!;
@@ -159,19 +146,9 @@ async function main(): Promise<void> {
   log(`condition VQGAN reconstruction: ${JSON.stringify(condRec)}`);
 
   // ---- speed at 256×256 + contact sheet rows ----
-  const rows: Uint8Array[][] = [];
-  const secs: number[] = [];
-  for (let i = 0; i < speedRuns; i++) {
-    const it = items[i]!;
-    const t = performance.now();
-    const res = await generate(gen.models, {
-      mode: 'edge', width: S, height: S, seed: 7 + i, n: 1, sampler: DEFAULT_SAMPLER, condition: maskToGreyImage(it.fullEdges, S, S),
-    });
-    secs.push((performance.now() - t) / 1000);
-    rows.push([Uint8Array.from({ length: S * S * 3 }, (_, k) => (it.fullEdges[Math.floor(k / 3)] ? 255 : 0)), res.images[0]!, it.scene.rgb]);
-    log(`256×256 in ${secs[secs.length - 1]!.toFixed(2)} s (sample ${(res.timings.sampleMs / 1000).toFixed(2)} s)`);
-  }
-  const speed = { size: S, runs: secs.length, secondsEach: secs, meanSeconds: secs.reduce((a, b) => a + b, 0) / Math.max(1, secs.length) };
+  const shown = items.slice(0, speedRuns);
+  const { results, speed } = await timedGenerations(gen.models, shown.map((it) => ({ mode: 'edge' as const, width: S, height: S, condition: maskToGreyImage(it.fullEdges, S, S) })), log);
+  const rows = shown.map((it, i) => [Uint8Array.from({ length: S * S * 3 }, (_, k) => (it.fullEdges[Math.floor(k / 3)] ? 255 : 0)), results[i]!.images[0]!, it.scene.rgb]);
 
   const sheetPath = arg(argv, '--sheet');
   if (sheetPath && rows.length) {

@@ -14,7 +14,7 @@
  *  - References on the same poses: the real held-out figures (the classifier's own ceiling), their first-stage
  *    reconstructions (the ceiling this decoder allows), and the baseline of a mismatched pose — the image
  *    generated for pose i+1 scored against pose i — which is what a model that ignores its condition gets.
- * Also: the condition VQGAN's stickman reconstruction accuracy (stickmanAccuracy) on the held-out poses, speed
+ * Also: the first stage's PSNR and code usage on held-out figures, the condition VQGAN's stickman reconstruction accuracy (stickmanAccuracy) on the held-out poses, speed
  * (seconds per image at the evaluation size and at 256×256) and a contact sheet: rows of
  * stickman | generated | real held-out figure, two poses per row.
  *
@@ -27,9 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { loadBundle } from '../../models/load';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate, type GeneratorModels } from '../../sampling/generate';
+import { generate } from '../../sampling/generate';
 import { renderPose } from '../../sampling/pose-render';
-import { writeContactSheet } from './contact-sheet';
+import { arg, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { generateFigure, loadPosePool, type Figure, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier, type PixelClassifier } from './pixel-classifier';
@@ -93,22 +93,6 @@ export function fitFigureClassifier(pool: FigurePosePool, size: number, count = 
   return fitPixelClassifier(images, 2, { samples: 150_000 });
 }
 
-function arg(argv: readonly string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
-
-async function reconstruct(models: GeneratorModels, rgb: Uint8Array, size: number): Promise<Uint8Array> {
-  const plane = size * size;
-  const img = new Float32Array(3 * plane); // [1, 3, H, W]
-  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) img[c * plane + p] = rgb[p * 3 + c]! / 127.5 - 1;
-  const idx = await models.encodeImage(img, size, size);
-  const rec = await models.decode(idx, 1, size / models.factor, size / models.factor); // [1, 3, H, W]
-  const out = new Uint8Array(plane * 3);
-  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.max(0, Math.min(255, Math.round((rec[c * plane + p]! + 1) * 127.5)));
-  return out;
-}
-
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
@@ -134,6 +118,10 @@ async function main(): Promise<void> {
   const held = Array.from({ length: n }, (_, i) => generateFigure(pool, sceneSeed(FIGURES_HELD_OUT_SEED, i), size, size));
   const limbs = held.map((f) => limbMask(f.keypoints, size, size));
   const sils = held.map(silhouetteOf);
+
+  // ---- first stage: reconstruction of the held-out figures ----
+  const reconstruction = await reconstructionStats(models, held.slice(0, Math.min(20, n)).map((f) => f.rgb), size);
+  log(`first-stage reconstruction: ${JSON.stringify(reconstruction)}`);
 
   // ---- condition VQGAN: stickman reconstruction of the held-out poses ----
   let limbOk = 0, limbAll = 0, bg = 0;
@@ -168,22 +156,18 @@ async function main(): Promise<void> {
     scores.generated.push(scoreFigureMask(genMasks[i]!, limbs[i]!, sils[i]!));
     scores.mismatchedPose.push(scoreFigureMask(genMasks[j]!, limbs[i]!, sils[i]!));
     scores.real.push(scoreFigureMask(classify(held[i]!.rgb), limbs[i]!, sils[i]!));
-    scores.reconstruction.push(scoreFigureMask(classify(await reconstruct(models, held[i]!.rgb, size)), limbs[i]!, sils[i]!));
+    scores.reconstruction.push(scoreFigureMask(classify((await firstStageRoundTrip(models, held[i]!.rgb, size, size)).rgb), limbs[i]!, sils[i]!));
   }
   const faithfulness = Object.fromEntries(Object.entries(scores).map(([k, v]) => [k, summarise(v)]));
   for (const [k, v] of Object.entries(faithfulness)) log(`${k}: limb coverage ${(100 * v.limbCoverage).toFixed(1)} %, silhouette IoU ${v.meanIoU.toFixed(3)}`);
 
   // ---- speed at 256×256 (the figure scaled up: a size the model was not trained for; timing only) ----
-  const secs: number[] = [];
-  for (let i = 0; i < speedRuns; i++) {
-    const k = 256 / size;
-    const kp = Float64Array.from(held[i]!.keypoints, (v, q) => (q % 3 === 2 ? v : v * k));
-    const t = performance.now();
-    await generate(models, { mode: 'pose', width: 256, height: 256, seed: 7 + i, n: 1, sampler: DEFAULT_SAMPLER, condition: { kind: 'pose', people: [{ keypoints: kp }] } });
-    secs.push((performance.now() - t) / 1000);
-    log(`256×256 in ${secs[secs.length - 1]!.toFixed(2)} s`);
-  }
-  const speed = { size, secondsAtSize, at256: { runs: secs.length, secondsEach: secs, meanSeconds: secs.reduce((a, b) => a + b, 0) / Math.max(1, secs.length) } };
+  const k256 = 256 / size;
+  const { speed: at256 } = await timedGenerations(models, held.slice(0, speedRuns).map((f) => ({
+    mode: 'pose' as const, width: 256, height: 256,
+    condition: { kind: 'pose' as const, people: [{ keypoints: Float64Array.from(f.keypoints, (v, q) => (q % 3 === 2 ? v : v * k256)) }] },
+  })), log);
+  const speed = { size, secondsAtSize, at256 };
 
   const sheetPath = arg(argv, '--sheet');
   if (sheetPath) {
@@ -192,7 +176,7 @@ async function main(): Promise<void> {
     await writeContactSheet(sheetPath, rows, size);
     log(`contact sheet ${sheetPath} (per pose: stickman | generated | real held-out figure)`);
   }
-  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, conditionStage, faithfulness, speed };
+  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, reconstruction, conditionStage, faithfulness, speed };
   console.log(JSON.stringify(report, null, 2));
   const jsonPath = arg(argv, '--json');
   if (jsonPath) await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');

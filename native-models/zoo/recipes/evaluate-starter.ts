@@ -16,8 +16,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate, type GeneratorModels } from '../../sampling/generate';
-import { writeContactSheet } from './contact-sheet';
+import { generate } from '../../sampling/generate';
+import { arg, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier } from './pixel-classifier';
@@ -41,22 +41,6 @@ function labelsToRgb(labels: Uint8Array): Uint8Array {
   const out = new Uint8Array(labels.length * 3);
   for (let i = 0; i < labels.length; i++) out.set(LANDSCAPE_CLASSES[labels[i]!]!.color, i * 3);
   return out;
-}
-
-/** First-stage encode + decode of an RGB crop [S, S, 3] → uint8 RGB [S, S, 3]. */
-async function reconstruct(models: GeneratorModels, rgb: Uint8Array, S: number): Promise<Uint8Array> {
-  const img = new Float32Array(3 * S * S); // [1, 3, S, S]
-  for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) img[c * S * S + p] = rgb[p * 3 + c]! / 127.5 - 1;
-  const idx = await models.encodeImage(img, S, S);
-  const rec = await models.decode(idx, 1, S / models.factor, S / models.factor); // [1, 3, S, S]
-  const out = new Uint8Array(S * S * 3);
-  for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.max(0, Math.min(255, Math.round((rec[c * S * S + p]! + 1) * 127.5)));
-  return out;
-}
-
-function arg(argv: readonly string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
 }
 
 async function main(): Promise<void> {
@@ -83,7 +67,7 @@ async function main(): Promise<void> {
   // The same classifier fitted on this bundle's first-stage reconstructions of the same training scenes: it
   // measures layout-following with the first stage's rendering (colour shifts, blur) taken as given.
   const rendered = [];
-  for (const t of train) rendered.push({ ...t, rgb: await reconstruct(models, t.rgb, S) });
+  for (const t of train) rendered.push({ ...t, rgb: (await firstStageRoundTrip(models, t.rgb, S, S)).rgb });
   const clR = fitPixelClassifier(rendered, nC);
   const classifyR = (rgb: Uint8Array, w: number, h: number): Uint8Array => classifyPixels(clR, rgb, w, h);
   log('second classifier fitted on the first stage\'s reconstructions of the 40 training scenes');
@@ -96,31 +80,7 @@ async function main(): Promise<void> {
   const held = Array.from({ length: n }, (_, i) => generateLandscape(sceneSeed(HELD_OUT_SEED, i), S, S));
 
   // ---- VQGAN reconstruction ----
-  const nRec = Math.min(20, n);
-  let mse = 0, psnrSum = 0;
-  const counts = new Float64Array(4096);
-  let total = 0;
-  for (let i = 0; i < nRec; i++) {
-    const s = held[i]!;
-    const img = new Float32Array(3 * S * S); // [1, 3, S, S]
-    for (let p = 0; p < S * S; p++) for (let c = 0; c < 3; c++) img[c * S * S + p] = s.rgb[p * 3 + c]! / 127.5 - 1;
-    const idx = await models.encodeImage(img, S, S);
-    for (const v of idx) { counts[v]!++; total++; }
-    const rec = await models.decode(idx, 1, S / models.factor, S / models.factor);
-    let e = 0;
-    for (let p = 0; p < S * S; p++) {
-      for (let c = 0; c < 3; c++) {
-        const r = Math.max(0, Math.min(255, Math.round((rec[c * S * S + p]! + 1) * 127.5)));
-        e += (r - s.rgb[p * 3 + c]!) ** 2;
-      }
-    }
-    e /= S * S * 3;
-    mse += e;
-    psnrSum += 10 * Math.log10((255 * 255) / e);
-  }
-  let used = 0, ent = 0;
-  for (const c of counts) if (c > 0) { used++; const q = c / total; ent -= q * Math.log(q); }
-  const recon = { scenes: nRec, size: S, psnrOfMeanMse: 10 * Math.log10((255 * 255) / (mse / nRec)), meanPsnr: psnrSum / nRec, codesUsed: used, perplexity: Math.exp(ent) };
+  const recon = await reconstructionStats(models, held.slice(0, Math.min(20, n)).map((h) => h.rgb), S);
   log(`reconstruction: ${JSON.stringify(recon)}`);
 
   // ---- faithfulness on held-out layouts (evalSize crops of held-out scenes, same scale as training) ----
@@ -140,7 +100,7 @@ async function main(): Promise<void> {
     perImage.push(a);
     agreeGen += a;
     agreeReal += agreement(classify(real, evalSize, evalSize), labels);
-    const rec = await reconstruct(models, real, evalSize);
+    const rec = (await firstStageRoundTrip(models, real, evalSize, evalSize)).rgb;
     agreeRec += agreement(classify(rec, evalSize, evalSize), labels);
     agreeGenR += agreement(classifyR(res.images[0]!, evalSize, evalSize), labels);
     agreeRecR += agreement(classifyR(rec, evalSize, evalSize), labels);
@@ -153,20 +113,11 @@ async function main(): Promise<void> {
   };
 
   // ---- speed at 256×256 + contact sheet rows ----
-  const rows: Uint8Array[][] = [];
-  const secs: number[] = [];
-  for (let i = 0; i < speedRuns; i++) {
-    const s = held[i]!;
-    const t = performance.now();
-    const res = await generate(models, {
-      mode: 'semantic', width: S, height: S, seed: 7 + i, n: 1, sampler: DEFAULT_SAMPLER,
-      condition: { kind: 'labels', map: { width: S, height: S, labels: Int32Array.from(s.labels) } },
-    });
-    secs.push((performance.now() - t) / 1000);
-    rows.push([labelsToRgb(s.labels), res.images[0]!, s.rgb]);
-    log(`256×256 in ${secs[secs.length - 1]!.toFixed(2)} s (sample ${(res.timings.sampleMs / 1000).toFixed(2)} s)`);
-  }
-  const speed = { size: S, runs: secs.length, secondsEach: secs, meanSeconds: secs.reduce((a, b) => a + b, 0) / Math.max(1, secs.length) };
+  const shown = held.slice(0, speedRuns);
+  const { results, speed } = await timedGenerations(models, shown.map((h) => ({
+    mode: 'semantic' as const, width: S, height: S, condition: { kind: 'labels' as const, map: { width: S, height: S, labels: Int32Array.from(h.labels) } },
+  })), log);
+  const rows = shown.map((h, i) => [labelsToRgb(h.labels), results[i]!.images[0]!, h.rgb]);
 
   const sheetPath = arg(argv, '--sheet');
   if (sheetPath && rows.length) {

@@ -1,0 +1,95 @@
+/**
+ * What the starter evaluators (evaluate-starter, evaluate-edges, evaluate-figures) share: the command-line flag
+ * reader, the first stage's round trip and its reconstruction statistics, the timed generations behind the
+ * speed numbers, and the committed contact sheets (native-models/zoo/*-sheet.png).
+ */
+import sharp from 'sharp';
+import { DEFAULT_SAMPLER } from '../../sampling/filters';
+import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../../sampling/generate';
+
+/** The value after `flag` in argv, if the flag is there. */
+export function arg(argv: readonly string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** First-stage encode + decode of an RGB image [H, W, 3] (uint8) → its codes [h·w] and the decoded RGB [H, W, 3]. */
+export async function firstStageRoundTrip(models: GeneratorModels, rgb: Uint8Array, width: number, height: number): Promise<{ indices: Int32Array; rgb: Uint8Array }> {
+  const plane = width * height;
+  const img = new Float32Array(3 * plane); // [1, 3, H, W] in [−1, 1]
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) img[c * plane + p] = rgb[p * 3 + c]! / 127.5 - 1;
+  const indices = await models.encodeImage(img, height, width);
+  const rec = await models.decode(indices, 1, height / models.factor, width / models.factor); // [1, 3, H, W]
+  const out = new Uint8Array(plane * 3);
+  for (let p = 0; p < plane; p++) for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.max(0, Math.min(255, Math.round((rec[c * plane + p]! + 1) * 127.5)));
+  return { indices, rgb: out };
+}
+
+export interface ReconstructionStats {
+  images: number;
+  /** PSNR (dB, 8-bit) of the mean squared error over all images, and the mean of per-image PSNRs. */
+  psnrOfMeanMse: number;
+  meanPsnr: number;
+  codesUsed: number;
+  /** exp(entropy) of the code histogram. */
+  perplexity: number;
+}
+
+/** The first stage's reconstruction quality and codebook usage on square RGB images [S, S, 3]. */
+export async function reconstructionStats(models: GeneratorModels, images: readonly Uint8Array[], size: number): Promise<ReconstructionStats> {
+  let mse = 0, psnrSum = 0, total = 0;
+  const counts = new Map<number, number>();
+  for (const rgb of images) {
+    const r = await firstStageRoundTrip(models, rgb, size, size);
+    for (const v of r.indices) { counts.set(v, (counts.get(v) ?? 0) + 1); total++; }
+    let e = 0;
+    for (let k = 0; k < rgb.length; k++) e += (r.rgb[k]! - rgb[k]!) ** 2;
+    e /= rgb.length;
+    mse += e;
+    psnrSum += 10 * Math.log10((255 * 255) / e);
+  }
+  let ent = 0;
+  for (const c of counts.values()) { const q = c / total; ent -= q * Math.log(q); }
+  const n = images.length;
+  return { images: n, psnrOfMeanMse: 10 * Math.log10((255 * 255) / (mse / n)), meanPsnr: psnrSum / n, codesUsed: counts.size, perplexity: Math.exp(ent) };
+}
+
+/**
+ * Speed: generates one image per condition (seeds 7, 8, …, DEFAULT_SAMPLER) and times each; returns the results
+ * (contact-sheet rows) and the timings.
+ */
+export async function timedGenerations(
+  models: GeneratorModels, requests: readonly Omit<GenerateRequest, 'seed' | 'n' | 'sampler'>[], log: (line: string) => void,
+): Promise<{ results: GenerateResult[]; speed: { width: number; height: number; runs: number; secondsEach: number[]; meanSeconds: number } }> {
+  const results: GenerateResult[] = [];
+  const secs: number[] = [];
+  for (const [i, req] of requests.entries()) {
+    const t = performance.now();
+    const res = await generate(models, { ...req, seed: 7 + i, n: 1, sampler: DEFAULT_SAMPLER });
+    secs.push((performance.now() - t) / 1000);
+    results.push(res);
+    log(`${req.width}×${req.height} in ${secs[secs.length - 1]!.toFixed(2)} s (sample ${(res.timings.sampleMs / 1000).toFixed(2)} s)`);
+  }
+  const first = requests[0];
+  return {
+    results,
+    speed: { width: first?.width ?? 0, height: first?.height ?? 0, runs: secs.length, secondsEach: secs, meanSeconds: secs.reduce((a, b) => a + b, 0) / Math.max(1, secs.length) },
+  };
+}
+
+/** Rows of equal square RGB cells ([cell, cell, 3] uint8) on white, written as a small palette PNG. */
+export async function writeContactSheet(path: string, rows: readonly (readonly Uint8Array[])[], cell: number, o: { gap?: number; colours?: number } = {}): Promise<void> {
+  const gap = o.gap ?? 4;
+  const cols = rows[0]?.length ?? 0;
+  if (!rows.length || !cols) throw new Error('writeContactSheet: no cells to write.');
+  const W = cols * cell + (cols + 1) * gap, H = rows.length * cell + (rows.length + 1) * gap;
+  const sheet = new Uint8Array(W * H * 3).fill(255); // [H, W, 3]
+  rows.forEach((row, r) => {
+    if (row.length !== cols) throw new Error(`writeContactSheet: row ${r} has ${row.length} cells, row 0 has ${cols}.`);
+    row.forEach((img, c) => {
+      if (img.length !== cell * cell * 3) throw new Error(`writeContactSheet: cell (${r}, ${c}) is not ${cell}×${cell} RGB.`);
+      for (let y = 0; y < cell; y++) sheet.set(img.subarray(y * cell * 3, (y + 1) * cell * 3), ((r * (cell + gap) + gap + y) * W + c * (cell + gap) + gap) * 3);
+    });
+  });
+  await sharp(Buffer.from(sheet.buffer), { raw: { width: W, height: H, channels: 3 } }).png({ palette: true, colours: o.colours ?? 256, compressionLevel: 9 }).toFile(path);
+}
