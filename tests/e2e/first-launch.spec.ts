@@ -42,3 +42,23 @@ test('first launch: starter-landscapes and the example layout are ready, Generat
   expect(spread.range).toBeGreaterThan(30);
   expect(problems).toEqual([]);
 });
+
+test('pose out of the box: the bundled starter-figures is picked at its own size and a default person generates', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`); });
+
+  await page.goto(`${served.url}#/studio`);
+  await page.getByRole('tab', { name: 'Pose' }).click();
+  await page.getByRole('button', { name: 'Add person' }).click();
+  const model = page.getByRole('combobox', { name: 'Model' });
+  await expect(model).toHaveValue(/starter-figures$/);
+  // The manifest's outputSize (128×128 whole figures) replaces the studio's 256 default.
+  await expect(page.getByRole('combobox', { name: 'Output size' })).toHaveValue('128');
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByTestId('result-status')).toHaveText(/Done in/, { timeout: 120_000 });
+  const src = (await page.getByTestId('result-image').first().locator('img').getAttribute('src'))!;
+  const png = PNG.sync.read(Buffer.from(src.slice(src.indexOf(',') + 1), 'base64'));
+  expect([png.width, png.height]).toEqual([128, 128]);
+  expect(problems).toEqual([]);
+});

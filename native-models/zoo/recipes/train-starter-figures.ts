@@ -11,12 +11,16 @@
  *     Loss: L1 + `poseWeightedL1` (the stickman covers a few % of a crop; unweighted L1 settles on black).
  *     After training, the stickman reconstruction accuracy of held-out figures (`stickmanAccuracy`) is recorded;
  *     below --min-cond-acc (default 0.6) the recipe stops before the transformer.
- *  2. first-stage VQGAN on figure crops [3, S, S] → 8×8 z-tokens (FIGURES_FIRST_STAGE, as starter-landscapes).
- *  3. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table.
- * Crops: the 256×256 figures are resized to --resize (default 64 = the crop size, so a crop is the whole figure
- * and one generation window holds it). Larger --resize gives sub-figure crops; the data pipeline renders a crop's
- * condition as the whole resized image's stickman cropped (training/data/crops.ts renderCropPose), which is what
- * generation encodes window by window, so larger figures with the sliding window are possible (not tried yet).
+ *  2. first-stage VQGAN on figure crops [3, S, S] → 8×8 z-tokens (FIGURES_FIRST_STAGE).
+ *  3. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table. Its tokens
+ *     are 8×8 windows of the 16×16 grids of whole 128² figures and stickmen, each encoded once as generation
+ *     encodes them (`figureGrid` + scene-token-source.ts `gridTokenSource`): GroupNorm statistics span the whole
+ *     input, so separately encoded crops would get other codes than the sliding window sees.
+ * Sizes: the 256×256 figures are resized to --resize (default 128, FIGURES_RESIZE); the VQGANs train on random
+ * 64×64 crops of them (a crop's condition is the whole image's stickman cropped, training/data/crops.ts
+ * renderCropPose). Generation makes whole 128×128 figures with the sliding window: the manifest's `outputSize`
+ * says so, and the studio and `tessera generate` start there. (Run 1 trained whole 64×64 figures, one window:
+ * limbs 2–3 px wide did not survive the f = 8 first stage and samples were blobs; DATA.md.)
  * The bundle (fp16, condition mode `pose`) goes to native-models/zoo/starter-figures (or --out).
  *
  * Options: --cache DIR, --out DIR, --figures N, --resize N, --cond-steps N, --vq-steps N, --gpt-steps N,
@@ -195,7 +199,7 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
     figures: num('--figures', smoke ? 24 : 2000, true),
     condSteps: num('--cond-steps', smoke ? 3 : 1500, true),
     vqSteps: num('--vq-steps', smoke ? 3 : 3000, true),
-    gptSteps: num('--gpt-steps', smoke ? 3 : 10000, true),
+    gptSteps: num('--gpt-steps', smoke ? 3 : 15000, true),
     condLr: num('--cond-lr', 7e-4, false),
     vqLr: num('--vq-lr', 7e-4, false),
     gptLr: num('--gpt-lr', 1e-3, false),
