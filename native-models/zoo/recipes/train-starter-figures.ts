@@ -15,7 +15,8 @@
  *  3. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table. Its tokens
  *     are 8×8 windows of the 16×16 grids of whole 128² figures and stickmen, each encoded once as generation
  *     encodes them (`figureGrid` + scene-token-source.ts `gridTokenSource`): GroupNorm statistics span the whole
- *     input, so separately encoded crops would get other codes than the sliding window sees.
+ *     input, so separately encoded crops would get other codes than the sliding window sees. Each figure also
+ *     gives its mirror image (`mirrorFigure`, left and right joints swapped).
  * Sizes: the 256×256 figures are resized to --resize (default 128, FIGURES_RESIZE); the VQGANs train on random
  * 64×64 crops of them (a crop's condition is the whole image's stickman cropped, training/data/crops.ts
  * renderCropPose). Generation makes whole 128×128 figures with the sliding window: the manifest's `outputSize`
@@ -39,7 +40,7 @@ import { renderPose } from '../../sampling/pose-render';
 import type { PreparedImage } from '../../training/data/crops';
 import type { JsonValue } from '../../training/data/cache';
 import { ImageSet } from '../../training/data/dataset';
-import type { Keypoints } from '../../training/data/pose';
+import { transformKeypoints, type Keypoints } from '../../training/data/pose';
 import { trainGpt } from '../../training/gpt-trainer';
 import { initParams } from '../../training/init';
 import { TrainRng } from '../../training/rng';
@@ -131,6 +132,19 @@ export function stickmanAccuracy(x: Float32Array, xrec: Float32Array, tol = 0.25
     }
   }
   return { limb: limb ? limbOk / limb : 1, background: bg ? bgOk / bg : 1, limbPixels: limb };
+}
+
+/**
+ * The mirror image of a prepared figure: pixels flipped left–right, keypoints mirrored with left and right
+ * joints swapped (transformKeypoints), so its stickman is the one a person would draw on the mirrored picture.
+ * The transformer trains on both (twice the figures; held-out batches use the originals).
+ */
+export function mirrorFigure(p: PreparedImage): PreparedImage {
+  const { width: w, height: h } = p;
+  const rgb = new Uint8Array(p.rgb.length); // [H, W, 3]
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) rgb.set(p.rgb.subarray((y * w + x) * 3, (y * w + x) * 3 + 3), (y * w + w - 1 - x) * 3);
+  const t = { scaleX: 1, scaleY: 1, cropX: 0, cropY: 0, width: w, height: h, flip: true };
+  return { width: w, height: h, rgb, people: (p.people ?? []).map((kp) => transformKeypoints(kp, t)) };
 }
 
 /** The (c, z) token grids of a whole prepared figure: its stickman through `cond`, its pixels through `first`. */
@@ -280,8 +294,11 @@ async function main(): Promise<void> {
     // grids (scene-token-source.ts: separately encoded crops get other codes under GroupNorm).
     const source = await gridTokenSource({
       train: set.train, heldOut: set.heldOut, window: FIGURES_CROP / zModel.factor, what: 'figure',
-      encodeItem: async (item) => [await figureGrid(await set.prepared(item), zModel, cModel)],
-      cacheFile: join(work, `figure-tokens-${s.resize}.json`), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${s.resize}`, log,
+      encodeItem: async (item) => {
+        const p = await set.prepared(item);
+        return [await figureGrid(p, zModel, cModel), await figureGrid(mirrorFigure(p), zModel, cModel)];
+      },
+      cacheFile: join(work, `figure-tokens-${s.resize}.json`), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${s.resize}|mirrored`, log,
     });
     const ts = Date.now();
     const { run, resume } = await book.startOrResume('gpt', name, { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: FIGURES_GPT as unknown as JsonValue }, s.gptSteps);

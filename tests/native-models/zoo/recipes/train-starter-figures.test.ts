@@ -3,7 +3,7 @@ import { Graph } from '../../../../native-models/graph/graph';
 import { compile } from '../../../../native-models/runtime/program';
 import {
   FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_FIRST_STAGE, FIGURES_GPT, parseFiguresArgs, POSE_POS_WEIGHT, poseWeightedL1,
-  figureGrid, stickmanAccuracy, stickmanPlanes,
+  figureGrid, mirrorFigure, stickmanAccuracy, stickmanPlanes,
 } from '../../../../native-models/zoo/recipes/train-starter-figures';
 
 describe('starter-figures recipe', () => {
@@ -86,5 +86,21 @@ describe('starter-figures recipe', () => {
     expect(Array.from(seen[0]!)).toEqual(Array.from(stickmanPlanes([kp], 128, 128))); // the condition stage saw the stickman
     expect(seen[1]![1]).toBeCloseTo(3 / 127.5 - 1, 6); // the first stage saw the pixels, planar in [-1, 1]: R of pixel 1 = rgb[3]
     await expect(figureGrid({ width: 100, height: 128, rgb, people: [kp] }, enc(0), enc(0))).rejects.toThrow(/not a multiple of the factor 8/);
+  });
+
+  it('mirrors a figure: pixels flipped left–right, keypoints mirrored with left and right swapped', () => {
+    const kp = new Float32Array(54);
+    kp.set([10, 20, 1], 2 * 3); // right shoulder
+    kp.set([30, 21, 1], 5 * 3); // left shoulder
+    kp.set([5, 6, 0], 0); // nose, absent
+    const rgb = Uint8Array.from({ length: 8 * 4 * 3 }, (_, i) => i);
+    const m = mirrorFigure({ width: 8, height: 4, rgb, people: [kp] });
+    expect(Array.from(m.rgb.subarray(0, 3))).toEqual([21, 22, 23]); // row 0: the last pixel comes first
+    expect(Array.from(m.rgb.subarray(3 * 8, 3 * 8 + 3))).toEqual([45, 46, 47]);
+    const k = m.people![0]!;
+    expect(Array.from(k.subarray(2 * 3, 2 * 3 + 3))).toEqual([7 - 30, 21, 1]); // the new right shoulder is the old left, mirrored
+    expect(Array.from(k.subarray(5 * 3, 5 * 3 + 3))).toEqual([7 - 10, 20, 1]);
+    expect(Array.from(k.subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(Array.from(mirrorFigure(m).rgb)).toEqual(Array.from(rgb));
   });
 });
