@@ -1,8 +1,9 @@
 /**
  * What the starter evaluators (evaluate-starter, evaluate-edges, evaluate-figures) share: the command-line flag
- * reader, the first stage's round trip and its reconstruction statistics, the timed generations behind the
+ * reader, the JSON report, the first stage's round trip and its reconstruction statistics, the timed generations behind the
  * speed numbers, and the committed contact sheets (native-models/zoo/*-sheet.png).
  */
+import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../../sampling/generate';
@@ -11,6 +12,14 @@ import { generate, type GenerateRequest, type GenerateResult, type GeneratorMode
 export function arg(argv: readonly string[], flag: string): string | undefined {
   const i = argv.indexOf(flag);
   return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** Prints the evaluation report as JSON and, with `--json <file>` in argv, writes it there too. */
+export async function emitReport(argv: readonly string[], report: object): Promise<void> {
+  const text = JSON.stringify(report, null, 2);
+  console.log(text);
+  const jsonPath = arg(argv, '--json');
+  if (jsonPath) await writeFile(jsonPath, text + '\n');
 }
 
 /** First-stage encode + decode of an RGB image [H, W, 3] (uint8) → its codes [h·w] and the decoded RGB [H, W, 3]. */

@@ -15,14 +15,13 @@
  * `npx tsx native-models/zoo/recipes/evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
  *  [--json out.json] [--speed-runs 3]`
  */
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadBundle } from '../../models/load';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate } from '../../sampling/generate';
-import { arg, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
+import { runIfMain } from './starter-stages';
 import { canny, rgbToGrey } from '../../training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { generateLandscape, sceneSeed } from './landscapes';
@@ -159,14 +158,7 @@ async function main(): Promise<void> {
     bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: EDGES_HELD_OUT_SEED, n, size, canny: EDGE_CANNY, border: BORDER,
     edgeDensity: density / n, faithfulness, conditionReconstruction: condRec, speed,
   };
-  console.log(JSON.stringify(report, null, 2));
-  const jsonPath = arg(argv, '--json');
-  if (jsonPath) await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  await emitReport(argv, report);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

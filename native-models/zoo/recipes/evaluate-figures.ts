@@ -21,15 +21,14 @@
  * `npx tsx native-models/zoo/recipes/evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
  *  [--json out.json] [--speed-runs 3] [--sheet-rows 4]`
  */
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadBundle } from '../../models/load';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate } from '../../sampling/generate';
 import { renderPose } from '../../sampling/pose-render';
-import { arg, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { runIfMain } from './starter-stages';
 import { generateFigure, loadPosePool, type Figure, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier, type PixelClassifier } from './pixel-classifier';
@@ -177,14 +176,7 @@ async function main(): Promise<void> {
     log(`contact sheet ${sheetPath} (per pose: stickman | generated | real held-out figure)`);
   }
   const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, reconstruction, conditionStage, faithfulness, speed };
-  console.log(JSON.stringify(report, null, 2));
-  const jsonPath = arg(argv, '--json');
-  if (jsonPath) await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  await emitReport(argv, report);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

@@ -11,13 +11,12 @@
  *
  * `npx tsx native-models/zoo/recipes/evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json]`
  */
-import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadBundleGenerator } from '../../sampling/bundle-generator';
 import { DEFAULT_SAMPLER } from '../../sampling/filters';
 import { generate } from '../../sampling/generate';
-import { arg, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { runIfMain } from './starter-stages';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier } from './pixel-classifier';
@@ -125,14 +124,7 @@ async function main(): Promise<void> {
     log(`contact sheet ${sheetPath} (rows: layout | generated | real scene)`);
   }
   const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };
-  console.log(JSON.stringify(report, null, 2));
-  const jsonPath = arg(argv, '--json');
-  if (jsonPath) await writeFile(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  await emitReport(argv, report);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : String(e));
-    process.exit(1);
-  });
-}
+runIfMain(import.meta.url, main);

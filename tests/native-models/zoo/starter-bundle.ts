@@ -4,13 +4,32 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { readBundle, validateManifest, type BundleManifest } from '../../../native-models/formats/bundle';
-import type { BundleGenerator } from '../../../native-models/sampling/bundle-generator';
+import { loadBundleGenerator, type BundleGenerator } from '../../../native-models/sampling/bundle-generator';
 import { generate, type GenerateRequest } from '../../../native-models/sampling/generate';
 
 /** The sampler of the pinned generations (top-k 100, temperature 1). */
 export const PINNED_SAMPLER = { temperature: 1, topK: 100, topP: null, greedy: false } as const;
+
+/**
+ * The shipped bundle `native-models/zoo/<name>/`: its folder, and its generator, loaded before the file's tests
+ * (beforeAll) and disposed after them.
+ */
+export function useStarterBundle(name: string): { dir: string; gen: () => BundleGenerator } {
+  const dir = fileURLToPath(new URL(`../../../native-models/zoo/${name}/`, import.meta.url));
+  let gen: BundleGenerator | undefined;
+  beforeAll(async () => { gen = await loadBundleGenerator(dir); }, 60_000);
+  afterAll(async () => { await gen?.dispose?.(); });
+  return {
+    dir,
+    gen: () => {
+      if (!gen) throw new Error(`${name}: the bundle generator is not loaded (use it inside a test).`);
+      return gen;
+    },
+  };
+}
 
 /** Validates the manifest, the weights hash (readBundle verify) and fp16 storage; returns the manifest. */
 export async function expectStarterBundle(dir: string, maxBytes: number): Promise<BundleManifest> {

@@ -2,32 +2,28 @@
 // and generates a fixed-seed figure from the committed example pose with a pinned token checksum (starter-bundle.ts).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundleGenerator, type BundleGenerator } from '../../../native-models/sampling/bundle-generator';
+import { describe, expect, it } from 'vitest';
 import { FIGURES_COND_STAGE, FIGURES_FIRST_STAGE, FIGURES_RESIZE } from '../../../native-models/zoo/recipes/train-starter-figures';
-import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER } from './starter-bundle';
+import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const BUNDLE = fileURLToPath(new URL('../../../native-models/zoo/starter-figures/', import.meta.url));
 const POSE_JSON = fileURLToPath(new URL('../../../examples/figure-pose.json', import.meta.url));
 const PINNED_TOKENS_SHA256 = 'ef4f61149d4f63af280ac6ee8bcf6acd37df95bb8f9761dc33be11e3cf1df675';
 
-let gen: BundleGenerator;
-beforeAll(async () => { gen = await loadBundleGenerator(BUNDLE); }, 60_000);
-afterAll(async () => { await gen?.dispose?.(); });
+const bundle = useStarterBundle('starter-figures');
 
 describe('starter-figures bundle', () => {
   it('has a valid pose-mode manifest naming its 128×128 output size, fp16 weights and a matching weights hash', async () => {
-    const m = await expectStarterBundle(BUNDLE, 12 * 1024 * 1024);
+    const m = await expectStarterBundle(bundle.dir, 12 * 1024 * 1024);
     expect(m.condition).toMatchObject({ mode: 'pose' });
     expect(m.condStage).toEqual({ kind: 'vqgan', architecture: FIGURES_COND_STAGE });
     expect(m.firstStage).toEqual(FIGURES_FIRST_STAGE);
     expect(m.outputSize).toEqual({ width: FIGURES_RESIZE, height: FIGURES_RESIZE });
-    expect(gen.outputSize).toEqual(m.outputSize);
+    expect(bundle.gen().outputSize).toEqual(m.outputSize);
   });
 
   it('generates a 128×128 figure (16×16 tokens, sliding window) from the example pose with a fixed seed: stable tokens', async () => {
     const json = await readFile(POSE_JSON, 'utf8');
-    await expectPinnedTokens(gen, {
+    await expectPinnedTokens(bundle.gen(), {
       mode: 'pose', width: FIGURES_RESIZE, height: FIGURES_RESIZE, seed: 1234, n: 1, sampler: PINNED_SAMPLER, condition: { kind: 'pose', json },
     }, 256, PINNED_TOKENS_SHA256);
   }, 120_000);

@@ -2,22 +2,18 @@
 // 64×64 window from the committed example edge map with a pinned token checksum (starter-bundle.ts).
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundleGenerator, type BundleGenerator } from '../../../native-models/sampling/bundle-generator';
+import { describe, expect, it } from 'vitest';
 import { EDGES_COND_STAGE } from '../../../native-models/zoo/recipes/train-starter-edges';
-import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER } from './starter-bundle';
+import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const BUNDLE = fileURLToPath(new URL('../../../native-models/zoo/starter-landscapes-edges/', import.meta.url));
 const EDGES_PNG = fileURLToPath(new URL('../../../examples/landscape-edges.png', import.meta.url));
 const PINNED_TOKENS_SHA256 = '8dda1e28ef5ad01b63b65b826220c4771339e72ade4161ec74e2eae4e2eff4d3';
 
-let gen: BundleGenerator;
-beforeAll(async () => { gen = await loadBundleGenerator(BUNDLE); }, 60_000);
-afterAll(async () => { await gen?.dispose?.(); });
+const bundle = useStarterBundle('starter-landscapes-edges');
 
 describe('starter-landscapes-edges bundle', () => {
   it('has a valid edge-mode manifest, fp16 weights and a matching weights hash', async () => {
-    const m = await expectStarterBundle(BUNDLE, 10 * 1024 * 1024);
+    const m = await expectStarterBundle(bundle.dir, 10 * 1024 * 1024);
     expect(m.condition).toMatchObject({ mode: 'edge' });
     expect(m.condStage).toEqual({ kind: 'vqgan', architecture: EDGES_COND_STAGE });
   });
@@ -27,7 +23,7 @@ describe('starter-landscapes-edges bundle', () => {
     const edges = new Uint8Array(64 * 64); // the 64×64 window at (0, 96) of the example edge map, white on black
     for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) edges[y * 64 + x] = data[(y + 96) * info.width + x]!;
     expect(edges.some((v) => v === 255)).toBe(true);
-    await expectPinnedTokens(gen, {
+    await expectPinnedTokens(bundle.gen(), {
       mode: 'edge', width: 64, height: 64, seed: 1234, n: 1, sampler: PINNED_SAMPLER,
       condition: { kind: 'image', width: 64, height: 64, channels: 1, data: edges },
     }, 64, PINNED_TOKENS_SHA256);

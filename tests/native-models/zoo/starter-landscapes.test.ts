@@ -1,22 +1,17 @@
 // The shipped starter-landscapes bundle (issue 9): loads, validates, matches its hash, and generates a fixed-seed
 // window with a pinned token checksum (starter-bundle.ts).
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundleGenerator, type BundleGenerator } from '../../../native-models/sampling/bundle-generator';
+import { describe, expect, it } from 'vitest';
 import { LANDSCAPE_CLASSES } from '../../../native-models/zoo/recipes/landscapes';
 import { exampleScene } from '../../../native-models/zoo/recipes/make-examples';
-import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER } from './starter-bundle';
+import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const BUNDLE = fileURLToPath(new URL('../../../native-models/zoo/starter-landscapes/', import.meta.url));
 const PINNED_TOKENS_SHA256 = '1b1a56fa3453390bbe3154c120d6060db270e389470767f67f3b84380f10bb68';
 
-let gen: BundleGenerator;
-beforeAll(async () => { gen = await loadBundleGenerator(BUNDLE); }, 60_000);
-afterAll(async () => { await gen?.dispose?.(); });
+const bundle = useStarterBundle('starter-landscapes');
 
 describe('starter-landscapes bundle', () => {
   it('has a valid manifest with the landscape palette, fp16 weights and a matching weights hash', async () => {
-    const m = await expectStarterBundle(BUNDLE, 10 * 1024 * 1024);
+    const m = await expectStarterBundle(bundle.dir, 10 * 1024 * 1024);
     expect(m.condition).toMatchObject({ mode: 'segmentation', n_labels: 8 });
     expect(m.palette!.names).toEqual(LANDSCAPE_CLASSES.map((c) => c.name));
     expect(m.palette!.colors).toEqual(LANDSCAPE_CLASSES.map((c) => c.color));
@@ -26,7 +21,7 @@ describe('starter-landscapes bundle', () => {
     const s = exampleScene();
     const labels = new Int32Array(64 * 64); // the 64×64 window at (0, 96) of the example layout
     for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) labels[y * 64 + x] = s.labels[(y + 96) * s.width + x]!;
-    await expectPinnedTokens(gen, {
+    await expectPinnedTokens(bundle.gen(), {
       mode: 'semantic', width: 64, height: 64, seed: 1234, n: 1, sampler: PINNED_SAMPLER,
       condition: { kind: 'labels', map: { width: 64, height: 64, labels } },
     }, 64, PINNED_TOKENS_SHA256);
