@@ -2,19 +2,22 @@
  * The stage bookkeeping the starter recipes share: `<work>/state.json` records each stage's run folder and
  * whether it finished, so rerunning a recipe resumes an interrupted stage from its last checkpoint and skips
  * finished ones (their weights come from the run's last checkpoint). Also the throttled progress log and the
- * VQGAN stage runner of starter-landscapes and starter-figures (no discriminator, dead-code restarts).
+ * VQGAN stage runner of starter-landscapes and starter-figures (optional patch discriminator, dead-code restarts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeBundle, type BundleManifest, type ManifestDraft, type VqganArchitecture } from '../../formats/bundle';
+import { readBundle, writeBundle, type BundleManifest, type ManifestDraft, type VqganArchitecture } from '../../formats/bundle';
+import { bytesToFloat32 } from '../../formats/dtype';
 import type { TensorSource } from '../../formats/safetensors';
 import type { Tensor } from '../../graph/graph';
+import type { DiscriminatorConfig } from '../../models/discriminator';
 import { vqganConfigFromArchitecture } from '../../models/load';
 import { vqganParameters } from '../../models/vqgan';
 import type { CompileOptions } from '../../runtime/program';
-import { loadLatestCheckpoint, type TrainingState } from '../../training/checkpoint';
+import { loadLatestCheckpoint, saveCheckpoint, type TrainingState } from '../../training/checkpoint';
+import { DataOrder } from '../../training/data/order';
 import type { JsonValue } from '../../training/data/cache';
 import { initParams } from '../../training/init';
 import { formatProgress, type TrainProgress } from '../../training/progress';
@@ -37,6 +40,60 @@ export interface StageState {
   reconstruction?: JsonValue;
 }
 
+/**
+ * A trained VQGAN stage's weights and architecture from a bundle folder (its `first_stage_model.` or
+ * `cond_stage_model.` tensors) or from a run folder (last checkpoint + config.json's architecture): how a recipe
+ * reuses a stage another run trained (starter-landscapes-edges reuses the landscapes first stage; --cond-from).
+ */
+export async function vqganStageFrom(dir: string, which: 'first' | 'cond'): Promise<{ weights: Record<string, Float32Array>; architecture: VqganArchitecture; source: string }> {
+  const prefix = which === 'first' ? 'first_stage_model.' : 'cond_stage_model.';
+  if (existsSync(join(dir, 'manifest.json'))) {
+    const b = await readBundle(dir);
+    try {
+      const cs = b.manifest.condStage;
+      const architecture = which === 'first' ? b.manifest.firstStage : cs?.kind === 'vqgan' ? cs.architecture : undefined;
+      if (!architecture) throw new Error(`${dir}: the bundle has no ${which === 'first' ? 'first stage' : 'VQGAN condition stage'}.`);
+      const weights: Record<string, Float32Array> = {};
+      for (const [n, t] of b.weights.tensors) if (n.startsWith(prefix)) weights[n.slice(prefix.length)] = bytesToFloat32(t.dtype, await t.read());
+      return { weights, architecture, source: `bundle ${dir} (sha256 ${b.manifest.weights.sha256})` };
+    } finally {
+      await b.close();
+    }
+  }
+  const ck = await checkpointWeights(dir);
+  if (!ck) throw new Error(`${dir} is neither a bundle (manifest.json) nor a run folder with a readable checkpoint; pass a bundle folder or a stage's run folder.`);
+  const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { architecture?: VqganArchitecture };
+  if (!cfg.architecture) throw new Error(`${dir}/config.json records no architecture; pass a bundle folder instead.`);
+  return { weights: ck.weights, architecture: cfg.architecture, source: `run ${dir} step ${ck.step}` };
+}
+
+/**
+ * Records a stage as finished with weights taken from elsewhere (`vqganStageFrom`), after checking the
+ * architecture is the recipe's: the weights are written as the stage's run checkpoint, so resume and bundling
+ * treat it like a trained stage.
+ */
+export async function adoptVqganStage<S extends object>(book: StageBook<S>, key: StageKey<S>, runName: string, from: string, which: 'first' | 'cond', arch: VqganArchitecture): Promise<Record<string, Float32Array>> {
+  const done = await book.finishedWeights(key);
+  if (done) return done;
+  const got = await vqganStageFrom(resolve(from), which);
+  if (JSON.stringify(got.architecture) !== JSON.stringify(arch)) {
+    throw new Error(`${got.source}: its ${which} stage has architecture ${JSON.stringify(got.architecture)}, the recipe needs ${JSON.stringify(arch)}; train the stage instead (drop the --${which}-from flag).`);
+  }
+  const shapes = new Map(vqganParameters(vqganConfigFromArchitecture(arch)).map((p) => [p.name, p.shape]));
+  const { run } = await book.startOrResume(key, runName, { kind: 'tessera-starter', stage: key, adoptedFrom: got.source, architecture: arch as unknown as JsonValue }, 0);
+  const params: TrainingState['params'] = {};
+  for (const [n, shape] of shapes) {
+    const d = got.weights[n];
+    if (!d) throw new Error(`${got.source}: ${which}-stage weight ${n} is missing.`);
+    params[n] = { dtype: 'float32', shape: [...shape], data: d };
+  }
+  await saveCheckpoint(run.checkpointsDir, { step: 0, params, optimizer: { tensors: {}, meta: { kind: 'adam' } }, rng: new TrainRng(0).state(), data: DataOrder.create(1, 0).state(), extra: { adoptedFrom: got.source } });
+  await run.end('finished', `adopted from ${got.source}`);
+  await book.complete(key, { step: 0, heldOutBefore: null, heldOutAfter: null }, Date.now());
+  book.log(`${key}: adopted from ${got.source}`);
+  return got.weights;
+}
+
 /** Keys of a state object whose entries are stages. */
 export type StageKey<S> = { [K in keyof S]-?: NonNullable<S[K]> extends StageState ? K : never }[keyof S] & string;
 
@@ -57,7 +114,7 @@ export async function checkpointWeights(runDir: string): Promise<{ weights: Reco
 export class StageBook<S extends object> {
   private lastProgress = 0;
 
-  private constructor(readonly work: string, readonly statePath: string, readonly state: S, private readonly log: (line: string) => void) {}
+  private constructor(readonly work: string, readonly statePath: string, readonly state: S, readonly log: (line: string) => void) {}
 
   /** Opens (or starts) `<work>/state.json`; run folders go to `<work>/runs`. */
   static async open<S extends object>(work: string, log: (line: string) => void = starterLog): Promise<StageBook<S>> {
@@ -174,9 +231,17 @@ export interface StarterVqganStage {
   /** Sample grids every 250 steps (first stages). */
   samples: boolean;
   perceptual?: (x: Tensor, xrec: Tensor) => Tensor;
+  /** Says where the perceptual term comes from (run log). */
+  perceptualNote?: string;
+  perceptualWeight?: number;
+  /**
+   * The patch discriminator (taming's recipe): trains from `start − warmup`, its adversarial term enters the
+   * generator loss from `start` with the adaptive weight λ·`weight`. Absent: L1 (+ perceptual) only.
+   */
+  disc?: { config: DiscriminatorConfig; start: number; warmup: number; weight: number };
 }
 
-/** Trains (or resumes, or reads back) one VQGAN stage of a starter: L1 (+ `perceptual`), no discriminator. */
+/** Trains (or resumes, or reads back) one VQGAN stage of a starter: L1 (+ `perceptual`) (+ patch discriminator). */
 export async function runVqganStage<S extends object>(book: StageBook<S>, key: StageKey<S>, runName: string, o: StarterVqganStage): Promise<Record<string, Float32Array>> {
   const done = await book.finishedWeights(key);
   if (done) {
@@ -190,9 +255,10 @@ export async function runVqganStage<S extends object>(book: StageBook<S>, key: S
     kind: 'tessera-starter', ...o.config, stage: key, steps: o.steps, batch: o.batch, lr: o.lr, architecture: o.arch as unknown as JsonValue,
   }, o.steps);
   const res = await trainVqgan(run, o.source, {
-    vqgan: cfg, disc: null, init, steps: o.steps, batchSize: o.batch, lr: o.lr, warmupSteps: Math.min(100, Math.floor(o.steps / 10)), minLr: o.lr / 10,
-    discStart: o.steps + 1, seed: o.seed, checkpointEvery: Math.max(1, Math.min(100, o.steps)), evalEvery: 0,
+    vqgan: cfg, disc: o.disc?.config ?? null, init, steps: o.steps, batchSize: o.batch, lr: o.lr, warmupSteps: Math.min(100, Math.floor(o.steps / 10)), minLr: o.lr / 10,
+    discStart: o.disc?.start ?? o.steps + 1, ...(o.disc ? { discWarmup: o.disc.warmup, discWeight: o.disc.weight } : {}), seed: o.seed, checkpointEvery: Math.max(1, Math.min(100, o.steps)), evalEvery: 0,
     sampleEvery: o.samples ? Math.max(1, Math.min(250, o.steps)) : 0, restartDeadCodes: true, compile: o.compile, ...(o.perceptual ? { perceptual: o.perceptual } : {}),
+    ...(o.perceptualNote ? { perceptualNote: o.perceptualNote } : {}), ...(o.perceptualWeight !== undefined ? { perceptualWeight: o.perceptualWeight } : {}),
   }, { onProgress: book.progress(key), ...(resume ? { resume } : {}) });
   if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);
   await book.complete(key, { step: res.step, heldOutBefore: res.heldOutBefore, heldOutAfter: res.heldOutAfter, usage: res.usage }, ts);

@@ -31,7 +31,6 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import { readBundle } from '../../formats/bundle';
 import { bytesToFloat32 } from '../../formats/dtype';
 import { openSafetensors, writeSafetensors, type TensorSource } from '../../formats/safetensors';
 import type { Tensor } from '../../graph/graph';
@@ -48,7 +47,7 @@ import { imageTokenSource } from '../../training/token-source';
 import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { checkpointWeights, runIfMain, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -193,26 +192,6 @@ async function readFloat32Safetensors(path: string): Promise<Record<string, Floa
   }
 }
 
-/** The first stage's weights and architecture from a bundle folder or a run folder. */
-async function firstStageFrom(dir: string): Promise<{ weights: Record<string, Float32Array>; architecture: VqganArchitecture; source: string }> {
-  if (existsSync(join(dir, 'manifest.json'))) {
-    const b = await readBundle(dir);
-    try {
-      if (!b.manifest.firstStage) throw new Error(`${dir}: the bundle has no first stage.`);
-      const weights: Record<string, Float32Array> = {};
-      for (const [n, t] of b.weights.tensors) if (n.startsWith('first_stage_model.')) weights[n.slice('first_stage_model.'.length)] = bytesToFloat32(t.dtype, await t.read());
-      return { weights, architecture: b.manifest.firstStage, source: `bundle ${dir} (sha256 ${b.manifest.weights.sha256})` };
-    } finally {
-      await b.close();
-    }
-  }
-  const ck = await checkpointWeights(dir);
-  if (!ck) throw new Error(`${dir} is neither a bundle (manifest.json) nor a run folder with a readable checkpoint; pass --first-stage <starter-landscapes bundle or its vqgan run folder>.`);
-  const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { architecture?: VqganArchitecture };
-  if (!cfg.architecture) throw new Error(`${dir}/config.json records no architecture; pass a bundle folder as --first-stage instead.`);
-  return { weights: ck.weights, architecture: cfg.architecture, source: `run ${dir} step ${ck.step}` };
-}
-
 async function main(): Promise<void> {
   const s = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
@@ -246,7 +225,7 @@ async function main(): Promise<void> {
       if (!ls.vqgan?.done) throw new Error(`${landscapeState}: the first stage of starter-landscapes has not finished; finish it or pass --first-stage <bundle dir>.`);
       src = ls.vqgan.runDir;
     }
-    const fs = await firstStageFrom(resolve(src));
+    const fs = await vqganStageFrom(resolve(src), 'first');
     const shapes = vqganShapes(fs.architecture);
     const tensors: TensorSource[] = [...shapes].map(([n, shape]) => {
       const d = fs.weights[n];

@@ -39,11 +39,13 @@ import { ImageSet } from '../../training/data/dataset';
 import { trainGpt } from '../../training/gpt-trainer';
 import { initParams } from '../../training/init';
 import type { Tensor } from '../../graph/graph';
+import { randomFeaturesPerceptual } from '../../training/random-features-perceptual';
 import { TrainRng } from '../../training/rng';
+import type { DiscriminatorConfig } from '../../models/discriminator';
 import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { sceneTokenSource } from './scene-token-source';
-import { runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -53,12 +55,35 @@ export const STARTER_DATA_SEED = 9;
 /** Sizes at which the GPT's training tokens are encoded (the whole 256 scene and its 128 quadrants). */
 export const STARTER_TOKEN_SCALES: readonly number[] = [256, 128];
 
-/** First stage: f = 8 (4 levels), 32–64 channels, 512 codes of dim 64. */
+/**
+ * First stage (run 4): f = 8 (4 levels), 64–128 channels, 1024 codes of dim 32. Runs 1–3 used ch 32: taming's
+ * GroupNorm has 32 groups, so at 32 channels the decoder's full-resolution norms (and norm_out before conv_out) are
+ * instance norms that remove each channel's image mean and contrast. Their reconstructions got the 8×8 block means
+ * wrong (19 dB; with the real block means pasted in, 26 dB), i.e. colours, not detail, were lost. With 64 channels each
+ * group holds two, and the decoder can carry absolute colour in their difference.
+ */
 export const LANDSCAPES_FIRST_STAGE: VqganArchitecture = {
-  ch: 32, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: STARTER_CROP,
-  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
+  ch: 64, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: STARTER_CROP,
+  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 1024, embed_dim: 32,
   quantizer: 'vq', legacy_beta: true, beta: 0.25,
 };
+
+/** The patch discriminator of the first stage (taming's NLayerDiscriminator with BatchNorm, narrower for 64² crops). */
+export const STARTER_DISCRIMINATOR: DiscriminatorConfig = { inChannels: 3, ndf: 32, nLayers: 2, norm: 'batchnorm' };
+
+/**
+ * The first stage's loss beyond L1 + codebook (DATA.md): the random-feature perceptual term (weight 0.1) from the
+ * start, the discriminator from 70 % of the steps (it trains 200 steps before its adversarial term starts), with the
+ * adaptive weight λ·0.3.
+ */
+export function starterFirstStageLoss(steps: number): { perceptual: (x: Tensor, xrec: Tensor) => Tensor; perceptualWeight: number; perceptualNote: string; disc: { config: DiscriminatorConfig; start: number; warmup: number; weight: number } } {
+  return {
+    perceptual: randomFeaturesPerceptual(STARTER_PERCEPTUAL_SEED), perceptualWeight: 0.1,
+    perceptualNote: `random-feature perceptual term, seed ${STARTER_PERCEPTUAL_SEED} (training/random-features-perceptual.ts)`,
+    disc: { config: STARTER_DISCRIMINATOR, start: Math.round(0.7 * steps), warmup: 200, weight: 0.3 },
+  };
+}
+export const STARTER_PERCEPTUAL_SEED = 77;
 
 /**
  * Condition stage: one-hot label maps (8 classes), f = 8, 128 codes. ch 64, not 32: taming's GroupNorm has 32 groups,
@@ -74,7 +99,7 @@ export const LANDSCAPES_COND_STAGE: VqganArchitecture = {
 };
 
 export const LANDSCAPES_GPT: GptArchitecture = {
-  vocab_size: 512, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0,
+  vocab_size: 1024, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0,
 };
 
 interface Settings {
@@ -86,11 +111,15 @@ interface Settings {
   condSteps: number;
   gptSteps: number;
   batch: number;
+  /** Batch of the first-stage VQGAN (default --batch). */
+  vqBatch: number;
   threads: number;
   condLr: number;
   gptLr: number;
   stopAfter: 'cond' | 'vqgan' | null;
   smoke: boolean;
+  /** A bundle or run folder whose condition stage to reuse instead of training one (same architecture). */
+  condFrom: string | null;
 }
 
 function defaultCache(): string {
@@ -100,7 +129,7 @@ function defaultCache(): string {
 
 function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
-  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--threads N] [--stop-after cond|vqgan] [--smoke]');
+  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--smoke]');
   if (name !== 'starter-landscapes') {
     throw new Error(`train:starter: no recipe for "${name}" yet; available: starter-landscapes, starter-landscapes-edges, starter-figures (see native-models/zoo/DATA.md).`);
   }
@@ -137,10 +166,12 @@ function parseArgs(argv: readonly string[]): Settings {
     condSteps: int('--cond-steps', smoke ? 3 : 2000),
     gptSteps: int('--gpt-steps', smoke ? 3 : 1500),
     batch: int('--batch', 8),
+    vqBatch: int('--vq-batch', int('--batch', 8)),
     threads: int('--threads', 2),
     condLr: num('--cond-lr', 5e-4),
     gptLr: num('--gpt-lr', 1e-3),
     stopAfter: stop ?? null,
+    condFrom: val('--cond-from') ?? null,
   };
 }
 
@@ -255,16 +286,18 @@ async function main(): Promise<void> {
   log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped)`);
   const nClasses = LANDSCAPE_CLASSES.length;
 
-  const trainVq = (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> =>
-    runVqganStage(book, key, s.name, {
-      arch, steps, source, lr, batch: s.batch, initSeed: key === 'cond' ? 11 : 12, seed: key === 'cond' ? 21 : 22, compile,
-      config: { name: s.name }, samples: key === 'vqgan', ...(perceptual ? { perceptual } : {}),
+  // ---- stage 1: condition VQGAN (or one adopted with --cond-from); stage 2: first stage ----
+  const condW = s.condFrom
+    ? await adoptVqganStage(book, 'cond', s.name, s.condFrom, 'cond', LANDSCAPES_COND_STAGE)
+    : await runVqganStage(book, 'cond', s.name, {
+      arch: LANDSCAPES_COND_STAGE, steps: s.condSteps, source: labelSource(set, nClasses), lr: s.condLr, batch: s.batch, initSeed: 11, seed: 21, compile,
+      config: { name: s.name }, samples: false, perceptual: oneHotCrossEntropy,
     });
-
-  // ---- stage 1: condition VQGAN; stage 2: first stage ----
-  const condW = await trainVq('cond', LANDSCAPES_COND_STAGE, s.condSteps, labelSource(set, nClasses), s.condLr, oneHotCrossEntropy);
   if (s.stopAfter === 'cond') return log(`stopped after the condition stage (--stop-after cond); rerun without it to continue.`);
-  const firstW = await trainVq('vqgan', LANDSCAPES_FIRST_STAGE, s.vqSteps, imageSetSource(set), 7e-4);
+  const firstW = await runVqganStage(book, 'vqgan', s.name, {
+    arch: LANDSCAPES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: 7e-4, batch: s.vqBatch, initSeed: 12, seed: 22, compile,
+    config: { name: s.name }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+  });
   if (s.stopAfter === 'vqgan') return log(`stopped after the first stage (--stop-after vqgan); rerun without it to continue.`);
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----

@@ -1,0 +1,131 @@
+/**
+ * `npm run eval:starters`: evaluates every shipped starter bundle on held-out data with fixed seeds (the three
+ * evaluators: evaluate-starter.ts, evaluate-figures.ts, evaluate-edges.ts, each in its own process) and prints one
+ * line per metric, then the summary line the quality aims are read from:
+ *   starter-quality: landscapes-faithfulness=<pct> figures-bone-coverage=<pct> edges-f1=<f1> landscapes-psnr=<db>
+ *
+ * Options: --n N (held-out items per starter, default 50), --zoo DIR (default native-models/zoo), --sheets (rewrite
+ * the committed contact sheets), --json FILE (all three reports and the summary).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arg } from './evaluate-common';
+import { runIfMain } from './starter-stages';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ZOO = resolve(HERE, '..');
+
+/** One metric line: `<starter> <metric>: <value>` and the value that goes into the summary. */
+interface MetricLine {
+  starter: string;
+  metric: string;
+  value: number;
+  unit: '%' | 'dB' | '' | 's';
+}
+
+interface Evaluation {
+  starter: string;
+  script: string;
+  sheet: string;
+  /** The metric lines read from the evaluator's JSON report. */
+  read: (report: Record<string, unknown>) => MetricLine[];
+}
+
+/** A nested number of a JSON report; throws naming the path when the evaluator's report lacks it. */
+function num(report: unknown, path: string): number {
+  let v: unknown = report;
+  for (const k of path.split('.')) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`eval:starters: the report has no number at ${path} (got ${String(v)}).`);
+  return v;
+}
+
+const EVALUATIONS: readonly Evaluation[] = [
+  {
+    starter: 'starter-landscapes', script: 'evaluate-starter.ts', sheet: 'starter-landscapes-sheet.png',
+    read: (r) => [
+      { starter: 'starter-landscapes', metric: 'faithfulness', value: 100 * num(r, 'faithfulness.generatedAgreement'), unit: '%' },
+      { starter: 'starter-landscapes', metric: 'faithfulness-ceiling-real', value: 100 * num(r, 'faithfulness.realAgreement'), unit: '%' },
+      { starter: 'starter-landscapes', metric: 'faithfulness-first-stage-reconstruction', value: 100 * num(r, 'faithfulness.reconstructedAgreement'), unit: '%' },
+      { starter: 'starter-landscapes', metric: 'first-stage-psnr', value: num(r, 'reconstruction.psnrOfMeanMse'), unit: 'dB' },
+      { starter: 'starter-landscapes', metric: 'codes-used', value: num(r, 'reconstruction.codesUsed'), unit: '' },
+      { starter: 'starter-landscapes', metric: 'codebook-perplexity', value: num(r, 'reconstruction.perplexity'), unit: '' },
+      { starter: 'starter-landscapes', metric: 'seconds-per-256', value: num(r, 'speed.meanSeconds'), unit: 's' },
+    ],
+  },
+  {
+    starter: 'starter-figures', script: 'evaluate-figures.ts', sheet: 'starter-figures-sheet.png',
+    read: (r) => [
+      { starter: 'starter-figures', metric: 'bone-coverage', value: 100 * num(r, 'faithfulness.generated.limbCoverage'), unit: '%' },
+      { starter: 'starter-figures', metric: 'bone-coverage-mismatched-pose', value: 100 * num(r, 'faithfulness.mismatchedPose.limbCoverage'), unit: '%' },
+      { starter: 'starter-figures', metric: 'bone-coverage-first-stage-reconstruction', value: 100 * num(r, 'faithfulness.reconstruction.limbCoverage'), unit: '%' },
+      { starter: 'starter-figures', metric: 'first-stage-psnr', value: num(r, 'reconstruction.psnrOfMeanMse'), unit: 'dB' },
+      { starter: 'starter-figures', metric: 'codes-used', value: num(r, 'reconstruction.codesUsed'), unit: '' },
+      { starter: 'starter-figures', metric: 'codebook-perplexity', value: num(r, 'reconstruction.perplexity'), unit: '' },
+      { starter: 'starter-figures', metric: 'seconds-per-256', value: num(r, 'speed.at256.meanSeconds'), unit: 's' },
+    ],
+  },
+  {
+    starter: 'starter-landscapes-edges', script: 'evaluate-edges.ts', sheet: 'starter-landscapes-edges-sheet.png',
+    read: (r) => [
+      { starter: 'starter-landscapes-edges', metric: 'edge-f1-2px', value: num(r, 'faithfulness.tolerance2px.generated.f1'), unit: '' },
+      { starter: 'starter-landscapes-edges', metric: 'edge-f1-2px-unrelated-real', value: num(r, 'faithfulness.tolerance2px.unrelatedReal.f1'), unit: '' },
+      { starter: 'starter-landscapes-edges', metric: 'edge-f1-2px-first-stage-reconstruction', value: num(r, 'faithfulness.tolerance2px.reconstruction.f1'), unit: '' },
+      { starter: 'starter-landscapes-edges', metric: 'seconds-per-256', value: num(r, 'speed.meanSeconds'), unit: 's' },
+    ],
+  },
+];
+
+function formatValue(m: MetricLine): string {
+  if (m.unit === '%') return `${m.value.toFixed(1)} %`;
+  if (m.unit === 'dB') return `${m.value.toFixed(2)} dB`;
+  if (m.unit === 's') return `${m.value.toFixed(2)} s`;
+  return Number.isInteger(m.value) ? String(m.value) : m.value.toFixed(3);
+}
+
+/** Runs one evaluator as `tsx <script> <bundle> --n N --json <file>`; its own log goes to stderr here. */
+function runEvaluator(script: string, args: readonly string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, script), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', fail);
+    child.on('exit', (code, signal) => (code === 0 ? done() : fail(new Error(`eval:starters: ${script} ended with ${signal ?? `exit code ${code}`}.`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const n = Number(arg(argv, '--n') ?? 50);
+  if (!Number.isInteger(n) || n < 2) throw new Error(`eval:starters: --n must be an integer ≥ 2, got ${arg(argv, '--n')}.`);
+  const zoo = resolve(arg(argv, '--zoo') ?? ZOO);
+  const tmp = await mkdtemp(join(tmpdir(), 'tessera-eval-'));
+  const reports: Record<string, unknown> = {};
+  const lines: MetricLine[] = [];
+  try {
+    for (const e of EVALUATIONS) {
+      const json = join(tmp, `${e.starter}.json`);
+      const args = [join(zoo, e.starter), '--n', String(n), '--json', json, ...(argv.includes('--sheets') ? ['--sheet', join(zoo, e.sheet)] : [])];
+      console.error(`eval:starters: ${e.starter} (${e.script}, n = ${n})`);
+      await runEvaluator(e.script, args);
+      const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
+      reports[e.starter] = report;
+      for (const m of e.read(report)) {
+        lines.push(m);
+        console.log(`${m.starter} ${m.metric}: ${formatValue(m)}`);
+      }
+    }
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  const get = (starter: string, metric: string): number => lines.find((l) => l.starter === starter && l.metric === metric)!.value;
+  const summary = `starter-quality: landscapes-faithfulness=${get('starter-landscapes', 'faithfulness').toFixed(1)} `
+    + `figures-bone-coverage=${get('starter-figures', 'bone-coverage').toFixed(1)} `
+    + `edges-f1=${get('starter-landscapes-edges', 'edge-f1-2px').toFixed(3)} `
+    + `landscapes-psnr=${get('starter-landscapes', 'first-stage-psnr').toFixed(2)}`;
+  console.log(summary);
+  const out = arg(argv, '--json');
+  if (out) await writeFile(out, JSON.stringify({ n, reports, metrics: lines, summary }, null, 2) + '\n');
+}
+
+runIfMain(import.meta.url, main);
