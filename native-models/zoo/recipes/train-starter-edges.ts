@@ -22,7 +22,7 @@
  *  2. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table.
  * The bundle (fp16, condition mode `edge`) goes to native-models/zoo/starter-landscapes-edges (or --out).
  *
- * Options: --cache DIR, --out DIR, --first-stage DIR, --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
+ * Options: --cache DIR, --out DIR, --first-stage DIR, --cond-from DIR (adopt that bundle's condition stage), --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
  * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --smoke.
  */
 import { existsSync } from 'node:fs';
@@ -47,7 +47,7 @@ import { imageTokenSource } from '../../training/token-source';
 import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -63,7 +63,7 @@ export const EDGES_COND_STAGE: VqganArchitecture = {
   quantizer: 'vq', legacy_beta: true, beta: 0.25,
 };
 
-/** Same transformer shape as starter-landscapes: 64 c-tokens + 64 z-tokens, vocab 512 (≥ both codebooks). */
+/** Same transformer shape as starter-landscapes: 64 c-tokens + 64 z-tokens, vocab 1024 (≥ both codebooks). */
 export const EDGES_GPT = LANDSCAPES_GPT;
 
 /** Logit scale of the condition decoder's output and the weight of edge pixels in its cross-entropy. */
@@ -116,6 +116,8 @@ interface Settings {
   cache: string;
   out: string;
   firstStage: string | null;
+  /** A bundle or run folder whose condition stage to adopt instead of training one (same architecture). */
+  condFrom: string | null;
   scenes: number;
   condSteps: number;
   gptSteps: number;
@@ -158,6 +160,7 @@ function parseArgs(argv: readonly string[]): Settings {
     smoke, cache,
     out: resolve(val('--out') ?? (smoke ? join(cache, `${EDGES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', EDGES_NAME))),
     firstStage: val('--first-stage') ?? null,
+    condFrom: val('--cond-from') ?? null,
     scenes: num('--scenes', smoke ? 24 : 400, true),
     condSteps: num('--cond-steps', smoke ? 3 : 1200, true),
     gptSteps: num('--gpt-steps', smoke ? 3 : 3000, true),
@@ -243,9 +246,10 @@ async function main(): Promise<void> {
 
   // ---- stage 1: condition VQGAN on edge planes ----
   const condCfg: VqganConfig = vqganConfigFromArchitecture(EDGES_COND_STAGE);
-  let condW = await book.finishedWeights('cond');
-  if (condW && state.cond!.steps < s.condSteps) log(`cond: continuing the finished stage (${state.cond!.steps} steps) to ${s.condSteps} steps in a new run from its weights`);
-  if (!condW || state.cond!.steps < s.condSteps) {
+  let condW = s.condFrom ? await adoptVqganStage(book, 'cond', name, s.condFrom, 'cond', EDGES_COND_STAGE) : await book.finishedWeights('cond');
+  if (s.condFrom) log(`cond: adopted (--cond-from ${s.condFrom}); not trained further`);
+  else if (condW && state.cond!.steps < s.condSteps) log(`cond: continuing the finished stage (${state.cond!.steps} steps) to ${s.condSteps} steps in a new run from its weights`);
+  if (!s.condFrom && (!condW || state.cond!.steps < s.condSteps)) {
     const fresh = (): Record<string, Float32Array> => initParams('vqgan', vqganParameters(condCfg), new TrainRng(31), { nEmbed: EDGES_COND_STAGE.n_embed });
     const { run, resume, init, base, steps } = await book.startContinuable('cond', name, {
       kind: 'tessera-starter', name, batch: s.batch, lr: s.condLr, architecture: EDGES_COND_STAGE as unknown as JsonValue, canny: { ...EDGE_CANNY },
@@ -261,7 +265,8 @@ async function main(): Promise<void> {
     await book.complete('cond', { ...res, step: base + res.step }, ts);
     log(`cond: held-out L1 ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)}; codes used ${res.usage?.used}/${res.usage?.nEmbed}`);
     condW = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
-  } else log(`cond: finished earlier (${state.cond!.runDir}, ${state.cond!.steps} steps)`);
+  } else if (!s.condFrom) log(`cond: finished earlier (${state.cond!.runDir}, ${state.cond!.steps} steps)`);
+  if (!condW) throw new Error('cond: the condition stage has no weights after training (a recipe bug).');
 
   const cModel = new VqganModel(condCfg, vqganWeights(condW, EDGES_COND_STAGE), runtime, 'condition stage');
   if (!state.cond!.reconstruction) {
