@@ -11,7 +11,7 @@ const bundle = useStarterBundle('starter-landscapes');
 
 describe('starter-landscapes bundle', () => {
   it('has a valid manifest with the landscape palette, fp16 weights and a matching weights hash', async () => {
-    const m = await expectStarterBundle(bundle.dir, 10 * 1024 * 1024);
+    const m = await expectStarterBundle(bundle.dir, 20 * 1024 * 1024);
     expect(m.condition).toMatchObject({ mode: 'segmentation', n_labels: 8 });
     expect(m.palette!.names).toEqual(LANDSCAPE_CLASSES.map((c) => c.name));
     expect(m.palette!.colors).toEqual(LANDSCAPE_CLASSES.map((c) => c.color));
