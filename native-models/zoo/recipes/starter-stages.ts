@@ -53,9 +53,7 @@ export async function vqganStageFrom(dir: string, which: 'first' | 'cond'): Prom
       const cs = b.manifest.condStage;
       const architecture = which === 'first' ? b.manifest.firstStage : cs?.kind === 'vqgan' ? cs.architecture : undefined;
       if (!architecture) throw new Error(`${dir}: the bundle has no ${which === 'first' ? 'first stage' : 'VQGAN condition stage'}.`);
-      const weights: Record<string, Float32Array> = {};
-      for (const [n, t] of b.weights.tensors) if (n.startsWith(prefix)) weights[n.slice(prefix.length)] = bytesToFloat32(t.dtype, await t.read());
-      return { weights, architecture, source: `bundle ${dir} (sha256 ${b.manifest.weights.sha256})` };
+      return { weights: await prefixedWeights(b, prefix), architecture, source: `bundle ${dir} (sha256 ${b.manifest.weights.sha256})` };
     } finally {
       await b.close();
     }
@@ -65,6 +63,35 @@ export async function vqganStageFrom(dir: string, which: 'first' | 'cond'): Prom
   const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { architecture?: VqganArchitecture };
   if (!cfg.architecture) throw new Error(`${dir}/config.json records no architecture; pass a bundle folder instead.`);
   return { weights: ck.weights, architecture: cfg.architecture, source: `run ${dir} step ${ck.step}` };
+}
+
+async function prefixedWeights(b: Awaited<ReturnType<typeof readBundle>>, prefix: string): Promise<Record<string, Float32Array>> {
+  const weights: Record<string, Float32Array> = {};
+  for (const [n, t] of b.weights.tensors) if (n.startsWith(prefix)) weights[n.slice(prefix.length)] = bytesToFloat32(t.dtype, await t.read());
+  return weights;
+}
+
+/**
+ * Starting weights of a stage for `--init-from <bundle>` (continuing a shipped starter in a later session: the
+ * bundle in the repository is the checkpoint): the bundle's tensors under `prefix` (fp16 → fp32), which must have
+ * exactly the names and sizes of `fresh` (the recipe's own initialisation); without a bundle, `fresh`.
+ */
+export async function initialWeights(bundle: string | null, prefix: string, fresh: Record<string, Float32Array>, log: (line: string) => void = starterLog): Promise<Record<string, Float32Array>> {
+  if (!bundle) return fresh;
+  const b = await readBundle(resolve(bundle));
+  let got: Record<string, Float32Array>;
+  try {
+    got = await prefixedWeights(b, prefix);
+  } finally {
+    await b.close();
+  }
+  for (const [n, v] of Object.entries(fresh)) {
+    const w = got[n];
+    if (!w) throw new Error(`--init-from ${bundle}: the bundle has no ${prefix}${n}; it is not a bundle of this recipe's architecture (train from scratch without --init-from).`);
+    if (w.length !== v.length) throw new Error(`--init-from ${bundle}: ${prefix}${n} has ${w.length} values, the recipe's architecture needs ${v.length} (train from scratch without --init-from).`);
+  }
+  log(`${prefix.replace(/\.$/, '')}: starting from the weights of ${bundle}`);
+  return Object.fromEntries(Object.keys(fresh).map((n) => [n, got[n]!]));
 }
 
 /**
@@ -234,6 +261,8 @@ export interface StarterVqganStage {
   /** Says where the perceptual term comes from (run log). */
   perceptualNote?: string;
   perceptualWeight?: number;
+  /** Starting weights (e.g. `initialWeights` of a shipped bundle); default the seeded initialisation. */
+  init?: (fresh: Record<string, Float32Array>) => Promise<Record<string, Float32Array>>;
   /**
    * The patch discriminator (taming's recipe): trains from `start − warmup`, its adversarial term enters the
    * generator loss from `start` with the adaptive weight λ·`weight`. Absent: L1 (+ perceptual) only.
@@ -249,7 +278,8 @@ export async function runVqganStage<S extends object>(book: StageBook<S>, key: S
     return done;
   }
   const cfg = vqganConfigFromArchitecture(o.arch);
-  const init = initParams('vqgan', vqganParameters(cfg), new TrainRng(o.initSeed), { nEmbed: o.arch.n_embed });
+  const fresh = initParams('vqgan', vqganParameters(cfg), new TrainRng(o.initSeed), { nEmbed: o.arch.n_embed });
+  const init = o.init ? await o.init(fresh) : fresh;
   const ts = Date.now();
   const { run, resume } = await book.startOrResume(key, runName, {
     kind: 'tessera-starter', ...o.config, stage: key, steps: o.steps, batch: o.batch, lr: o.lr, architecture: o.arch as unknown as JsonValue,

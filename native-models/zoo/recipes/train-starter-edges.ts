@@ -22,7 +22,7 @@
  *  2. GPT on cat(c, z) tokens of the frozen stages (block 128 = 64 + 64), taming's shared token table.
  * The bundle (fp16, condition mode `edge`) goes to native-models/zoo/starter-landscapes-edges (or --out).
  *
- * Options: --cache DIR, --out DIR, --first-stage DIR, --cond-from DIR (adopt that bundle's condition stage), --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
+ * Options: --cache DIR, --out DIR, --first-stage DIR, --cond-from DIR (adopt that bundle's condition stage), --init-from BUNDLE (start the GPT from that bundle's), --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
  * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --smoke.
  */
 import { existsSync } from 'node:fs';
@@ -47,7 +47,7 @@ import { imageTokenSource } from '../../training/token-source';
 import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { adoptVqganStage, runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, initialWeights, runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -118,6 +118,8 @@ interface Settings {
   firstStage: string | null;
   /** A bundle or run folder whose condition stage to adopt instead of training one (same architecture). */
   condFrom: string | null;
+  /** A starter-landscapes-edges bundle whose transformer the new GPT run starts from (continuing it). */
+  initFrom: string | null;
   scenes: number;
   condSteps: number;
   gptSteps: number;
@@ -161,6 +163,7 @@ function parseArgs(argv: readonly string[]): Settings {
     out: resolve(val('--out') ?? (smoke ? join(cache, `${EDGES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', EDGES_NAME))),
     firstStage: val('--first-stage') ?? null,
     condFrom: val('--cond-from') ?? null,
+    initFrom: val('--init-from') ?? null,
     scenes: num('--scenes', smoke ? 24 : 400, true),
     condSteps: num('--cond-steps', smoke ? 3 : 1200, true),
     gptSteps: num('--gpt-steps', smoke ? 3 : 3000, true),
@@ -298,7 +301,8 @@ async function main(): Promise<void> {
       set, firstStage: zModel, firstStageId: `sha256:${state.firstStage.sha256}`, cacheDir: join(work, 'tokens'),
       condition: { kind: 'vq', mode: 'edge', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
     });
-    const fresh = (): Record<string, Float32Array> => initParams('gpt', gptParameters(gptCfg), new TrainRng(33));
+    const seeded = await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(33)));
+    const fresh = (): Record<string, Float32Array> => seeded;
     const { run, resume, init, base, steps } = await book.startContinuable('gpt', name, {
       kind: 'tessera-starter', name, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue,
     }, s.gptSteps, fresh);

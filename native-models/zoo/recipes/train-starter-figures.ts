@@ -47,8 +47,8 @@ import { TrainRng } from '../../training/rng';
 import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
-import { runIfMain, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
-import { starterBundleTensors, vqganWeights } from './train-starter';
+import { adoptVqganStage, initialWeights, runIfMain, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { LANDSCAPES_FIRST_STAGE, starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const FIGURES_NAME = 'starter-figures';
@@ -66,16 +66,13 @@ export const FIGURES_COND_STAGE: VqganArchitecture = {
 };
 
 /**
- * First stage: f = 8, 512 codes of dim 64; wider than starter-landscapes' at the lower levels (ch_mult 1, 2, 2, 4
- * instead of 1, 1, 2, 2: ≈ 1.6× the conv FLOPs), since limbs a few pixels wide must survive the 8× downsampling.
+ * First stage (run 3): f = 8, ch 64 (ch_mult 1, 1, 2, 2), 1024 codes of dim 32 — as starter-landscapes' run 4
+ * (LANDSCAPES_FIRST_STAGE: at ch 32 the full-resolution GroupNorms were instance norms). Run 2 had ch 32,
+ * ch_mult 1, 2, 2, 4, 512 codes of dim 64.
  */
-export const FIGURES_FIRST_STAGE: VqganArchitecture = {
-  ch: 32, ch_mult: [1, 2, 2, 4], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: FIGURES_CROP,
-  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
-  quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
+export const FIGURES_FIRST_STAGE: VqganArchitecture = { ...LANDSCAPES_FIRST_STAGE, resolution: FIGURES_CROP };
 
-export const FIGURES_GPT: GptArchitecture = { vocab_size: 512, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0 };
+export const FIGURES_GPT: GptArchitecture = { vocab_size: 1024, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0 };
 
 /** Extra weight of stickman pixels in the condition stage's reconstruction loss. */
 export const POSE_POS_WEIGHT = 4;
@@ -169,6 +166,10 @@ interface Settings {
   vqLr: number;
   gptLr: number;
   batch: number;
+  vqBatch: number;
+  condFrom: string | null;
+  /** A starter-figures bundle whose first stage and transformer the new runs start from (continuing it). */
+  initFrom: string | null;
   threads: number;
   minCondAcc: number;
   stopAfter: 'cond' | 'vqgan' | null;
@@ -196,7 +197,7 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
     if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${tag}: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}.`);
     return n;
   };
-  const known = new Set(['--cache', '--out', '--figures', '--resize', '--cond-steps', '--vq-steps', '--gpt-steps', '--cond-lr', '--vq-lr', '--gpt-lr', '--batch', '--threads', '--min-cond-acc', '--stop-after', '--smoke']);
+  const known = new Set(['--cache', '--out', '--figures', '--resize', '--cond-steps', '--vq-steps', '--gpt-steps', '--cond-lr', '--vq-lr', '--gpt-lr', '--batch', '--vq-batch', '--cond-from', '--init-from', '--threads', '--min-cond-acc', '--stop-after', '--smoke']);
   const unknown = argv.filter((a) => a.startsWith('--') && !known.has(a));
   if (unknown.length) throw new Error(`${tag}: unknown option ${unknown.join(', ')}; options: ${[...known].join(' ')}.`);
   const smoke = argv.includes('--smoke');
@@ -218,6 +219,9 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
     vqLr: num('--vq-lr', 7e-4, false),
     gptLr: num('--gpt-lr', 1e-3, false),
     batch: num('--batch', 8, true),
+    vqBatch: num('--vq-batch', num('--batch', 8, true), true),
+    condFrom: val('--cond-from') ?? null,
+    initFrom: val('--init-from') ?? null,
     threads: num('--threads', 2, true),
     minCondAcc: minAcc,
     stopAfter: stop ?? null,
@@ -247,13 +251,13 @@ async function main(): Promise<void> {
   });
   log(`image set: ${set.train.length} train / ${set.heldOut.length} held out (${set.report.skipped.length} skipped), resize ${s.resize}, crops ${FIGURES_CROP}`);
 
-  const trainVq = (key: 'cond' | 'vqgan', arch: VqganArchitecture, steps: number, source: ImageSource, lr: number, perceptual?: (x: Tensor, xrec: Tensor) => Tensor): Promise<Record<string, Float32Array>> =>
-    runVqganStage(book, key, name, {
-      arch, steps, source, lr, batch: s.batch, initSeed: key === 'cond' ? 51 : 52, seed: key === 'cond' ? 61 : 62, compile,
-      config: { name, resize: s.resize }, samples: key === 'vqgan', ...(perceptual ? { perceptual } : {}),
+  // ---- stage 1: condition VQGAN on stickman planes (or one adopted with --cond-from), with the reconstruction gate ----
+  const condW = s.condFrom
+    ? await adoptVqganStage(book, 'cond', name, s.condFrom, 'cond', FIGURES_COND_STAGE)
+    : await runVqganStage(book, 'cond', name, {
+      arch: FIGURES_COND_STAGE, steps: s.condSteps, source: poseSource(set), lr: s.condLr, batch: s.batch, initSeed: 51, seed: 61, compile,
+      config: { name, resize: s.resize }, samples: false, perceptual: poseWeightedL1,
     });
-  // ---- stage 1: condition VQGAN on stickman planes, with the reconstruction gate ----
-  const condW = await trainVq('cond', FIGURES_COND_STAGE, s.condSteps, poseSource(set), s.condLr, poseWeightedL1);
   const cModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_COND_STAGE), vqganWeights(condW, FIGURES_COND_STAGE), runtime, 'condition stage');
   if (!state.cond!.reconstruction) {
     let limb = 0, limbPixels = 0, background = 0, n = 0;
@@ -281,7 +285,11 @@ async function main(): Promise<void> {
   if (s.stopAfter === 'cond') return log('stopped after the condition stage (--stop-after cond); rerun without it to continue.');
 
   // ---- stage 2: first stage on figure crops ----
-  const firstW = await trainVq('vqgan', FIGURES_FIRST_STAGE, s.vqSteps, imageSetSource(set), s.vqLr);
+  const firstW = await runVqganStage(book, 'vqgan', name, {
+    arch: FIGURES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: s.vqLr, batch: s.vqBatch, initSeed: 52, seed: 62, compile,
+    config: { name, resize: s.resize }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+    init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh),
+  });
   if (s.stopAfter === 'vqgan') return log('stopped after the first stage (--stop-after vqgan); rerun without it to continue.');
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
@@ -303,7 +311,7 @@ async function main(): Promise<void> {
     const ts = Date.now();
     const { run, resume } = await book.startOrResume('gpt', name, { kind: 'tessera-starter', name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr: s.gptLr, architecture: FIGURES_GPT as unknown as JsonValue }, s.gptSteps);
     const res = await trainGpt(run, source, {
-      gpt: gptCfg, init: initParams('gpt', gptParameters(gptCfg), new TrainRng(53)), steps: s.gptSteps, batchSize: s.batch, lr: s.gptLr,
+      gpt: gptCfg, init: await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(53))), steps: s.gptSteps, batchSize: s.batch, lr: s.gptLr,
       warmupSteps: Math.min(100, Math.floor(s.gptSteps / 10)), minLr: s.gptLr / 10, seed: 63, checkpointEvery: Math.max(1, Math.min(100, s.gptSteps)),
       clipGradNorm: 1, compile,
     }, { onProgress: book.progress('gpt'), ...(resume ? { resume } : {}) });

@@ -17,9 +17,12 @@
  * an unfinished run is resumed from its newest checkpoint, a finished one is reused.
  *
  * Options: --cache DIR (default <user cache>/tessera/starter), --out DIR, --scenes N, --vq-steps N,
- * --cond-steps N, --gpt-steps N, --cond-lr X, --gpt-lr X, --batch N, --threads N, --stop-after cond|vqgan (end after
- * that stage, e.g. to check the condition stage's code purity before the transformer), --smoke (a few steps of each
- * stage, to check the pipeline).
+ * --cond-steps N, --gpt-steps N, --cond-lr X, --gpt-lr X, --batch N, --vq-batch N (first stage; default --batch),
+ * --threads N, --stop-after cond|vqgan (end after that stage, e.g. to check the condition stage's code purity before
+ * the transformer), --cond-from DIR (adopt the condition stage of a bundle or run folder instead of training one),
+ * --init-from BUNDLE (start the first stage and the transformer from a shipped bundle's weights: how a later session
+ * continues a starter with a fresh cache — the bundle in the repository is the checkpoint), --smoke (a few steps of
+ * each stage, to check the pipeline).
  *
  * Condition-stage learning rate: runs 1 and 2 used 2e-3; with the ×LOGIT_SCALE logits the cross-entropy then stayed
  * at the class-prior level (≈ 2 nats) until the cosine schedule had brought the rate below ≈ 1e-3 (DATA.md), so the
@@ -45,7 +48,7 @@ import type { DiscriminatorConfig } from '../../models/discriminator';
 import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { sceneTokenSource } from './scene-token-source';
-import { adoptVqganStage, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, initialWeights, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -120,6 +123,8 @@ interface Settings {
   smoke: boolean;
   /** A bundle or run folder whose condition stage to reuse instead of training one (same architecture). */
   condFrom: string | null;
+  /** A bundle of this recipe whose first stage and transformer the new runs start from (continuing it). */
+  initFrom: string | null;
 }
 
 function defaultCache(): string {
@@ -129,7 +134,7 @@ function defaultCache(): string {
 
 function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
-  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--smoke]');
+  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--init-from BUNDLE] [--smoke]');
   if (name !== 'starter-landscapes') {
     throw new Error(`train:starter: no recipe for "${name}" yet; available: starter-landscapes, starter-landscapes-edges, starter-figures (see native-models/zoo/DATA.md).`);
   }
@@ -172,6 +177,7 @@ function parseArgs(argv: readonly string[]): Settings {
     gptLr: num('--gpt-lr', 1e-3),
     stopAfter: stop ?? null,
     condFrom: val('--cond-from') ?? null,
+    initFrom: val('--init-from') ?? null,
   };
 }
 
@@ -296,7 +302,8 @@ async function main(): Promise<void> {
   if (s.stopAfter === 'cond') return log(`stopped after the condition stage (--stop-after cond); rerun without it to continue.`);
   const firstW = await runVqganStage(book, 'vqgan', s.name, {
     arch: LANDSCAPES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: 7e-4, batch: s.vqBatch, initSeed: 12, seed: 22, compile,
-    config: { name: s.name }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+    config: { name: s.name, ...(s.initFrom ? { initFrom: s.initFrom } : {}) }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+    init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh),
   });
   if (s.stopAfter === 'vqgan') return log(`stopped after the first stage (--stop-after vqgan); rerun without it to continue.`);
 
@@ -314,7 +321,7 @@ async function main(): Promise<void> {
       datasetSeed: STARTER_DATA_SEED, sceneSize: STARTER_SCENE, scales: STARTER_TOKEN_SCALES, window: STARTER_CROP / zModel.factor,
       cacheFile: join(work, 'scene-tokens.json'), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${STARTER_TOKEN_SCALES.join(',')}`, log,
     });
-    const init = initParams('gpt', gptParameters(gptCfg), new TrainRng(13));
+    const init = await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(13)));
     const lr = s.gptLr;
     const ts = Date.now();
     const { run, resume } = await book.startOrResume('gpt', s.name, { kind: 'tessera-starter', name: s.name, stage: 'gpt', steps: s.gptSteps, batch: s.batch, lr, architecture: LANDSCAPES_GPT as unknown as JsonValue }, s.gptSteps);
