@@ -5,7 +5,7 @@ import { LANDSCAPE_CLASSES } from '../../../native-models/zoo/recipes/landscapes
 import { exampleScene } from '../../../native-models/zoo/recipes/make-examples';
 import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const PINNED_TOKENS_SHA256 = '1b1a56fa3453390bbe3154c120d6060db270e389470767f67f3b84380f10bb68';
+const PINNED_TOKENS_SHA256 = '27b8a266e30388c321b035ab29ec2e9fffd5b3f48a24575fbec76a704c242eb3';
 
 const bundle = useStarterBundle('starter-landscapes');
 
