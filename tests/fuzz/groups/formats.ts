@@ -305,13 +305,16 @@ export const formatsGroup: FuzzGroup = {
         kind: 'pickle',
         name,
         run: async () => {
+          let refusal: unknown = null;
           try {
             unpickle(bytes, { persistentLoad: () => null });
-          } finally {
-            for (const tag of ['pkl', 'ckpt', 'bare']) {
-              if (existsSync(marker(tag))) throw new TypeError(`a pickle created ${marker(tag)}: code ran`);
-            }
+          } catch (err) {
+            refusal = err;
           }
+          for (const tag of ['pkl', 'ckpt', 'bare']) {
+            if (existsSync(marker(tag))) throw new TypeError(`a pickle created ${marker(tag)}: code ran`);
+          }
+          if (refusal !== null) throw refusal;
         },
       });
     };
