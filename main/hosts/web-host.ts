@@ -138,6 +138,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     sockets.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
       ws.on('close', () => clients.delete(ws));
+      // An oversized or malformed frame makes ws close the socket (1009 / 1002) and emit 'error': without a
+      // listener that error would end the whole host process.
+      ws.on('error', () => clients.delete(ws));
       ws.on('message', (data, isBinary) => void handleMessage(ws, data.toString(), isBinary));
     });
   });

@@ -5,6 +5,7 @@
 import { PNG } from 'pngjs';
 import { canny, rgbToGrey } from '../../native-models/training/data/canny';
 import type { ConditionsApi, EdgesFromImageRequest, EdgesFromImageResult } from '../../preload/studio-types';
+import { checkPngBeforeDecode } from './png-record';
 import { PayloadError, boolean, number, object, optional, string } from './validate';
 import type { Schema } from './validate';
 
@@ -15,9 +16,11 @@ const MAX_BASE64 = 96 * 1024 * 1024;
 export function edgesFromImage(request: EdgesFromImageRequest): EdgesFromImageResult {
   const started = performance.now();
   if (request.low > request.high) throw new Error(`The low threshold (${request.low}) must not be above the high one (${request.high}).`);
+  const bytes = Buffer.from(request.pngBase64, 'base64');
+  checkPngBeforeDecode(bytes, 'The image', MAX_PIXELS);
   let png: PNG;
   try {
-    png = PNG.sync.read(Buffer.from(request.pngBase64, 'base64'));
+    png = PNG.sync.read(bytes);
   } catch (err) {
     throw new Error(`The image is not a readable PNG (${(err as Error).message}); export it as PNG and try again.`, { cause: err });
   }

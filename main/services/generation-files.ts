@@ -19,7 +19,7 @@ import { paletteToLabels } from '../../native-models/sampling/condition-maps';
 import { readNpy, writeNpyInt64 } from '../../native-models/sampling/npy';
 import type { GenerationRecord, JsonValue } from '../../preload/generation-record';
 import { writeFileAtomic } from './atomic-write';
-import { encodePng } from './png-record';
+import { checkPngBeforeDecode, encodePng } from './png-record';
 
 import type { Palette } from './generator-loader';
 
@@ -30,7 +30,11 @@ interface DecodedPng {
   rgba: Uint8Array;
 }
 
+/** Condition, mask and start images: at most 8192 × 8192 pixels (256 MB as RGBA). */
+export const MAX_CONDITION_PIXELS = 8192 * 8192;
+
 function decodePng(bytes: Uint8Array, file: string): DecodedPng {
+  checkPngBeforeDecode(bytes, file, MAX_CONDITION_PIXELS);
   let png: PNG;
   try {
     png = PNG.sync.read(Buffer.from(bytes));

@@ -13,6 +13,7 @@ import type { ModelListResult, ModelSummary, ModelsApi } from '../../preload/stu
 import { none, number, object, optional, string } from './validate';
 import type { ModelManagerApi } from '../../preload/model-manager-types';
 import type { ModelManager } from './models/model-manager';
+import { MAX_UPLOAD_BYTES } from './models/upload-store';
 
 /**
  * The bundled zoo: in the packaged app electron-builder's extraResources put native-models/zoo at
@@ -138,7 +139,7 @@ export const modelsSchemas = {
   registry: none(),
   import: object({ source: pathText, config: optional(pathText), name: optional(string({ minLength: 1, maxLength: 200 })) }),
   cancelImport: object({ importId: string({ minLength: 1, maxLength: 64 }) }),
-  uploadBegin: object({ fileName: string({ minLength: 1, maxLength: 1024 }), bytes: number({ integer: true, min: 0 }) }),
+  uploadBegin: object({ fileName: string({ minLength: 1, maxLength: 1024 }), bytes: number({ integer: true, min: 0, max: MAX_UPLOAD_BYTES }) }),
   uploadChunk: object({
     uploadId,
     offset: number({ integer: true, min: 0 }),

@@ -123,9 +123,67 @@ export function buildPng(chunks: readonly PngChunk[]): Buffer {
 }
 
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {
-  const ihdr = parsePngChunks(bytes)[0]!.data;
-  const view = Buffer.from(ihdr.buffer, ihdr.byteOffset, ihdr.byteLength);
-  return { width: view.readUInt32BE(0), height: view.readUInt32BE(4) };
+  return readIhdr(parsePngChunks(bytes)[0]!).size;
+}
+
+interface Ihdr {
+  size: { width: number; height: number };
+  depth: number;
+  colorType: number;
+  interlace: number;
+}
+
+const CHANNELS_OF_COLOR_TYPE: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+function readIhdr(chunk: PngChunk): Ihdr {
+  if (chunk.data.byteLength !== 13) throw new PngFormatError(`Corrupt PNG: the IHDR chunk has ${chunk.data.byteLength} bytes instead of 13.`);
+  const view = Buffer.from(chunk.data.buffer, chunk.data.byteOffset, chunk.data.byteLength);
+  const width = view.readUInt32BE(0);
+  const height = view.readUInt32BE(4);
+  if (width < 1 || height < 1 || width > 0x7fffffff || height > 0x7fffffff) {
+    throw new PngFormatError(`Corrupt PNG: the header declares a ${width}×${height} image.`);
+  }
+  return { size: { width, height }, depth: view[8]!, colorType: view[9]!, interlace: view[12]! };
+}
+
+/**
+ * Checks an untrusted PNG before any decoder allocates its pixels: the chunk structure and every CRC, a
+ * sane header, at most `maxPixels` pixels (a decompression bomb declares 100000×100000 in a few bytes), and
+ * image data that inflates to exactly the size the header promises. `what` names the file in messages.
+ */
+export function checkPngBeforeDecode(bytes: Uint8Array, what: string, maxPixels: number): { width: number; height: number } {
+  let chunks: PngChunk[];
+  let header: Ihdr;
+  try {
+    chunks = parsePngChunks(bytes);
+    header = readIhdr(chunks[0]!);
+  } catch (err) {
+    throw new PngFormatError(`${what} is not a readable PNG: ${(err as Error).message} Export it again as PNG.`);
+  }
+  const { width, height } = header.size;
+  if (width * height > maxPixels) {
+    const side = Math.floor(Math.sqrt(maxPixels));
+    throw new PngFormatError(`${what} declares ${width}×${height} pixels, more than the ${side}×${side} allowed here; scale it down first.`);
+  }
+  const channels = CHANNELS_OF_COLOR_TYPE[header.colorType];
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(header.depth)) {
+    throw new PngFormatError(`${what} uses PNG colour type ${header.colorType} at bit depth ${header.depth}, which is not valid PNG; export it again.`);
+  }
+  const idat = chunks.filter((c) => c.type === 'IDAT').map((c) => c.data);
+  if (idat.length === 0) throw new PngFormatError(`${what} has no image data (no IDAT chunk); export it again as PNG.`);
+  if (header.interlace === 0) {
+    const expected = height * (1 + Math.ceil((width * channels * header.depth) / 8));
+    let inflated: Buffer;
+    try {
+      inflated = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: expected + 1 });
+    } catch (err) {
+      throw new PngFormatError(`${what} has corrupt image data (${(err as Error).message}); export it again as PNG.`);
+    }
+    if (inflated.length !== expected) {
+      throw new PngFormatError(`${what} has ${inflated.length} bytes of image data where its ${width}×${height} header needs ${expected} (truncated or corrupt); export it again.`);
+    }
+  }
+  return header.size;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +377,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function fail(field: string, want: string, got: unknown): never {
-  const shown = JSON.stringify(got);
+  let shown: string | undefined;
+  try {
+    shown = JSON.stringify(got);
+  } catch {
+    shown = '(a value too deeply nested to show)';
+  }
   throw new GenerationRecordError(`Invalid generation record: ${field} must be ${want}, got ${shown === undefined ? 'nothing' : shown.slice(0, 80)}.`);
 }
 

@@ -330,9 +330,15 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       if (r) return r(args, callee);
     }
     // unknown class or a call on a non-global (e.g. an earlier stub): an inert stub, nothing is called
+    if (!(callee instanceof PyGlobal || callee instanceof PyStub)) {
+      throw new PickleFormatError(`corrupt pickle: ${opcode} calls ${describe(callee)}, which is not callable`);
+    }
     return new PyStub(callee, args, how);
   };
   const setItem = (target: PickleValue, k: PickleValue, v: PickleValue): void => {
+    if (Array.isArray(k) || k instanceof PyDict || (k instanceof PySet && !k.frozen)) {
+      throw new PickleFormatError(`corrupt pickle: ${describe(k)} cannot be a dict key (unhashable) at byte ${pos}`);
+    }
     if (target instanceof PyDict) target.set(k, v);
     else if (target instanceof PyStub) target.dictItems.push([k, v]);
     else throw new PickleFormatError(`corrupt pickle: SETITEM on ${describe(target)}`);
@@ -356,10 +362,14 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         if (buf[pos] > 5) throw new PickleFormatError(`unsupported pickle protocol ${buf[pos]}`);
         pos += 1;
         break;
-      case 0x95: // FRAME: frames are transparent
+      case 0x95: {
+        // FRAME: transparent, but a frame cannot be longer than what is left of the data
         need(8, 'FRAME');
+        const frame = buf.readBigUInt64LE(pos);
         pos += 8;
+        if (frame > BigInt(buf.length - pos)) throw new PickleFormatError(`truncated pickle: FRAME of ${frame} bytes at byte ${pos - 9} but only ${buf.length - pos} remain`);
         break;
+      }
       case 0x2e: {
         // STOP
         const v = pop();
@@ -593,6 +603,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // SETITEMS
         const items = popMark();
         const t = top();
+        if (items.length % 2 !== 0) throw new PickleFormatError(`corrupt pickle: SETITEMS with an odd number of items (${items.length}) at byte ${pos}`);
         for (let i = 0; i + 1 < items.length; i += 2) setItem(t, items[i], items[i + 1]);
         break;
       }
@@ -683,6 +694,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // BUILD: only records state on inert objects; __setstate__ is never called
         const state = pop();
         const obj = top();
+        if (state instanceof PyGlobal && isDangerousGlobal(state.module, state.name)) throw new UnsafePickleError(state.qualified, 'BUILD state');
         if (obj instanceof PyStub) obj.state = state;
         else if (obj instanceof PyDict) obj.attrs = state;
         else if (obj instanceof PyGlobal && isDangerousGlobal(obj.module, obj.name)) throw new UnsafePickleError(obj.qualified, 'BUILD');

@@ -72,6 +72,9 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
         }
         continue;
       }
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw new SafetensorsError(`${path}: tensor "${name}" is ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : `a ${typeof raw}`}, not an object {dtype, shape, data_offsets} (corrupt file?)`);
+      }
       const e = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
       const dtype = typeof e.dtype === 'string' ? SAFETENSORS_DTYPE[e.dtype] : undefined;
       if (!dtype) throw new SafetensorsError(`${path}: tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)}`);

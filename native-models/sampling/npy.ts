@@ -28,6 +28,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (!descr || !fortran || shapeText === undefined) throw new Error(`Unreadable .npy header: ${header.trim()}`);
   if (fortran === 'True') throw new Error('The .npy array is in Fortran order; save it with numpy.ascontiguousarray first.');
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`Unreadable .npy header: the shape (${shapeText.trim()}) must list non-negative integers.`);
   const count = shape.reduce((a, b) => a * b, 1);
   const order = descr[0]!;
   const kind = descr.slice(1);

@@ -15,6 +15,7 @@ import type {
   GalleryChange, GalleryFacets, GalleryItem, GalleryQuery, GalleryQueryResult, GalleryRescanReport, GallerySummary,
 } from '../../../preload/gallery-types';
 import { isAtomicTempFile, writeFileAtomic } from '../atomic-write';
+import { isProcessAlive } from '../../../native-models/training/run';
 import type { RgbImage } from '../png-record';
 import { encodePng, parseGenerationRecord, readGenerationRecord, stripPngMetadata, withGenerationRecord } from '../png-record';
 import { compileQuery } from './gallery-query';
@@ -437,6 +438,26 @@ export class GalleryStore {
   // Rescan.
 
   /**
+   * What a process killed mid-write leaves in the images folder: an atomic-write temp file (the PNG never
+   * got its final name, so it was never acknowledged) or a file renamed for deletion whose row is gone.
+   * Temp files of a writer that is still alive are left alone.
+   */
+  private removeLeftovers(names: readonly string[]): void {
+    const live = new Set((this.db.prepare('SELECT file_name FROM images').all() as { file_name: string }[]).map((r) => r.file_name));
+    for (const name of names) {
+      let stale = false;
+      if (isAtomicTempFile(name)) {
+        const pid = Number(/\.(\d+)\.[0-9a-f]+\.tessera-tmp$/.exec(name)?.[1]);
+        stale = !isProcessAlive(pid);
+      } else if (name.endsWith(TRASH_SUFFIX)) {
+        const original = /^\.(.+\.png)\.[0-9a-f]+\.tessera-deleting$/i.exec(name)?.[1];
+        stale = original !== undefined && !live.has(original);
+      }
+      if (stale) fs.rmSync(path.join(this.imagesDir, name), { force: true });
+    }
+  }
+
+  /**
    * Rebuild the index from the images folder: rows whose file is missing are removed; PNGs
    * without a row are indexed from their own `tessera` record (star and notes of existing rows are
    * kept). Files without a record or that fail to parse are listed in `skipped`.
@@ -485,6 +506,7 @@ export class GalleryStore {
         added.push(a.id);
       }
     })();
+    this.removeLeftovers(entries.map((e) => e.name));
     const report: GalleryRescanReport = {
       added, removed, kept: known.size, skipped, durationMs: performance.now() - started,
     };
