@@ -1,5 +1,5 @@
 // ESLint flat config: strict TypeScript, no `any`, no focused/skipped tests, and the import
-// directions of DESIGN.md §1 enforced per folder.
+// rules of ARCHITECTURE.md enforced per folder.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -32,9 +32,9 @@ export default tseslint.config(
   {
     files: ['native-models/**/*.ts'],
     rules: restrict([
-      banFolder('main', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('renderer', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('preload', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('main', 'native-models imports nothing of the app.'),
+      banFolder('renderer', 'native-models imports nothing of the app.'),
+      banFolder('preload', 'native-models imports nothing of the app.'),
       { group: ['electron'], message: 'native-models must not depend on Electron.' },
     ]),
   },
@@ -42,9 +42,9 @@ export default tseslint.config(
     files: ['native-models/**/*.ts'],
     ignores: ['native-models/runtime/**'],
     rules: restrict([
-      banFolder('main', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('renderer', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('preload', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('main', 'native-models imports nothing of the app.'),
+      banFolder('renderer', 'native-models imports nothing of the app.'),
+      banFolder('preload', 'native-models imports nothing of the app.'),
       { group: ['electron'], message: 'native-models must not depend on Electron.' },
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),

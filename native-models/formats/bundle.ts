@@ -1,4 +1,4 @@
-// The Tessera model bundle (DESIGN.md §3.4): a folder with manifest.json + weights.safetensors.
+// The Tessera model bundle (ARCHITECTURE.md, native-models): a folder with manifest.json + weights.safetensors.
 // Tensor names inside weights.safetensors are taming's state_dict keys, unchanged:
 //   kind 'vqgan':            encoder.*, decoder.*, quantize.*, quant_conv.*, post_quant_conv.*
 //   kind 'cond-transformer': transformer.*, first_stage_model.*, cond_stage_model.* (VQGAN cond stages only)

@@ -1,4 +1,5 @@
-// Infer taming architectures from tensor shapes (taming.md §7.3). What shapes cannot tell — n_head, the
+// Infer taming architectures from tensor shapes: encoder.conv_in gives ch and in_ch, the count of encoder.down.*
+// the levels, where attn.* appears the attention level, tok_emb/pos_emb vocab and block size. What shapes cannot tell — n_head, the
 // resolution that placed the attention blocks, the condition key — comes from a parsed project.yaml
 // (taming's OmegaConf config) or explicit options.
 

@@ -1,5 +1,5 @@
 // Expected state_dict key -> shape tables of taming's VQModel/GumbelVQ and minGPT for a given architecture
-// (taming.md §1.4, §2.1; checked against the full published key lists in tests). Used to validate imports
+// (the state_dict schema of taming's VQModel and minGPT; checked against the full published key lists in tests). Used to validate imports
 // and to name exactly what is missing or mis-shaped.
 
 import type { GptArchitecture, VqganArchitecture } from './bundle';

@@ -70,7 +70,7 @@ export interface OpenCheckpointOptions {
   skip?: (name: string) => string | null;
 }
 
-/** taming.md §3/§7: keep the weights only. */
+/** Published taming checkpoints are Lightning checkpoints: keep `state_dict` (the weights) only. */
 export function defaultSkipReason(name: string): string | null {
   if (/^((first|cond)_stage_model\.)?loss\./.test(name)) return 'training loss module (LPIPS/discriminator)';
   if (/(^|\.)blocks\.\d+\.attn\.mask$/.test(name)) return 'causal attention mask buffer (regenerated)';

@@ -1,5 +1,5 @@
 /**
- * Condition stages of taming's Net2NetTransformer (taming.md §2.2) and how their tokens enter the GPT.
+ * Condition stages of taming's Net2NetTransformer (taming/models/cond_transformer.py) and how their tokens enter the GPT.
  *
  * c-tokens and z-tokens share ONE embedding table with NO offset: a segmentation code 5, the SOS token 0 and image
  * code 5 are the same `tok_emb` rows and are told apart only by their position in the sequence. The transformer input

@@ -1,5 +1,6 @@
 /**
- * VQGAN (taming's VQModel / GumbelVQ, taming.md §1): Encoder, Decoder, quant_conv/post_quant_conv and the quantizer.
+ * VQGAN (taming's VQModel / GumbelVQ: taming/models/vqgan.py, taming/modules/diffusionmodules/model.py,
+ * taming/modules/vqvae/quantize.py): Encoder, Decoder, quant_conv/post_quant_conv and the quantizer.
  * Parameter names are taming's state_dict keys.
  */
 import type { Scope, Tensor } from '../graph/graph';

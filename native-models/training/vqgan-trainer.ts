@@ -1,5 +1,5 @@
 /**
- * VQGAN fine-tuning loop (issue 6, taming.md §1.5): autoencoder and PatchGAN discriminator trained by two
+ * VQGAN fine-tuning loop (issue 6, taming/modules/losses/vqperceptual.py): autoencoder and PatchGAN discriminator trained by two
  * engine Trainers with Adam β = (0.5, 0.9) at the same LR, inside a Run folder, with atomic checkpoints,
  * cancel and exact resume, held-out reconstruction loss, codebook usage and optional dead-code restarts,
  * and preview samples.

@@ -1,6 +1,6 @@
 /**
  * Training crops: resize the shorter side, random crop, horizontal flip, scale to [-1, 1] (x / 127.5 − 1, the
- * reference's scaling, taming.md §4), with the mode's condition carried through the same geometry.
+ * reference's scaling, taming/data/base.py ImagePaths), with the mode's condition carried through the same geometry.
  *
  * Two stages, so the expensive one can be cached (see `prepareImageCached`):
  *  1. `prepareImage`: decode (EXIF orientation applied, alpha flattened onto white), resize so the shorter side
