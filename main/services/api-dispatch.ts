@@ -8,14 +8,7 @@ import { API_SCHEMAS } from './api';
 import type { ApiSchemas } from './api';
 import { PayloadError } from './validate';
 import type { Schema } from './validate';
-
-/** Throw this from a service when the host cannot run the call here (e.g. a native module is missing). */
-export class ApiUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ApiUnavailableError';
-  }
-}
+import { ApiUnavailableError } from './api-errors';
 
 function failure(code: ApiErrorCode, message: string): ApiOutcome {
   return { ok: false, error: { code, message } };

@@ -2,10 +2,8 @@
 // library's `models` folder (where imports and fine-tunes land) and in the app's bundled zoo. Only the
 // manifests are read (no weights, no onnxruntime), so listing is cheap; a bad folder is reported, never fatal.
 
-import { existsSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MANIFEST_FILE, readManifest } from '../../native-models/formats/bundle';
 import type { BundleManifest } from '../../native-models/formats/bundle';
 import type { ConditionMode } from '../../preload/generation-record';
@@ -13,24 +11,7 @@ import type { ModelListResult, ModelSummary, ModelsApi } from '../../preload/stu
 import { none, number, object, optional, string } from './validate';
 import type { ModelManagerApi } from '../../preload/model-manager-types';
 import type { ModelManager } from './models/model-manager';
-
-/**
- * The bundled zoo: in the packaged app electron-builder's extraResources put native-models/zoo at
- * `<process.resourcesPath>/zoo` (the bundled main script's own folder has no zoo); from the sources
- * (web host, CLI, tests, unpackaged Electron) it is native-models/zoo.
- */
-export const DEFAULT_ZOO_DIR = packagedZoo() ?? fileURLToPath(new URL('../../native-models/zoo/', import.meta.url));
-
-function packagedZoo(): string | null {
-  const resources = (process as { resourcesPath?: string }).resourcesPath;
-  const zoo = resources ? path.join(resources, 'zoo') : null;
-  return zoo && existsSync(zoo) ? zoo : null;
-}
-
-/** `<library>/models`: where the studio looks for the person's own bundles. */
-export function libraryModelsFolder(libraryFolder: string): string {
-  return path.join(libraryFolder, 'models');
-}
+import { DEFAULT_ZOO_DIR, libraryModelsFolder } from './models/model-folders';
 
 /** The editor mode a transformer bundle is conditioned on. */
 export function bundleConditionMode(m: BundleManifest): ConditionMode {

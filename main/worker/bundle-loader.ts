@@ -8,7 +8,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { loadBundleGenerator } from '../../native-models/sampling/bundle-generator';
 import type { LoadedGenerator } from '../services/generator-loader';
-import { DEFAULT_ZOO_DIR } from '../services/models-domain';
+import { DEFAULT_ZOO_DIR } from '../services/models/model-folders';
 
 /** The same zoo the model list shows (`<resources>/zoo` in the packaged app, else native-models/zoo). */
 const ZOO_DIR = DEFAULT_ZOO_DIR;

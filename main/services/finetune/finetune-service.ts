@@ -34,7 +34,7 @@ import type {
 import type { FinetuneFromWorker, FinetuneToWorker, WorkerFinetuneJob, WorkerFinetuneResult } from '../../worker/finetune-protocol';
 import { writeFileAtomic } from '../atomic-write';
 import { startTsWorkerEntry } from '../generation-jobs';
-import { libraryModelsFolder } from '../models-domain';
+import { libraryModelsFolder } from '../models/model-folders';
 import { estimatePresets, scanForFinetune } from './finetune-scan';
 import { planForBundle } from './finetune-plan';
 import {

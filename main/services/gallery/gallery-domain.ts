@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { GalleryApi, GalleryQuery } from '../../../preload/gallery-types';
 import { CONDITION_MODES } from '../../../preload/generation-record';
 import type { ConditionMode } from '../../../preload/generation-record';
-import { ApiUnavailableError } from '../api-dispatch';
+import { ApiUnavailableError } from '../api-errors';
 import { array, boolean, literal, none, number, object, optional, string } from '../validate';
 import { PayloadError } from '../validate';
 import type { Schema } from '../validate';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { MANIFEST_FILE } from '../../../native-models/formats/bundle';
-import { DEFAULT_ZOO_DIR, libraryModelsFolder } from '../models-domain';
+import { DEFAULT_ZOO_DIR, libraryModelsFolder } from './model-folders';
 import { STAGING_PREFIX } from './model-registry';
 
 export class ModelAccessError extends Error {

@@ -12,7 +12,7 @@ import type {
   ModelEntry, ModelImportProgress, ModelImportRequest, ModelRegistryResult, ModelsChange,
 } from '../../../preload/model-manager-types';
 import { writeFileAtomicSync } from '../atomic-write';
-import { libraryModelsFolder } from '../models-domain';
+import { libraryModelsFolder } from './model-folders';
 import { importHint } from './import-hints';
 import { importBundleInto, importCheckpointInto, uniqueFolderName } from './model-import';
 import { ModelAccessError, editableModelFolder } from './model-guard';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { MANIFEST_FILE, readManifest } from '../../../native-models/formats/bundle';
 import type { BundleManifest } from '../../../native-models/formats/bundle';
 import type { ModelEntry, ModelOrigin, ModelPaletteSummary, ModelRegistryResult } from '../../../preload/model-manager-types';
-import { DEFAULT_ZOO_DIR, libraryModelsFolder } from '../models-domain';
+import { DEFAULT_ZOO_DIR, libraryModelsFolder } from './model-folders';
 
 const PALETTE_SAMPLE = 24;
 

@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTamingCheckpoint } from '../../../native-models/formats/import-taming';
-import { libraryModelsFolder, listModels, modelsSchemas } from '../../../main/services/models-domain';
+import { listModels, modelsSchemas } from '../../../main/services/models-domain';
+import { libraryModelsFolder } from '../../../main/services/models/model-folders';
 
 const FIXTURES = path.join(import.meta.dirname, '../../fixtures/models');
 let library = '';
