@@ -15,7 +15,7 @@ import { TrainRng } from '../../native-models/training/rng';
 import { loadBundleGenerator, type BundleGenerator } from '../../native-models/sampling/bundle-generator';
 import { generate, type ConditionInput, type GenerateMode } from '../../native-models/sampling/generate';
 import { renderPose } from '../../native-models/sampling/pose-render';
-import { planForBundle } from '../services/finetune/finetune-plan';
+import { planFinetuneBundle } from '../../native-models/training/finetune-plan';
 import { encodePng } from '../services/png-record';
 import type { CompareAnswer, CompareQuery } from './finetune-protocol';
 
@@ -68,7 +68,7 @@ export async function compareModels(q: CompareQuery): Promise<CompareAnswer> {
 }
 
 async function sampleBoth(q: CompareQuery & { tuned: string }): Promise<CompareAnswer> {
-  const plan = await planForBundle(q.base);
+  const plan = await planFinetuneBundle(q.base);
   const gens: BundleGenerator[] = [];
   try {
     const base = await loadBundleGenerator(q.base, { provider: q.provider });

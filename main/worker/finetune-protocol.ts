@@ -3,6 +3,7 @@
  * fine-tune worker (main/worker/finetune-worker.ts). One training job at a time; estimate and compare requests
  * are answered by id (`reply`).
  */
+import type { ConditionMode as DataMode } from '../../native-models/training/data/scan';
 import type { FinetuneStage, StageSummary } from '../../native-models/training/finetune';
 import type { TrainProgress } from '../../native-models/training/progress';
 
@@ -14,6 +15,8 @@ export interface WorkerFinetuneJob {
   steps: number;
   /** Output bundle folder. */
   out: string;
+  /** Display name of the new bundle (written into its manifest by finetune()). */
+  name: string;
   /** The job folder (the trainer's run folders go inside). */
   runsDir: string;
   cacheDir: string;
@@ -35,6 +38,9 @@ export interface EstimateQuery {
   stage: 'vqgan' | 'transformer';
   batch: number;
   provider: string;
+  /** From the service's plan of the base: the timing images' side and the condition files they need. */
+  cropSize: number;
+  dataMode: DataMode;
   /** Scratch folder (deleted by the worker afterwards). */
   scratch: string;
 }

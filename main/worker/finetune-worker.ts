@@ -41,7 +41,7 @@ async function runJob(jobId: string, job: WorkerFinetuneJob): Promise<void> {
     post({ type: 'provider', jobId, provider, fallbackReason });
     if (fallbackReason) post({ type: 'log', jobId, line: `provider: ${fallbackReason}` });
     const result = await finetune({
-      model: job.model, images: job.images, stage: job.stage, steps: job.steps, out: job.out, runsDir: job.runsDir, cacheDir: job.cacheDir,
+      model: job.model, images: job.images, stage: job.stage, steps: job.steps, out: job.out, name: job.name, runsDir: job.runsDir, cacheDir: job.cacheDir,
       ...(job.batch !== undefined ? { batch: job.batch } : {}), ...(job.lr !== undefined ? { lr: job.lr } : {}),
       ...(job.every !== undefined ? { every: job.every } : {}), ...(job.seed !== undefined ? { seed: job.seed } : {}),
       ...(job.resume ? { resume: job.resume } : {}), ...(job.lpips && !job.resume ? { lpips: job.lpips } : {}),
@@ -68,7 +68,7 @@ async function measureStep(q: EstimateQuery): Promise<{ stepSeconds: number }> {
   await mkdir(q.scratch, { recursive: true });
   try {
     const images = join(q.scratch, 'images');
-    await writeEstimateImages(q.model, images, q.batch + 2);
+    await writeEstimateImages(images, q.batch + 2, q.cropSize, q.dataMode);
     const [from, to, steps] = q.stage === 'vqgan' ? [7, 9, 10] : [2, 4, 5];
     const controller = new AbortController();
     const at = new Map<number, number>();

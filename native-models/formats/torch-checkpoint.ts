@@ -7,8 +7,10 @@
 
 import { open } from 'node:fs/promises';
 import { ZipFormatError, ZipReader } from './zip-reader';
-import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError, describe, unpickle } from './pickle-vm';
-import type { PickleExtension, PickleValue, Reconstructor } from './pickle-vm';
+import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError } from './pickle-values';
+import type { PickleExtension, PickleValue, Reconstructor } from './pickle-values';
+import { describe } from './pickle-safety';
+import { unpickle } from './pickle-vm';
 import { DTYPE_BYTES, TORCH_STORAGE_DTYPE, numel } from './dtype';
 import type { DType } from './dtype';
 

@@ -8,45 +8,39 @@
  * and end as 'stopped'; resume continues the job's newest stage run from its checkpoint. A job whose process
  * died is 'interrupted' and resumable. If the worker dies, the running job fails with the reason and the next
  * job starts a fresh worker.
- *
- * Progress events: every trainer step reaches the service; at most one event per `progressIntervalMs`
- * (default 200 ms, i.e. ≤ 5/s) is emitted, except that the first step of a stage, a stage's last step and
- * events carrying a new preview always go out at once, and a held-back step is emitted when the interval ends
- * (so the newest step always arrives within the interval). Previews are written by the trainer after the
- * step's progress callback, so a preview of step k rides on the first event after it was written (usually
- * step k + 1; the last one on an extra event for the stage's last step before the finish event).
+ * Progress events are throttled by finetune-progress.ts; the worker is reached through finetune-worker-client.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { access, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { MANIFEST_FILE, readManifest, validateManifest } from '../../../native-models/formats/bundle';
 import { scanFolder } from '../../../native-models/training/data/scan';
-import type { TrainProgress } from '../../../native-models/training/progress';
+import { FINETUNE_BASE_LR, FINETUNE_DEFAULT_BATCH } from '../../../native-models/training/finetune-plan';
 import { Run } from '../../../native-models/training/run';
 import { scaledLr } from '../../../native-models/training/schedule';
 import type {
   FinetuneCompareRequest, FinetuneCompareResult, FinetuneEstimate, FinetuneEstimateRequest, FinetuneFinishEvent, FinetuneProgressEvent,
   FinetuneRunDetail, FinetuneRunSummary, FinetuneScanReport, FinetuneScanRequest, FinetuneStageName, FinetuneStageResult, FinetuneStartRequest,
 } from '../../../preload/finetune-types';
-import type { FinetuneFromWorker, FinetuneToWorker, WorkerFinetuneJob, WorkerFinetuneResult } from '../../worker/finetune-protocol';
+import type { CompareAnswer, WorkerFinetuneJob, WorkerFinetuneResult } from '../../worker/finetune-protocol';
 import { writeFileAtomic } from '../atomic-write';
-import { startTsWorkerEntry } from '../generation-jobs';
 import { libraryModelsFolder } from '../models/model-folders';
 import { estimatePresets, scanForFinetune } from './finetune-scan';
 import { planForBundle } from './finetune-plan';
+import { bundleWeightBytes, checkImagesFolder, folderSlug, freeOutputFolder, summariseSkips } from './finetune-output';
+import { JobProgress } from './finetune-progress';
+import { StepTimes } from './finetune-step-times';
+import { FinetuneWorkerClient, type JobMessage } from './finetune-worker-client';
 import {
-  appendJobLog, effectiveStatus, JOB_FILE, jobDetail, jobSummary, pngDataUrl, readJob, sampleFiles, stageRuns, stagesOf, writeJob, type JobRecord,
+  appendJobLog, effectiveStatus, JOB_FILE, jobDetail, jobSummary, readJob, stageRuns, stagesOf, writeJob, type JobRecord,
 } from './finetune-store';
 
 type Listener<T> = (event: T) => void;
 
 export const MAX_STEPS = 1_000_000;
-export const DEFAULT_BATCH = 4;
 export const DEFAULT_EVERY = 50;
-export const BASE_LR = 4.5e-6;
 
 export interface FinetuneServiceOptions {
   userDataDir: string;
@@ -60,18 +54,6 @@ export interface FinetuneServiceOptions {
   startWorker?: () => Worker;
 }
 
-const WORKER_ENTRY = new URL('../../worker/finetune-worker.ts', import.meta.url);
-
-export function startFinetuneTsWorker(): Worker {
-  return startTsWorkerEntry(WORKER_ENTRY, {}, 'fine-tune', 'finetune-worker.mjs');
-}
-
-/** A folder name from a display name: letters, digits, '.', '_' and '-' (others become '-'), at most 64. */
-export function folderSlug(name: string): string {
-  const s = name.normalize('NFKD').replace(/[^\w.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 64).replace(/[-.]+$/g, '');
-  return s || 'fine-tuned';
-}
-
 const RUN_ID_RE = /^[\w][\w.-]{0,127}$/;
 
 interface ActiveJob {
@@ -79,37 +61,33 @@ interface ActiveJob {
   dir: string;
   record: JobRecord;
   stages: FinetuneStageName[];
-  live: { stage: FinetuneStageName; step: number } | null;
-  lastProgress: { stage: FinetuneStageName; p: TrainProgress } | null;
-  lastEmit: number;
-  pending: FinetuneProgressEvent | null;
-  timer: NodeJS.Timeout | null;
-  /** Newest preview step already sent, per stage. */
-  sentSample: Map<FinetuneStageName, number>;
-  runDirs: Map<FinetuneStageName, string>;
+  progress: JobProgress;
   /** Serialises the async handling of worker messages. */
   chain: Promise<void>;
   done: Promise<void>;
   resolveDone: () => void;
 }
 
-interface PendingReply {
-  resolve: (value: unknown) => void;
-  reject: (e: Error) => void;
-}
-
 export class FinetuneService {
-  private worker: Worker | null = null;
   private active: ActiveJob | null = null;
   private starting = false;
   private closed = false;
-  private nextRequest = 1;
-  private readonly replies = new Map<number, PendingReply>();
   private readonly progressListeners = new Set<Listener<FinetuneProgressEvent>>();
   private readonly finishListeners = new Set<Listener<FinetuneFinishEvent>>();
-  private stepTimes: Map<string, number> | null = null;
+  private readonly stepTimes: StepTimes;
+  private readonly worker: FinetuneWorkerClient;
 
-  constructor(private readonly options: FinetuneServiceOptions) {}
+  constructor(private readonly options: FinetuneServiceOptions) {
+    this.stepTimes = new StepTimes(options.userDataDir);
+    this.worker = new FinetuneWorkerClient({
+      ...(options.startWorker ? { start: options.startWorker } : {}),
+      onJobMessage: (m) => this.onJobMessage(m),
+      onDied: (message) => {
+        const job = this.active;
+        if (job) job.chain = job.chain.then(() => this.finishJob(job, { type: 'failed', jobId: job.runId, message }));
+      },
+    });
+  }
 
   /** `<userData>/runs`. */
   get runsRoot(): string {
@@ -131,30 +109,25 @@ export class FinetuneService {
   async scan(req: FinetuneScanRequest): Promise<FinetuneScanReport> {
     const plan = await planForBundle(resolve(req.model));
     const images = resolve(req.images);
-    await this.checkFolder(images);
+    await checkImagesFolder(images);
     const s = await scanForFinetune({ images, mode: plan.dataMode, size: plan.cropSize, previews: Math.min(48, req.previews ?? 12), previewSize: 96 });
     return { ...s, conditions: { ...s.conditions, mode: plan.mode }, stages: plan.stages };
   }
 
   async estimate(req: FinetuneEstimateRequest): Promise<FinetuneEstimate> {
     const model = resolve(req.model);
-    const plan = await planForBundle(model);
-    if (!plan.stages.includes(req.stage)) throw new Error(`${plan.manifest.name} cannot fine-tune stage '${req.stage}' (it offers ${plan.stages.join(', ')}).`);
-    const batch = req.batch ?? DEFAULT_BATCH;
+    const plan = await planForBundle(model, req.stage);
+    const batch = req.batch ?? FINETUNE_DEFAULT_BATCH;
     const { provider } = await this.options.resolveProvider();
     const stepSeconds: Partial<Record<FinetuneStageName, number>> = {};
-    const cache = await this.stepTimeCache();
     for (const stage of stagesOf(req.stage)) {
-      const key = `${plan.manifest.weights.sha256}|${stage}|${batch}|${provider}`;
-      let t = cache.get(key);
+      const key = StepTimes.key(plan.manifest.weights.sha256, stage, batch, provider);
+      let t = await this.stepTimes.get(key);
       if (t === undefined) {
         const scratch = join(this.options.userDataDir, 'tmp', `estimate-${process.pid}-${randomBytes(4).toString('hex')}`);
-        const reply = (await this.request({ type: 'estimate', requestId: 0, query: { model, stage, batch, provider, scratch } })) as { stepSeconds: number };
-        t = reply.stepSeconds;
-        cache.set(key, t);
-        await mkdir(this.options.userDataDir, { recursive: true })
-          .then(() => writeFileAtomic(this.stepTimesFile, JSON.stringify(Object.fromEntries(cache), null, 2) + '\n'))
-          .catch(() => undefined); // not saved: measured again after a restart
+        const query = { model, stage, batch, provider, scratch, cropSize: plan.cropSize, dataMode: plan.dataMode };
+        t = (await this.request<{ stepSeconds: number }>({ type: 'estimate', requestId: 0, query })).stepSeconds;
+        await this.stepTimes.set(key, t);
       }
       stepSeconds[stage] = t;
     }
@@ -162,7 +135,7 @@ export class FinetuneService {
     const bundleBytes = await bundleWeightBytes(model);
     const presets = estimatePresets({ images: Math.max(1, req.images), batch, stepSeconds: total, bundleBytes })
       .map((p) => ({ ...p, diskBytes: p.diskBytes * stagesOf(req.stage).length }));
-    return { provider, stepSeconds, presets, defaults: { batch: DEFAULT_BATCH, lr: scaledLr(BASE_LR, DEFAULT_BATCH), every: DEFAULT_EVERY } };
+    return { provider, stepSeconds, presets, defaults: { batch: FINETUNE_DEFAULT_BATCH, lr: scaledLr(FINETUNE_BASE_LR, FINETUNE_DEFAULT_BATCH), every: DEFAULT_EVERY } };
   }
 
   // ───────────────────────────── start / stop / resume ─────────────────────────────
@@ -174,10 +147,9 @@ export class FinetuneService {
     try {
       if (!Number.isInteger(req.steps) || req.steps < 1 || req.steps > MAX_STEPS) throw new Error(`steps must be an integer from 1 to ${MAX_STEPS}, got ${req.steps}.`);
       const model = resolve(req.model);
-      const plan = await planForBundle(model);
-      if (!plan.stages.includes(req.stage)) throw new Error(`${plan.manifest.name} cannot fine-tune stage '${req.stage}' (it offers ${plan.stages.join(', ')}).`);
+      const plan = await planForBundle(model, req.stage);
       const images = resolve(req.images);
-      await this.checkFolder(images);
+      await checkImagesFolder(images);
       const report = await scanFolder(images, { minSide: plan.cropSize, verifyPixels: false }); // headers only: finetune() verifies again
       const usable = plan.dataMode === 'none' || plan.dataMode === 'edges' ? report.usable.length : report.conditions[plan.dataMode].present;
       if (usable === 0) {
@@ -194,11 +166,11 @@ export class FinetuneService {
       const dir = join(this.runsRoot, runId);
       this.ensureOpen(); // closed while the folder was checked: start nothing
       await mkdir(dir, { recursive: true });
-      const batch = req.batch ?? DEFAULT_BATCH;
+      const batch = req.batch ?? FINETUNE_DEFAULT_BATCH;
       const record: JobRecord = {
         version: 1, runId,
         request: {
-          model, images, stage: req.stage, steps: req.steps, name: outputName, batch, lr: req.lr ?? scaledLr(BASE_LR, batch),
+          model, images, stage: req.stage, steps: req.steps, name: outputName, batch, lr: req.lr ?? scaledLr(FINETUNE_BASE_LR, batch),
           every: req.every ?? Math.min(DEFAULT_EVERY, req.steps), seed: req.seed ?? 0,
         },
         baseModel: model, baseName: plan.manifest.name, outputName, outputFolder, outputModel: null, provider,
@@ -273,7 +245,7 @@ export class FinetuneService {
         continue; // not a job folder (e.g. a CLI run)
       }
       const active = this.active?.runId === record.runId;
-      out.push(await jobSummary(dir, active ? this.active!.record : record, active, active ? this.active!.live : null));
+      out.push(await jobSummary(dir, active ? this.active!.record : record, active, active ? this.active!.progress.live : null));
     }
     return out.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.runId.localeCompare(a.runId)));
   }
@@ -281,7 +253,7 @@ export class FinetuneService {
   async run({ runId }: { runId: string }): Promise<FinetuneRunDetail> {
     const dir = await this.jobDir(runId);
     const active = this.active?.runId === runId;
-    return jobDetail(dir, active ? this.active!.record : await readJob(dir), active, active ? this.active!.live : null);
+    return jobDetail(dir, active ? this.active!.record : await readJob(dir), active, active ? this.active!.progress.live : null);
   }
 
   async compare(req: FinetuneCompareRequest): Promise<FinetuneCompareResult> {
@@ -297,11 +269,9 @@ export class FinetuneService {
     const seed = req.seed ?? 1;
     const { provider } = await this.options.resolveProvider();
     const scratch = join(this.options.userDataDir, 'tmp', `compare-${process.pid}-${randomBytes(4).toString('hex')}`);
-    const a = (await this.request({
+    const a = await this.request<CompareAnswer>({
       type: 'compare', requestId: 0, query: { base: record.baseModel, tuned: record.outputModel, checkpointRuns, scratch, images: record.request.images, seed, provider },
-    })) as {
-      condition: Uint8Array | null; base: Uint8Array; tuned: Uint8Array;
-    };
+    });
     const url = (b: Uint8Array): string => `data:image/png;base64,${Buffer.from(b).toString('base64')}`;
     return { seed, condition: a.condition ? url(a.condition) : null, base: url(a.base), tuned: url(a.tuned) };
   }
@@ -321,41 +291,13 @@ export class FinetuneService {
       await Promise.race([job.done, new Promise<void>((r) => { timer = setTimeout(r, timeoutMs); })]);
       clearTimeout(timer);
     }
-    const w = this.worker;
-    this.worker = null;
-    for (const [, p] of this.replies) p.reject(new Error('The fine-tune service was closed.'));
-    this.replies.clear();
-    if (w) await w.terminate();
+    await this.worker.close();
   }
 
   // ───────────────────────────── internals ─────────────────────────────
 
-  /** Measured step times, `<sha256 of the weights>|<stage>|<batch>|<provider>` → seconds (kept across restarts). */
-  private get stepTimesFile(): string {
-    return join(this.options.userDataDir, 'finetune-step-times.json');
-  }
-
-  private async stepTimeCache(): Promise<Map<string, number>> {
-    if (!this.stepTimes) {
-      this.stepTimes = new Map();
-      try {
-        const saved = JSON.parse(await readFile(this.stepTimesFile, 'utf8')) as Record<string, unknown>;
-        for (const [k, v] of Object.entries(saved)) if (typeof v === 'number' && v > 0) this.stepTimes.set(k, v);
-      } catch {
-        // none yet, or unreadable: measure again
-      }
-    }
-    return this.stepTimes;
-  }
-
   private ensureOpen(): void {
     if (this.closed) throw new Error('The fine-tune service is closed.');
-  }
-
-  private async checkFolder(images: string): Promise<void> {
-    const s = await stat(images).catch(() => null);
-    if (!s) throw new Error(`The images folder ${images} does not exist; choose a folder of pictures.`);
-    if (!s.isDirectory()) throw new Error(`${images} is a file, not a folder; choose the folder that holds the pictures.`);
   }
 
   private async jobDir(runId: string): Promise<string> {
@@ -371,7 +313,6 @@ export class FinetuneService {
 
   /** `<library>/models/<slug>`, `-2`, `-3`, …: a folder that does not exist and no other job has reserved. */
   private async reserveOutputFolder(name: string, base: string): Promise<string> {
-    const root = libraryModelsFolder(this.options.libraryFolder());
     const reserved = new Set<string>([resolve(base)]);
     for (const s of await this.runs()) {
       try {
@@ -380,14 +321,7 @@ export class FinetuneService {
         // unreadable job
       }
     }
-    const slug = folderSlug(name);
-    for (let k = 1; k < 10_000; k++) {
-      const dir = resolve(root, k === 1 ? slug : `${slug}-${k}`);
-      if (reserved.has(dir)) continue;
-      if (await access(dir).then(() => true, () => false)) continue;
-      return dir;
-    }
-    throw new Error(`No free folder name for ${name} in ${root}.`);
+    return freeOutputFolder(libraryModelsFolder(this.options.libraryFolder()), name, reserved);
   }
 
   /**
@@ -419,26 +353,21 @@ export class FinetuneService {
   private launch(dir: string, record: JobRecord, resumeDir: string | undefined): void {
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => { resolveDone = r; });
-    const job: ActiveJob = {
-      runId: record.runId, dir, record, stages: stagesOf(record.request.stage), live: null, lastProgress: null, lastEmit: 0, pending: null, timer: null,
-      sentSample: new Map(), runDirs: new Map(), chain: Promise.resolve(), done, resolveDone,
-    };
+    const stages = stagesOf(record.request.stage);
+    const progress = new JobProgress({ runId: record.runId, dir, stages }, this.options.progressIntervalMs ?? 200, (e) => {
+      if (this.active?.runId === record.runId) for (const l of this.progressListeners) l(e);
+    });
+    const job: ActiveJob = { runId: record.runId, dir, record, stages, progress, chain: Promise.resolve(), done, resolveDone };
     this.active = job;
     const r = record.request;
     const lpips = join(libraryModelsFolder(this.options.libraryFolder()), 'lpips');
     const w: WorkerFinetuneJob = {
-      model: r.model, images: r.images, stage: r.stage, steps: r.steps, out: record.outputFolder, runsDir: dir, cacheDir: join(dir, 'cache'),
+      model: r.model, images: r.images, stage: r.stage, steps: r.steps, out: record.outputFolder, name: record.outputName, runsDir: dir, cacheDir: join(dir, 'cache'),
       batch: r.batch, lr: r.lr, every: r.every, seed: r.seed, provider: record.provider, ...(resumeDir ? { resume: resumeDir } : {}),
       // Perceptual loss when the user has put LPIPS + VGG16 weights there (a resume keeps its run's own setting).
       ...(r.stage !== 'transformer' && existsSync(lpips) ? { lpips } : {}),
     };
-    // Samples already on disk (a resume) are not news.
-    job.chain = (async () => {
-      for (const run of await stageRuns(dir)) {
-        const files = await sampleFiles(run.dir);
-        if (files.length) job.sentSample.set(run.config.stage as FinetuneStageName, files.at(-1)!.step);
-      }
-    })().catch(() => undefined);
+    job.chain = progress.skipExistingSamples().catch(() => undefined);
     try {
       this.post({ type: 'start', jobId: record.runId, job: w });
     } catch (e) {
@@ -446,53 +375,16 @@ export class FinetuneService {
     }
   }
 
-  private post(m: FinetuneToWorker): void {
-    this.ensureWorker().postMessage(m);
+  private post(m: Parameters<FinetuneWorkerClient['post']>[0]): void {
+    this.worker.post(m);
   }
 
-  private request(m: Extract<FinetuneToWorker, { requestId: number }>): Promise<unknown> {
+  private request<T>(m: Parameters<FinetuneWorkerClient['request']>[0]): Promise<T> {
     this.ensureOpen();
-    const requestId = this.nextRequest++;
-    return new Promise((resolvePromise, reject) => {
-      this.replies.set(requestId, { resolve: resolvePromise, reject });
-      try {
-        this.post({ ...m, requestId });
-      } catch (e) {
-        this.replies.delete(requestId);
-        reject(e as Error);
-      }
-    });
+    return this.worker.request<T>(m);
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const w = (this.options.startWorker ?? startFinetuneTsWorker)();
-    this.worker = w;
-    w.on('message', (m: FinetuneFromWorker) => this.onMessage(m));
-    const died = (why: string): void => {
-      if (this.worker !== w) return;
-      this.worker = null;
-      const message = `The fine-tune engine stopped unexpectedly (${why}); it will restart for the next job.`;
-      for (const [, p] of this.replies) p.reject(new Error(message));
-      this.replies.clear();
-      const job = this.active;
-      if (job) job.chain = job.chain.then(() => this.finishJob(job, { type: 'failed', jobId: job.runId, message }));
-    };
-    w.on('error', (e) => died(e.message));
-    w.on('exit', (code) => died(`exit code ${code}`));
-    return w;
-  }
-
-  private onMessage(m: FinetuneFromWorker): void {
-    if (m.type === 'ready') return;
-    if (m.type === 'reply') {
-      const p = this.replies.get(m.requestId);
-      if (!p) return;
-      this.replies.delete(m.requestId);
-      if (m.ok) p.resolve(m.value);
-      else p.reject(new Error(m.message));
-      return;
-    }
+  private onJobMessage(m: JobMessage): void {
     const job = this.active;
     if (!job || job.runId !== m.jobId) return;
     job.chain = job.chain.then(() => this.handle(job, m)).catch(async (e: unknown) => {
@@ -500,7 +392,7 @@ export class FinetuneService {
     });
   }
 
-  private async handle(job: ActiveJob, m: Exclude<FinetuneFromWorker, { type: 'ready' } | { type: 'reply' }>): Promise<void> {
+  private async handle(job: ActiveJob, m: JobMessage): Promise<void> {
     if (this.active !== job) return;
     switch (m.type) {
       case 'provider':
@@ -513,7 +405,7 @@ export class FinetuneService {
         await appendJobLog(job.dir, m.line);
         return;
       case 'progress':
-        await this.onProgress(job, m.stage, m.progress);
+        await job.progress.onStep(m.stage, m.progress);
         return;
       case 'done':
       case 'failed':
@@ -522,85 +414,9 @@ export class FinetuneService {
     }
   }
 
-  private async runDirFor(job: ActiveJob, stage: FinetuneStageName): Promise<string | null> {
-    const known = job.runDirs.get(stage);
-    if (known) return known;
-    const run = (await stageRuns(job.dir)).filter((r) => r.config.stage === stage).at(-1);
-    if (run) job.runDirs.set(stage, run.dir);
-    return run?.dir ?? null;
-  }
-
-  /**
-   * The newest preview of `stage` not sent yet. `before`: only previews of earlier steps — the trainer writes
-   * step k's preview after posting step k, so while step `before` is handled a newer file may still be written.
-   */
-  private async newSample(job: ActiveJob, stage: FinetuneStageName, before = Infinity): Promise<FinetuneProgressEvent['sample']> {
-    const runDir = await this.runDirFor(job, stage);
-    if (!runDir) return null;
-    const files = (await sampleFiles(runDir)).filter((f) => f.step < before);
-    const newest = files.at(-1);
-    if (!newest || newest.step <= (job.sentSample.get(stage) ?? -1)) return null;
-    const first = files.find((f) => f.step === newest.step)!;
-    const dataUrl = await pngDataUrl(first.path);
-    job.sentSample.set(stage, newest.step);
-    return dataUrl ? { stage, step: newest.step, dataUrl } : null;
-  }
-
-  private event(job: ActiveJob, stage: FinetuneStageName, p: TrainProgress, sample: FinetuneProgressEvent['sample']): FinetuneProgressEvent {
-    return {
-      runId: job.runId, stage, stageIndex: job.stages.indexOf(stage) + 1, stageCount: job.stages.length, step: p.step, totalSteps: p.totalSteps,
-      losses: p.losses, lr: p.lr, imagesPerSec: p.imagesPerSec, etaSec: p.etaSec, elapsedSec: p.elapsedSec, sample,
-    };
-  }
-
-  private async onProgress(job: ActiveJob, stage: FinetuneStageName, p: TrainProgress): Promise<void> {
-    const previous = job.lastProgress;
-    // The previous stage's last preview (written after its last step) goes out before this stage's steps.
-    if (previous && previous.stage !== stage) await this.flushSample(job, previous);
-    const firstOfStage = !previous || previous.stage !== stage;
-    job.lastProgress = { stage, p };
-    job.live = { stage, step: p.step };
-    const sample = await this.newSample(job, stage, p.step);
-    const e = this.event(job, stage, p, sample);
-    const interval = this.options.progressIntervalMs ?? 200;
-    const now = performance.now();
-    if (firstOfStage || sample || p.step >= p.totalSteps || now - job.lastEmit >= interval) {
-      this.emitProgress(job, e);
-      return;
-    }
-    job.pending = e;
-    if (!job.timer) {
-      job.timer = setTimeout(() => {
-        job.timer = null;
-        const pending = job.pending;
-        if (pending && this.active === job) this.emitProgress(job, pending);
-      }, Math.max(1, interval - (now - job.lastEmit)));
-    }
-  }
-
-  private emitProgress(job: ActiveJob, e: FinetuneProgressEvent): void {
-    job.pending = null;
-    if (job.timer) {
-      clearTimeout(job.timer);
-      job.timer = null;
-    }
-    job.lastEmit = performance.now();
-    for (const l of this.progressListeners) l(e);
-  }
-
-  /** A preview written after the last progress event goes out on a repeat of that event. */
-  private async flushSample(job: ActiveJob, last: { stage: FinetuneStageName; p: TrainProgress }): Promise<void> {
-    const sample = await this.newSample(job, last.stage);
-    if (job.pending) this.emitProgress(job, job.pending);
-    if (sample) this.emitProgress(job, this.event(job, last.stage, last.p, sample));
-  }
-
   private async finishJob(job: ActiveJob, m: { type: 'done'; result: WorkerFinetuneResult } | { type: 'failed'; jobId: string; message: string }): Promise<void> {
     if (this.active !== job) return;
-    // After a crash a preview may be half written: only a finished or stopped job sends its last one.
-    if (m.type === 'done' && job.lastProgress) await this.flushSample(job, job.lastProgress).catch(() => undefined);
-    else if (job.pending) this.emitProgress(job, job.pending);
-    if (job.timer) clearTimeout(job.timer);
+    await job.progress.finish(m.type === 'done');
     const record = job.record;
     try {
       if (m.type === 'done') {
@@ -614,7 +430,6 @@ export class FinetuneService {
           record.state = 'stopped';
           await appendJobLog(job.dir, 'stopped and saved; resume continues from the last checkpoint');
         } else {
-          await nameBundle(m.result.bundleDir, record.outputName);
           record.state = 'finished';
           record.outputModel = m.result.bundleDir;
           await appendJobLog(job.dir, `finished: wrote ${m.result.bundleDir} (${record.outputName})`);
@@ -640,27 +455,6 @@ export class FinetuneService {
     job.resolveDone();
     for (const l of this.finishListeners) l(event);
   }
-}
-
-function summariseSkips(skipped: readonly { reason: string }[]): string {
-  const counts = new Map<string, number>();
-  for (const s of skipped) counts.set(s.reason, (counts.get(s.reason) ?? 0) + 1);
-  return [...counts].map(([r, n]) => `${n} ${r}`).join(', ');
-}
-
-/** Bytes of the bundle's weights file(s) (what the new bundle and each checkpoint copy). */
-async function bundleWeightBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const n of await readdir(dir)) if (n.endsWith('.safetensors')) total += (await stat(join(dir, n))).size;
-  return Math.max(total, 1);
-}
-
-/** Gives a finished bundle its display name (finetune() names it after its folder). */
-async function nameBundle(dir: string, name: string): Promise<void> {
-  const manifest = await readManifest(dir);
-  if (manifest.name === name) return;
-  const next = validateManifest({ ...manifest, name }, join(dir, MANIFEST_FILE));
-  await writeFileAtomic(join(dir, MANIFEST_FILE), `${JSON.stringify(next, null, 2)}\n`);
 }
 
 // Re-exported for tests that simulate a crash of the process running a job.
