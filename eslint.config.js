@@ -8,6 +8,8 @@ const restrict = (patterns) => ({
   'no-restricted-imports': ['error', { patterns }],
 });
 const banFolder = (folder, why) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: why });
+// Training recipes, procedural data and evaluators of the starters are not app runtime code.
+const noRecipes = { group: ['**/zoo/recipes/**', '**/zoo/recipes'], message: 'the app and the library never import the starter recipes (native-models/zoo/recipes).' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
@@ -36,6 +38,7 @@ export default tseslint.config(
       banFolder('renderer', 'native-models imports nothing of the app.'),
       banFolder('preload', 'native-models imports nothing of the app.'),
       { group: ['electron'], message: 'native-models must not depend on Electron.' },
+      noRecipes,
     ]),
   },
   {
@@ -46,6 +49,7 @@ export default tseslint.config(
       banFolder('renderer', 'native-models imports nothing of the app.'),
       banFolder('preload', 'native-models imports nothing of the app.'),
       { group: ['electron'], message: 'native-models must not depend on Electron.' },
+      noRecipes,
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),
   },
@@ -56,6 +60,7 @@ export default tseslint.config(
       banFolder('electron', 'services are plain TypeScript: no main/electron imports.'),
       banFolder('hosts', 'services do not import hosts; hosts import services.'),
       { group: ['electron'], message: 'services run under Electron, the web host, the CLI and tests unchanged: no electron import.' },
+      noRecipes,
       { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),
@@ -64,6 +69,7 @@ export default tseslint.config(
     files: ['main/electron/**/*.ts', 'main/hosts/**/*.ts'],
     rules: restrict([
       banFolder('renderer', 'main never imports the renderer.'),
+      noRecipes,
       { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),
