@@ -5,10 +5,11 @@
 //                 gallery's index can be rebuilt from these alone;
 //  - `parameters` (iTXt, UTF-8): a one-line human summary in the spirit of A1111's chunk, so other
 //                 image browsers show something useful.
-// The encoder is a small hand encoder over node:zlib (adaptive per-row filters, like libpng's
-// default heuristic). The chunk reader verifies the signature, chunk lengths and every CRC.
+// Pixels are encoded by pngjs (adaptive per-row filters); the text chunks are inserted after IHDR. The chunk
+// reader verifies the signature, chunk lengths and every CRC (node:zlib's crc32).
 
 import * as zlib from 'node:zlib';
+import { PNG } from 'pngjs';
 import type { GenerationRecord, JsonValue } from '../../preload/generation-record';
 import { CONDITION_MODES } from '../../preload/generation-record';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic-write';
@@ -52,25 +53,6 @@ export class GenerationRecordError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CRC-32 (ISO 3309 / PNG), table-driven.
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Chunks.
 
 export interface PngChunk {
@@ -84,7 +66,7 @@ function makeChunk(type: string, data: Uint8Array): Buffer {
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
   out.set(data, 8);
-  out.writeUInt32BE(crc32(out, 4, 8 + data.length), 8 + data.length);
+  out.writeUInt32BE(zlib.crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
   return out;
 }
 
@@ -104,7 +86,7 @@ export function parsePngChunks(bytes: Uint8Array): PngChunk[] {
     const end = pos + 12 + length;
     if (end > buf.length) throw new PngFormatError(`Truncated PNG: chunk ${type} at byte ${pos} needs ${length} bytes of data but the file ends first.`);
     const expected = buf.readUInt32BE(pos + 8 + length);
-    const actual = crc32(buf, pos + 4, pos + 8 + length);
+    const actual = zlib.crc32(buf.subarray(pos + 4, pos + 8 + length));
     if (expected !== actual) {
       throw new PngFormatError(`Corrupt PNG: CRC mismatch in chunk ${type} at byte ${pos} (stored ${expected.toString(16)}, computed ${actual.toString(16)}).`);
     }
@@ -177,52 +159,6 @@ export function readPngText(bytes: Uint8Array): Map<string, string> {
 // ---------------------------------------------------------------------------------------------
 // Encoder.
 
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  if (pa <= pb && pa <= pc) return a;
-  return pb <= pc ? b : c;
-}
-
-/** Filter every scanline with the filter of least absolute sum (libpng's heuristic). */
-function filterScanlines(image: RgbImage): Buffer {
-  const { width, height, channels, data } = image;
-  const stride = width * channels;
-  const out = Buffer.alloc(height * (stride + 1));
-  const candidates = Array.from({ length: 5 }, () => new Uint8Array(stride));
-  const zero = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
-    const row = data.subarray(y * stride, (y + 1) * stride);
-    const up = y > 0 ? data.subarray((y - 1) * stride, y * stride) : zero;
-    let best = 0;
-    let bestSum = Infinity;
-    for (let f = 0; f < 5; f++) {
-      const line = candidates[f]!;
-      let sum = 0;
-      for (let i = 0; i < stride; i++) {
-        const a = i >= channels ? row[i - channels]! : 0;
-        const b = up[i]!;
-        const c = i >= channels ? up[i - channels]! : 0;
-        const x = row[i]!;
-        const predicted = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : paeth(a, b, c);
-        const v = (x - predicted) & 0xff;
-        line[i] = v;
-        sum += v < 128 ? v : 256 - v;
-      }
-      if (sum < bestSum) {
-        bestSum = sum;
-        best = f;
-      }
-    }
-    const at = y * (stride + 1);
-    out[at] = best;
-    out.set(candidates[best]!, at + 1);
-  }
-  return out;
-}
-
 function checkImage(image: RgbImage): void {
   const { width, height, channels, data } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
@@ -244,20 +180,13 @@ export interface EncodePngOptions {
 /** Encode 8-bit RGB(A) pixels as a PNG, optionally carrying a generation record. */
 export function encodePng(image: RgbImage, options: EncodePngOptions = {}): Buffer {
   checkImage(image);
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(image.width, 0);
-  ihdr.writeUInt32BE(image.height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = image.channels === 4 ? 6 : 2; // colour type: RGBA or RGB
-  ihdr[10] = 0; // deflate
-  ihdr[11] = 0; // adaptive filtering
-  ihdr[12] = 0; // no interlace
-  const chunks: PngChunk[] = [{ type: 'IHDR', data: ihdr }];
-  chunks.push(...recordChunks(options.record ?? null));
-  for (const [keyword, text] of Object.entries(options.text ?? {})) chunks.push({ type: 'iTXt', data: encodeItxt(keyword, text) });
-  chunks.push({ type: 'IDAT', data: zlib.deflateSync(filterScanlines(image), { level: 6 }) });
-  chunks.push({ type: 'IEND', data: new Uint8Array(0) });
-  return buildPng(chunks);
+  const colorType = image.channels === 4 ? 6 : 2; // RGBA or RGB, 8 bits, no interlace
+  const png = new PNG({ width: image.width, height: image.height, colorType, inputColorType: colorType, inputHasAlpha: image.channels === 4 });
+  png.data = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  const [ihdr, ...rest] = parsePngChunks(PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: image.channels === 4, deflateLevel: 6 }));
+  const text: PngChunk[] = [...recordChunks(options.record ?? null)];
+  for (const [keyword, value] of Object.entries(options.text ?? {})) text.push({ type: 'iTXt', data: encodeItxt(keyword, value) });
+  return buildPng([ihdr!, ...text, ...rest]);
 }
 
 function recordChunks(record: GenerationRecord | null): PngChunk[] {

@@ -35,20 +35,6 @@ export interface VqganConfig {
   quantizer: QuantizerKind;
 }
 
-/** taming's ddconfig + n_embed/embed_dim (snake_case, as in project.yaml) → VqganConfig. */
-export function vqganConfigFromTaming(dd: {
-  ch: number; ch_mult: readonly number[]; num_res_blocks: number; attn_resolutions: readonly number[];
-  resolution: number; z_channels: number; in_channels: number; out_ch: number; resamp_with_conv?: boolean;
-  double_z?: boolean;
-}, nEmbed: number, embedDim: number, quantizer: QuantizerKind): VqganConfig {
-  if (dd.double_z) throw new Error('VQGAN config has double_z: true, which only KL autoencoders use; a VQModel needs false.');
-  return {
-    ch: dd.ch, chMult: [...dd.ch_mult], numResBlocks: dd.num_res_blocks, attnResolutions: [...dd.attn_resolutions],
-    resolution: dd.resolution, zChannels: dd.z_channels, inChannels: dd.in_channels, outCh: dd.out_ch,
-    embedDim, nEmbed, resampWithConv: dd.resamp_with_conv ?? true, quantizer,
-  };
-}
-
 export function validateVqganConfig(c: VqganConfig): void {
   const bad = (m: string): never => { throw new Error(`Invalid VQGAN config: ${m}`); };
   if (!(c.ch > 0) || c.ch % 32 !== 0) bad(`ch=${c.ch} must be a positive multiple of 32 (GroupNorm has 32 groups).`);

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import * as zlib from 'node:zlib';
 import type { GenerationRecord } from '../../../preload/generation-record';
 import {
-  buildPng, crc32, encodePng, formatParameters, GenerationRecordError, parseGenerationRecord, parsePngChunks, PngFormatError,
+  buildPng, encodePng, formatParameters, GenerationRecordError, parseGenerationRecord, parsePngChunks, PngFormatError,
   pngSize, readGenerationRecord, readPngText, stripPngMetadata, withGenerationRecord, writePngFile,
 } from '../../../main/services/png-record';
 
@@ -37,13 +37,6 @@ function gradient(width: number, height: number, channels: 3 | 4): Uint8Array {
   for (let i = 0; i < data.length; i++) data[i] = (i * 37 + (i >> 3) * 11) & 0xff;
   return data;
 }
-
-describe('crc32', () => {
-  it('matches the standard check value and the IEND constant', () => {
-    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
-    expect(crc32(Buffer.from('IEND'))).toBe(0xae426082);
-  });
-});
 
 describe('encodePng', () => {
   it.each([3, 4] as const)('writes pixels that pngjs and sharp decode exactly (%i channels)', async (channels) => {
