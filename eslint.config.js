@@ -8,6 +8,9 @@ const restrict = (patterns) => ({
   'no-restricted-imports': ['error', { patterns }],
 });
 const banFolder = (folder, why) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: why });
+// The one vocabulary of condition modes (native-models/condition-modes.ts, data only, no imports) is shared by the
+// contract and the renderer too: the only native-models file they may import.
+const banLibrary = (why) => ({ regex: '(^|/)native-models(/(?!condition-modes$).*)?$', message: why });
 // Training recipes, procedural data and evaluators of the starters are not app runtime code.
 const noRecipes = { group: ['**/zoo/recipes/**', '**/zoo/recipes'], message: 'the app and the library never import the starter recipes (native-models/zoo/recipes).' };
 
@@ -79,7 +82,7 @@ export default tseslint.config(
     rules: restrict([
       banFolder('main', 'preload imports only its contract and electron.'),
       banFolder('renderer', 'preload imports only its contract and electron.'),
-      banFolder('native-models', 'preload imports only its contract and electron.'),
+      banLibrary('preload imports only its contract, the condition modes and electron.'),
     ]),
   },
   {
@@ -89,7 +92,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           banFolder('main', 'the renderer talks to main only through the API contract.'),
-          banFolder('native-models', 'the renderer never runs models; it calls the API.'),
+          banLibrary('the renderer never runs models; it calls the API.'),
           { group: ['electron', 'node:*', 'fs', 'path', 'child_process'], message: 'the renderer has no Node or Electron access.' },
           { group: ['**/preload/index', '**/preload/index.ts'], message: 'the renderer imports only types from preload/contract.' },
         ],

@@ -135,7 +135,7 @@ export function buildRecord(req: GenerateRequest, result: GenerateResult, k: num
     appVersion: ctx.appVersion,
     createdAt: new Date().toISOString(),
     model: { ...ctx.model },
-    mode: req.mode === 'complete' ? 'completion' : req.mode,
+    mode: req.mode,
     seed: result.seeds[k]!,
     sampler: { temperature: s.temperature, topK: s.topK && s.topK > 0 ? s.topK : null, topP: s.topP !== null && s.topP < 1 ? s.topP : null, greedy: s.greedy },
     size: { width: result.width, height: result.height },

@@ -57,9 +57,9 @@ export function resolveJobRequest(job: GenerateJobRequest, loaded: LoadedGenerat
     previewEvery: job.previewEvery ?? 0,
     completeFrom: job.completeFrom,
   };
-  if (mode === 'complete') {
+  if (mode === 'completion') {
     if (!job.init) throw new Error('Completion needs the image to complete.');
-    req.init = conditionFromJob(job.init, 'complete', undefined, 'image to complete');
+    req.init = conditionFromJob(job.init, 'completion', undefined, 'image to complete');
     if (job.mask) {
       if (job.mask.kind !== 'png') throw new Error('The mask must be a PNG of the output size.');
       req.mask = maskFromPng(bytesOf(job.mask.base64, 'mask'), width, height);

@@ -3,7 +3,7 @@
 
 import type { JobsApi } from '../../preload/contract';
 import type { GenerateJobRequest, JobCondition } from '../../preload/generation-job';
-import type { JsonValue } from '../../preload/generation-record';
+import { CONDITION_MODES, type JsonValue } from '../../preload/generation-record';
 import type { GenerationJobs } from './generation-jobs';
 import { PayloadError, boolean, literal, number, nullable, object, optional, string } from './validate';
 import type { Schema } from './validate';
@@ -67,7 +67,7 @@ export const jobConditionSchema: Schema<JobCondition> = {
 
 const generateSchema: Schema<GenerateJobRequest> = object({
   model: string({ minLength: 1, maxLength: 4096 }),
-  mode: optional(literal('unconditional', 'class', 'semantic', 'edge', 'depth', 'pose', 'superres', 'complete')),
+  mode: optional(literal(...CONDITION_MODES)),
   width: optional(number({ integer: true, min: 1, max: 8192 })),
   height: optional(number({ integer: true, min: 1, max: 8192 })),
   seed: optional(number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER })),

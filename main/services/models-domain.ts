@@ -2,6 +2,7 @@
 // library's `models` folder (where imports and fine-tunes land) and in the app's bundled zoo. Only the
 // manifests are read (no weights, no onnxruntime), so listing is cheap; a bad folder is reported, never fatal.
 
+import { conditionModeOfManifest } from '../../native-models/condition-modes';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { MANIFEST_FILE, readManifest } from '../../native-models/formats/bundle';
@@ -19,14 +20,7 @@ export function bundleConditionMode(m: BundleManifest): ConditionMode {
   if (!stage || stage.kind === 'sos') return 'unconditional';
   if (stage.kind === 'class') return 'class';
   if (stage.kind === 'first-stage') return 'superres';
-  switch (m.condition?.mode) {
-    case 'segmentation': return 'semantic';
-    case 'edge': return 'edge';
-    case 'pose': return 'pose';
-    case 'depth': return 'depth';
-    case 'image': return 'superres';
-    default: return 'unconditional';
-  }
+  return conditionModeOfManifest(m.condition?.mode);
 }
 
 /** Summary of one transformer bundle, or a reason why the studio cannot use it. */

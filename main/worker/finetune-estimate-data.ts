@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import type { ConditionMode as DataMode } from '../../native-models/training/data/scan';
+import type { TrainingDataMode as DataMode } from '../../native-models/training/data/scan';
 
 /** 8×8 blocks of labels 0..3, each label with a fixed colour, varied per picture by `seed`. */
 function blockPicture(side: number, seed: number): { rgb: PNG; labels: PNG } {

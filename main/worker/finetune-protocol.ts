@@ -3,7 +3,7 @@
  * fine-tune worker (main/worker/finetune-worker.ts). One training job at a time; estimate and compare requests
  * are answered by id (`reply`).
  */
-import type { ConditionMode as DataMode } from '../../native-models/training/data/scan';
+import type { TrainingDataMode as DataMode } from '../../native-models/training/data/scan';
 import type { FinetuneStage, StageSummary } from '../../native-models/training/finetune';
 import type { TrainProgress } from '../../native-models/training/progress';
 

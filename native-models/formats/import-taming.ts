@@ -3,12 +3,13 @@
 // first and condition stages. Shapes give the architecture; project.yaml (or options) gives n_head, the
 // condition key and the resolution; everything is checked against taming's key tables before writing.
 
+import type { ManifestConditionMode } from '../condition-modes';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { openTorchCheckpoint } from './torch-checkpoint';
 import type { TorchCheckpoint } from './torch-checkpoint';
 import { writeBundle } from './bundle';
-import type { BundleManifest, CondStage, ConditionMode, ConditionSpec, ManifestDraft, Palette, PermuterKind, PermuterSpec, VqganArchitecture } from './bundle';
+import type { BundleManifest, CondStage, ConditionSpec, ManifestDraft, Palette, PermuterKind, PermuterSpec, VqganArchitecture } from './bundle';
 import { ArchitectureError, inferGpt, inferVqgan, vqganFromConfig, yamlPath } from './infer-architecture';
 import type { ShapeMap } from './infer-architecture';
 import { compareShapes, gptShapes, vqganShapes } from './taming-shapes';
@@ -71,7 +72,7 @@ function listProblems(what: string, expected: ShapeTable, shapes: ShapeMap, pref
   return out;
 }
 
-const KEY_MODES: Record<string, ConditionMode> = {
+const KEY_MODES: Record<string, ManifestConditionMode> = {
   segmentation: 'segmentation',
   depth: 'depth',
   edge: 'edge',

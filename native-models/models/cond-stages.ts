@@ -13,9 +13,11 @@
  * - coord:  CoordStage(n_embed, down_factor): a [0,1] coordinate map, area-downsampled by down_factor, times n_embed,
  *           rounded.
  */
+import type { ManifestConditionMode } from '../condition-modes';
 import type { VqganConfig } from './vqgan';
 
-export type VqConditionMode = 'segmentation' | 'depth' | 'edge' | 'pose' | 'image';
+/** The manifest modes whose condition stage is a VQGAN. */
+export type VqConditionMode = Extract<ManifestConditionMode, 'segmentation' | 'depth' | 'edge' | 'pose' | 'image'>;
 
 export type CondStageConfig =
   | { kind: 'vq'; mode: VqConditionMode; vqgan: VqganConfig; /** segmentation only */ nLabels?: number }

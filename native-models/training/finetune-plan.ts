@@ -5,7 +5,7 @@
  * offers. finetune() trains by it; the app's scan, estimate, start and compare read the same plan.
  */
 import { readManifest, type BundleManifest } from '../formats/bundle';
-import type { ConditionMode } from './data/scan';
+import type { TrainingDataMode } from './data/scan';
 
 export type FinetuneStage = 'transformer' | 'vqgan' | 'both';
 
@@ -16,7 +16,7 @@ export const FINETUNE_DEFAULT_BATCH = 4;
 export interface FinetunePlan {
   manifest: BundleManifest;
   /** The condition the training images carry (native-models/training/data). */
-  dataMode: ConditionMode;
+  dataMode: TrainingDataMode;
   /** Crop sides must be multiples of this (both stages' downsampling factors). */
   align: number;
   /** Default training crop side in pixels. */
@@ -26,7 +26,7 @@ export interface FinetunePlan {
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
-function dataModeOf(m: BundleManifest): ConditionMode {
+function dataModeOf(m: BundleManifest): TrainingDataMode {
   if (m.kind === 'vqgan') return 'none';
   const cs = m.condStage!;
   if (cs.kind === 'sos') return 'none';

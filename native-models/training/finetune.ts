@@ -35,7 +35,7 @@ import type { CompileOptions } from '../runtime/program';
 import { loadLatestCheckpoint, type TrainingState } from './checkpoint';
 import type { JsonValue } from './data/cache';
 import { ImageSet } from './data/dataset';
-import type { ConditionMode } from './data/scan';
+import type { TrainingDataMode } from './data/scan';
 import { GptPreviews, previewTokens } from './gpt-previews';
 import { trainGpt, type TokenSource } from './gpt-trainer';
 import type { TrainProgress } from './progress';
@@ -97,7 +97,7 @@ export interface FinetuneResult {
   /** null when the run was cancelled (resume it with `resume`). */
   bundleDir: string | null;
   stopped: boolean;
-  dataset: { folder: string; found: number; usable: number; skipped: number; train: number; heldOut: number; mode: ConditionMode };
+  dataset: { folder: string; found: number; usable: number; skipped: number; train: number; heldOut: number; mode: TrainingDataMode };
   stages: StageSummary[];
   baseSha256: string;
 }

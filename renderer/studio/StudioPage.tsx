@@ -4,6 +4,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { EditorMode } from '../document/document-types';
+import { CONDITION_MODE_TABLE, CONDITION_MODES } from '../../native-models/condition-modes';
 import { parseDocument } from '../document/document';
 import { takeReuse } from '../document/reuse';
 import type { ModelSummary } from '../../preload/contract';
@@ -26,14 +27,10 @@ import { ResultsPanel } from './ResultsPanel';
 import { useGeneration } from './use-generation';
 import './studio.css';
 
-const MODES: { id: EditorMode; label: string }[] = [
-  { id: 'semantic', label: 'Semantic' },
-  { id: 'edge', label: 'Edges' },
-  { id: 'pose', label: 'Pose' },
-  { id: 'depth', label: 'Depth' },
-  { id: 'superres', label: 'Super-res' },
-  { id: 'completion', label: 'Completion' },
-];
+/** The modes drawn on a canvas (class and unconditional models need no sketch). */
+const MODES: { id: EditorMode; label: string }[] = CONDITION_MODES
+  .filter((id) => CONDITION_MODE_TABLE[id].condition !== 'class' && CONDITION_MODE_TABLE[id].condition !== 'none')
+  .map((id) => ({ id, label: CONDITION_MODE_TABLE[id].label }));
 
 const TOOL_INFO: Record<StudioTool, { label: string; key: string; icon: string }> = {
   brush: { label: RASTER_TOOL_LABELS.brush, key: 'B', icon: '●' },

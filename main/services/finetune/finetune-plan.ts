@@ -4,7 +4,7 @@
  * and refuses a stage the bundle does not offer. scan, estimate, start and compare all plan through here.
  */
 import { planFinetuneBundle, type FinetunePlan } from '../../../native-models/training/finetune-plan';
-import type { ConditionMode as DataMode } from '../../../native-models/training/data/scan';
+import { conditionModeOfTrainingData } from '../../../native-models/condition-modes';
 import type { ConditionMode } from '../../../preload/generation-record';
 import type { FinetuneStage } from '../../../preload/finetune-types';
 
@@ -13,13 +13,11 @@ export interface AppFinetunePlan extends FinetunePlan {
   mode: ConditionMode;
 }
 
-const APP_MODE: Record<DataMode, ConditionMode> = { none: 'unconditional', semantic: 'semantic', edges: 'edge', pose: 'pose' };
-
 /** The plan for `model`; with `stage`, refused unless the bundle offers that stage. */
 export async function planForBundle(model: string, stage?: FinetuneStage): Promise<AppFinetunePlan> {
   const plan = await planFinetuneBundle(model);
   if (stage !== undefined && !plan.stages.includes(stage)) {
     throw new Error(`${plan.manifest.name} cannot fine-tune stage '${stage}' (it offers ${plan.stages.join(', ')}).`);
   }
-  return { ...plan, mode: APP_MODE[plan.dataMode] };
+  return { ...plan, mode: conditionModeOfTrainingData(plan.dataMode) };
 }

@@ -5,14 +5,14 @@
  */
 import sharp from 'sharp';
 import { scanFolder } from '../../../native-models/training/data/scan';
-import type { ConditionMode, SkipReason } from '../../../native-models/training/data/scan';
+import type { TrainingDataMode, SkipReason } from '../../../native-models/training/data/scan';
 import { listRuns } from '../../../native-models/training/run';
 import type { RunStatus } from '../../../native-models/training/run';
 
 export interface FinetuneScanRequest {
   /** Folder of training images. */
   images: string;
-  mode: ConditionMode;
+  mode: TrainingDataMode;
   /** Crop size in pixels (images with a shorter side are skipped). Default 256. */
   size?: number;
   /** How many crop previews to return (default 12). */
@@ -27,7 +27,7 @@ export interface FinetuneScanSummary {
   usable: number;
   skipped: { relPath: string; reason: SkipReason; detail: string }[];
   /** For the requested mode: usable images that have / lack the condition. */
-  conditions: { mode: ConditionMode; present: number; missing: string[] };
+  conditions: { mode: TrainingDataMode; present: number; missing: string[] };
   /** Centre training crops of the first usable images, as `data:image/png;base64,…`. */
   previews: { relPath: string; dataUrl: string }[];
   elapsedMs: number;

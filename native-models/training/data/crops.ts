@@ -21,13 +21,13 @@ import { canny, rgbToGrey, type CannyOptions } from './canny';
 import { DataCache, type CacheEntry, type JsonValue } from './cache';
 import { parseOpenPose, transformKeypoints, type Keypoints } from './pose';
 import { renderPose } from '../../sampling/pose-render';
-import type { ConditionMode, ScannedImage } from './scan';
+import type { TrainingDataMode, ScannedImage } from './scan';
 import type { TrainRng } from '../rng';
 
 export interface PrepareOptions {
   /** Target length of the shorter side after resizing. */
   resize: number;
-  mode: ConditionMode;
+  mode: TrainingDataMode;
   /** Colour label maps: class id -> [r, g, b]. Not needed for grey label maps. */
   palette?: ReadonlyArray<readonly [number, number, number]>;
   canny?: CannyOptions;
