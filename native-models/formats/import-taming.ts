@@ -14,8 +14,8 @@ import { ArchitectureError, inferGpt, inferVqgan, vqganFromConfig, yamlPath } fr
 import type { ShapeMap } from './infer-architecture';
 import { compareShapes, gptShapes, vqganShapes } from './taming-shapes';
 import type { ShapeTable } from './taming-shapes';
-import { parseYaml } from './yaml-subset';
-import type { YamlValue } from './yaml-subset';
+import { parseYaml } from './project-yaml';
+import type { YamlValue } from './project-yaml';
 import { COCO_STUFF_182_COLORS, COCO_STUFF_182_NAMES } from './coco-stuff-palette';
 import type { Rgb } from './coco-stuff-palette';
 import type { TensorSource } from './safetensors';

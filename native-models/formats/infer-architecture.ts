@@ -4,7 +4,7 @@
 // (taming's OmegaConf config) or explicit options.
 
 import type { GptArchitecture, VqganArchitecture } from './bundle';
-import type { YamlValue } from './yaml-subset';
+import type { YamlValue } from './project-yaml';
 
 export type ShapeMap = ReadonlyMap<string, readonly number[]>;
 

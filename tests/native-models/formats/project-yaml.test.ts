@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { YamlError, parseYaml, toYaml } from '../../../native-models/formats/yaml-subset';
+import { YamlError, parseYaml, toYaml } from '../../../native-models/formats/project-yaml';
 import { yamlPath } from '../../../native-models/formats/infer-architecture';
 import { fixture } from './fixtures';
 
-describe('YAML subset for taming configs', () => {
+describe('project.yaml for taming configs', () => {
   it('parses an OmegaConf-style project.yaml (indentless lists, flow lists, floats like 4.5e-06, comments)', () => {
     const y = parseYaml(readFileSync(fixture('cond-transformer-seg.project.yaml'), 'utf8'));
     const p = (...keys: string[]) => yamlPath(y, ...keys);
@@ -32,10 +32,13 @@ describe('YAML subset for taming configs', () => {
     expect(parseYaml(text)).toEqual(v);
   });
 
-  it('rejects unsupported features clearly', () => {
-    expect(() => parseYaml('a: &anchor 1\n')).toThrow(YamlError);
-    expect(() => parseYaml('a: |\n  text\n')).toThrow(/block scalars/);
-    expect(() => parseYaml('a: 1\n\tb: 2\n')).toThrow(/tabs/);
-    expect(() => parseYaml('a: 1\n---\nb: 2\n')).toThrow(/multi-document/);
+  it('reads full YAML (block scalars, aliases) and refuses what is not one plain document, saying so', () => {
+    expect(parseYaml('a: |\n  text\nb: &x [1, 2]\nc: *x\n')).toEqual({ a: 'text\n', b: [1, 2], c: [1, 2] });
+    expect(() => parseYaml('a: 1\n\tb: 2\n')).toThrow(YamlError);
+    expect(() => parseYaml('a: 1\n---\nb: 2\n')).toThrow(/invalid YAML: .*multiple documents/i);
+    expect(() => parseYaml('a: 1\na: 2\n')).toThrow(/invalid YAML/);
+    // an alias bomb (each level doubles): refused, not expanded
+    const bomb = ['a: &a0 [x, x]', ...Array.from({ length: 30 }, (_, i) => `a${i + 1}: &a${i + 1} [*a${i}, *a${i}]`)].join('\n');
+    expect(() => parseYaml(bomb)).toThrow(YamlError);
   });
 });
