@@ -16,7 +16,6 @@ import { conditionDataUrl } from './condition-image';
 import { firstLaunchDocument } from './first-launch';
 import { buildGenerateRequest, missingCondition, randomSeed } from './generate-request';
 import { GeneratePanel } from './GeneratePanel';
-import { outputSizes } from './output-sizes';
 import { encodeGreyPng } from './image-io';
 import { actionForKey } from './shortcuts';
 import { EdgePanel, ImagePanel, PalettePanel, PosePanel } from './StudioPanels';
@@ -25,6 +24,7 @@ import { MODE_TOOLS, StudioEditor } from './studio-editor';
 import type { StudioTool } from './studio-editor';
 import { ResultsPanel } from './ResultsPanel';
 import { useGeneration } from './use-generation';
+import { adoptModel, chosenModel, completes, fittingModels, settleModel } from './model-choice';
 import './studio.css';
 
 /** The modes drawn on a canvas (class and unconditional models need no sketch). */
@@ -128,20 +128,19 @@ export function StudioPage() {
   }, []);
   useEffect(loadModels, [loadModels]);
 
-  // Completion (masked resampling) runs on unconditional and class-conditional models only.
-  const completes = (m: ModelSummary) => m.mode === 'unconditional' || m.mode === 'class';
-  const fitting = useMemo(() => (models ?? []).filter((m) => (doc.mode === 'completion' ? completes(m) : m.mode === doc.mode)), [models, doc.mode]);
+  const fitting = useMemo(() => fittingModels(models ?? [], doc.mode), [models, doc.mode]);
   const canComplete = (models ?? []).some(completes);
-  const model = fitting.find((m) => m.id === doc.generation.modelId || m.name === doc.generation.modelId) ?? fitting[0] ?? null;
+  const model = chosenModel(models ?? [], doc);
 
-  // Adopt the model: its palette, and an output size it can make.
+  // Settle the choice (id, output size, palette) whenever the list, the mode, the choice or the size changes.
+  // settleModel reads the live document, so a pick made while the list loaded is kept (model-choice.ts).
   useEffect(() => {
-    if (!model) return;
-    // A newly picked model that names its output size (starter-figures: 128×128 whole figures) starts there.
-    if (doc.generation.modelId !== model.id) editor.setGeneration({ modelId: model.id, ...(model.outputSize ? { outputWidth: model.outputSize.width, outputHeight: model.outputSize.height } : {}) });
-    if (!outputSizes(model).includes(doc.generation.outputWidth) || doc.generation.outputWidth % model.factor !== 0) editor.setGeneration({ outputWidth: model.width, outputHeight: model.height });
-    if (model.classes && JSON.stringify(editor.doc.semantic.palette) !== JSON.stringify(model.classes)) editor.setPalette(model.classes);
-  }, [editor, model, doc.generation.modelId, doc.generation.outputWidth]);
+    if (models) settleModel(editor, models);
+  }, [editor, models, doc.mode, doc.generation.modelId, doc.generation.outputWidth]);
+  const pickModel = useCallback((id: string) => {
+    const picked = (models ?? []).find((m) => m.id === id);
+    if (picked) adoptModel(editor, picked);
+  }, [editor, models]);
 
   const blocked = model ? missingCondition(doc, model) : 'No model fits this mode.';
 
@@ -256,7 +255,7 @@ export function StudioPage() {
           <section className="side-card">
             <h2>Generate</h2>
             {modelsError && <p className="banner banner-warning small-text">{modelsError}</p>}
-            <GeneratePanel editor={editor} models={fitting} anyModels={(models ?? []).length > 0} model={model} onPickModel={(id) => editor.setGeneration({ modelId: id })} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
+            <GeneratePanel editor={editor} models={fitting} anyModels={(models ?? []).length > 0} model={model} onPickModel={pickModel} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
           </section>
         </aside>
       </div>
