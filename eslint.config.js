@@ -57,7 +57,7 @@ export default tseslint.config(
     ]),
   },
   {
-    files: ['main/services/**/*.ts', 'main/worker/**/*.ts'],
+    files: ['main/services/**/*.ts', 'main/generation/**/*.ts', 'main/finetune/**/*.ts', 'main/gallery/**/*.ts', 'main/models/**/*.ts'],
     rules: restrict([
       banFolder('renderer', 'services never import the renderer.'),
       banFolder('electron', 'services are plain TypeScript: no main/electron imports.'),

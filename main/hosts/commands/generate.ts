@@ -16,12 +16,12 @@ import type { ConditionInput, GenerateMode, GenerateRequest } from '../../../nat
 import { formatDuration } from '../../../native-models/sampling/progress';
 import { randomSeed } from '../../../native-models/sampling/rng';
 import type { JsonValue } from '../../../preload/generation-record';
-import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../services/generation-files';
-import type { GeneratorLoader, LoadedGenerator } from '../../services/generator-loader';
-import { encodePng } from '../../services/png-record';
+import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../generation/generation-files';
+import type { GeneratorLoader, LoadedGenerator } from '../../generation/generator-loader';
+import { encodePng } from '../../gallery/png-record';
 import { writeFileAtomic } from '../../services/atomic-write';
 import { APP_VERSION } from '../../services/app-info';
-import { loadGenerator } from '../../worker/bundle-loader';
+import { loadGenerator } from '../../generation/bundle-loader';
 import { CONDITION_MODES } from '../../../preload/generation-record';
 import { CliError } from '../cli-command';
 import type { CliCommand } from '../cli-command';
