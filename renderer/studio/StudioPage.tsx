@@ -9,7 +9,7 @@ import { parseDocument } from '../document/document';
 import { takeReuse } from '../document/reuse';
 import type { ModelSummary } from '../../preload/contract';
 import { api, errorMessage } from '../api/client';
-import { RASTER_TOOL_LABELS } from '../editor/tools/raster-tool';
+import { TOOLS, toolsOf } from '../editor/tools/tool-table';
 import { debouncer, recoverDocument, saveDocument } from './autosave';
 import { StudioCanvasView } from './canvas-view';
 import { conditionDataUrl } from './condition-image';
@@ -20,8 +20,7 @@ import { encodeGreyPng } from './image-io';
 import { actionForKey } from './shortcuts';
 import { EdgePanel, ImagePanel, PalettePanel, PosePanel } from './StudioPanels';
 import type { ReferenceState } from './StudioPanels';
-import { MODE_TOOLS, StudioEditor } from './studio-editor';
-import type { StudioTool } from './studio-editor';
+import { StudioEditor } from './studio-editor';
 import { ResultsPanel } from './ResultsPanel';
 import { useGeneration } from './use-generation';
 import { adoptModel, chosenModel, completes, fittingModels, settleModel } from './model-choice';
@@ -32,17 +31,6 @@ const MODES: { id: EditorMode; label: string }[] = CONDITION_MODES
   .filter((id) => CONDITION_MODE_TABLE[id].condition !== 'class' && CONDITION_MODE_TABLE[id].condition !== 'none')
   .map((id) => ({ id, label: CONDITION_MODE_TABLE[id].label }));
 
-const TOOL_INFO: Record<StudioTool, { label: string; key: string; icon: string }> = {
-  brush: { label: RASTER_TOOL_LABELS.brush, key: 'B', icon: '●' },
-  pencil: { label: RASTER_TOOL_LABELS.pencil, key: 'N', icon: '✎' },
-  line: { label: RASTER_TOOL_LABELS.line, key: 'L', icon: '╱' },
-  rect: { label: RASTER_TOOL_LABELS.rect, key: 'R', icon: '▭' },
-  polygon: { label: RASTER_TOOL_LABELS.polygon, key: 'P', icon: '⬠' },
-  fill: { label: RASTER_TOOL_LABELS.fill, key: 'G', icon: '◧' },
-  eraser: { label: RASTER_TOOL_LABELS.eraser, key: 'E', icon: '⌫' },
-  eyedropper: { label: RASTER_TOOL_LABELS.eyedropper, key: 'I', icon: '◉' },
-  select: { label: 'Move joints and people', key: 'V', icon: '✥' },
-};
 
 /** The editor document to start from: a Reuse from the gallery, else the autosave, else the example layout (first launch). */
 function initialEditor(): { editor: StudioEditor; notice: string | null } {
@@ -163,11 +151,11 @@ export function StudioPage() {
       const t = e.target as HTMLElement | null;
       const typing = !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
       const surface = editor.surface();
-      const action = actionForKey(e, surface === 'none' ? [] : MODE_TOOLS[surface]);
+      const action = actionForKey(e, surface === 'none' ? [] : toolsOf(surface));
       if (!action || (typing && action.kind !== 'generate' && action.kind !== 'cancel')) return;
       e.preventDefault();
       switch (action.kind) {
-        case 'tool': editor.setTool(action.tool as StudioTool); break;
+        case 'tool': editor.setTool(action.tool); break;
         case 'undo': editor.undo(); break;
         case 'redo': editor.redo(); break;
         case 'generate': generate(); break;
@@ -216,9 +204,9 @@ export function StudioPage() {
 
       <div className="studio-main">
         <div className="tool-rail" role="toolbar" aria-label="Tools">
-          {surface !== 'none' && MODE_TOOLS[surface].map((t) => (
-            <button key={t} type="button" className={t === tool ? 'tool active' : 'tool'} aria-pressed={t === tool} aria-label={TOOL_INFO[t].label} title={`${TOOL_INFO[t].label} (${TOOL_INFO[t].key})`} onClick={() => editor.setTool(t)}>
-              <span aria-hidden="true">{TOOL_INFO[t].icon}</span>
+          {surface !== 'none' && toolsOf(surface).map((t) => (
+            <button key={t} type="button" className={t === tool ? 'tool active' : 'tool'} aria-pressed={t === tool} aria-label={TOOLS[t].label} title={`${TOOLS[t].label} (${TOOLS[t].key})`} onClick={() => editor.setTool(t)}>
+              <span aria-hidden="true">{TOOLS[t].icon}</span>
             </button>
           ))}
         </div>
@@ -239,7 +227,7 @@ export function StudioPage() {
                 <button type="button" className="banner-close" aria-label="Dismiss" onClick={() => { editor.notice = null; editor.changed(); }}>✕</button>
               </p>
             )}
-            <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOL_INFO[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
+            <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOLS[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
           </div>
           <ResultsPanel state={generation.state} onUseForCompletion={canComplete ? useResultForCompletion : null} />
         </div>
