@@ -177,10 +177,6 @@ export function StudioPage() {
   const history = editor.historyState();
   const sized = tool === 'brush' || tool === 'eraser' || tool === 'line';
 
-  function useResultForCompletion(dataUrl: string) {
-    editor.doc.image = { image: dataUrl, mask: null };
-    editor.setMode('completion');
-  }
 
   return (
     <div className="studio">
@@ -229,7 +225,7 @@ export function StudioPage() {
             )}
             <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOLS[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
           </div>
-          <ResultsPanel state={generation.state} onUseForCompletion={canComplete ? useResultForCompletion : null} />
+          <ResultsPanel state={generation.state} onUseForCompletion={canComplete ? (dataUrl: string) => editor.completeFrom(dataUrl) : null} />
         </div>
 
         <aside className="studio-side">

@@ -92,11 +92,38 @@ export class StudioEditor {
     this.changed();
   }
 
+  /** Switch the document's mode (one undo step; the layers of every mode are kept). */
   setMode(mode: EditorMode): void {
     if (this.doc.mode === mode) return;
-    this.cancelGesture();
-    this.doc.mode = mode;
-    this.changed();
+    this.history.execute(snapshotCommand(`Switch to ${mode}`, {
+      get: () => this.doc.mode,
+      set: (m) => {
+        this.cancelGesture();
+        this.doc.mode = m;
+      },
+    }, mode));
+  }
+
+  /** Set the image of the depth / super-resolution / completion modes (a new image starts without a mask; undoable). */
+  setImage(image: string | null, label = 'Import image'): void {
+    this.history.execute(snapshotCommand(label, {
+      get: () => this.doc.image,
+      set: (v) => {
+        this.doc.image = v;
+      },
+    }, { image, mask: null }));
+  }
+
+  /** A result becomes the image to complete: image and mode change as one undo step. */
+  completeFrom(image: string): void {
+    this.history.execute(snapshotCommand('Complete this result', {
+      get: () => ({ mode: this.doc.mode, image: this.doc.image }),
+      set: (v) => {
+        this.cancelGesture();
+        this.doc.mode = v.mode;
+        this.doc.image = v.image;
+      },
+    }, { mode: 'completion' as EditorMode, image: { image, mask: null } }));
   }
 
   /** A semantic model was picked: adopt its palette (ids and the background class stay as painted). */
