@@ -38,14 +38,14 @@ export async function dispatchApiCall(api: Api, method: unknown, params: unknown
   const domainSchemas = schemas[target.domain] as Record<string, Schema<unknown>>;
   let checked: unknown;
   try {
-    checked = domainSchemas[target.name].parse(params, 'params');
+    checked = domainSchemas[target.name]!.parse(params, 'params');
   } catch (err) {
     if (err instanceof PayloadError) return failure('bad-params', `${target.path}: ${err.message}.`);
     throw err;
   }
   const domain = api[target.domain] as unknown as Record<string, Callable>;
   try {
-    const value = await domain[target.name].call(domain, checked);
+    const value = await domain[target.name]!.call(domain, checked);
     return { ok: true, value };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -65,7 +65,7 @@ export function subscribeApiEvents(api: Api, emit: (path: EventPath, payload: un
     const members = api[domain] as unknown as Record<string, Subscribe>;
     for (const event of events) {
       const path = `${domain}.${event}` as EventPath;
-      unsubscribers.push(members[event]((payload) => emit(path, payload)));
+      unsubscribers.push(members[event]!((payload) => emit(path, payload)));
     }
   }
   return () => {

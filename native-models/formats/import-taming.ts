@@ -270,7 +270,7 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
         const df = yamlPath(csNode, 'params', 'down_factor');
         condStage = { kind: 'coord', n_embed: typeof ne === 'number' ? ne : 1024, down_factor: typeof df === 'number' ? df : 16 };
         key = key ?? 'coord';
-      } else if (csTarget === undefined && key !== undefined && KEY_MODES[key] !== undefined && !['segmentation', 'depth', 'edge', 'pose'].includes(KEY_MODES[key])) {
+      } else if (csTarget === undefined && key !== undefined && KEY_MODES[key] !== undefined && !['segmentation', 'depth', 'edge', 'pose'].includes(KEY_MODES[key]!)) {
         const mode = KEY_MODES[key];
         if (mode === 'unconditional') condStage = { kind: 'sos' };
         else if (mode === 'class') condStage = { kind: 'class', n_classes: 1000 };

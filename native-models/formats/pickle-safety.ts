@@ -49,11 +49,11 @@ export function describe(v: PickleValue | undefined): string {
 export const BUILTIN_RECONSTRUCTORS = new Map<string, Reconstructor>([
   ['collections.OrderedDict', (args) => dictFrom(args[0])],
   ['builtins.dict', (args) => dictFrom(args[0])],
-  ['builtins.set', (args) => new PySet(args.length ? iterItems(args[0]) : [], false)],
-  ['builtins.frozenset', (args) => new PySet(args.length ? iterItems(args[0]) : [], true)],
-  ['__builtin__.set', (args) => new PySet(args.length ? iterItems(args[0]) : [], false)],
-  ['builtins.list', (args) => (args.length ? iterItems(args[0]) : [])],
-  ['builtins.tuple', (args) => new PyTuple(args.length ? iterItems(args[0]) : [])],
+  ['builtins.set', (args) => new PySet(args.length ? iterItems(args[0]!) : [], false)],
+  ['builtins.frozenset', (args) => new PySet(args.length ? iterItems(args[0]!) : [], true)],
+  ['__builtin__.set', (args) => new PySet(args.length ? iterItems(args[0]!) : [], false)],
+  ['builtins.list', (args) => (args.length ? iterItems(args[0]!) : [])],
+  ['builtins.tuple', (args) => new PyTuple(args.length ? iterItems(args[0]!) : [])],
   ['builtins.bytearray', (args) => bytesFrom(args)],
   ['builtins.bytes', (args) => bytesFrom(args)],
   ['_codecs.encode', (args) => bytesFrom(args)],
@@ -79,8 +79,9 @@ function dictFrom(v: PickleValue | undefined): PyDict {
     return d;
   }
   for (const pair of iterItems(v)) {
-    const kv = tupleItems(pair, 'dict item');
-    d.set(kv[0], kv[1]);
+    const [key, value, ...rest] = tupleItems(pair, 'dict item');
+    if (key === undefined || value === undefined || rest.length > 0) throw new PickleFormatError(`dict item: expected a (key, value) pair, got ${describe(pair)}`);
+    d.set(key, value);
   }
   return d;
 }

@@ -86,8 +86,8 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
   const decodeLong = (b: Buffer): number | bigint => {
     if (b.length === 0) return 0;
     let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
     return asPyInt(v);
   };
   const call = (callee: PickleValue, args: PickleValue[], opcode: string, how: PyStub['how']): PickleValue => {
@@ -137,11 +137,11 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
   };
 
   while (pos < buf.length) {
-    const op = buf[pos++];
+    const op = buf[pos++]!; // pos < buf.length
     switch (op) {
       case 0x80: // PROTO
         need(1, 'PROTO');
-        if (buf[pos] > 5) throw new PickleFormatError(`unsupported pickle protocol ${buf[pos]}`);
+        if (buf[pos]! > 5) throw new PickleFormatError(`unsupported pickle protocol ${buf[pos]}`);
         pos += 1;
         break;
       case 0x95: // FRAME: frames are transparent
@@ -185,7 +185,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         break;
       case 0x4b: // BININT1
         need(1, 'BININT1');
-        stack.push(buf[pos++]);
+        stack.push(buf[pos++]!);
         break;
       case 0x4d: // BININT2
         need(2, 'BININT2');
@@ -195,7 +195,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x8a: {
         // LONG1
         need(1, 'LONG1');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(decodeLong(bytes(n, 'LONG1')));
         break;
       }
@@ -238,7 +238,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x8c: {
         // SHORT_BINUNICODE
         need(1, 'SHORT_BINUNICODE');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(bytes(n, 'SHORT_BINUNICODE').toString('utf8'));
         break;
       }
@@ -265,7 +265,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x55: {
         // SHORT_BINSTRING
         need(1, 'SHORT_BINSTRING');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(bytes(n, 'SHORT_BINSTRING').toString('latin1'));
         break;
       }
@@ -280,7 +280,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x43: {
         // SHORT_BINBYTES
         need(1, 'SHORT_BINBYTES');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(new Uint8Array(bytes(n, 'SHORT_BINBYTES')));
         break;
       }
@@ -339,7 +339,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // DICT
         const items = popMark();
         const d = new PyDict();
-        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i]!, items[i + 1]!);
         stack.push(d);
         break;
       }
@@ -381,7 +381,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // SETITEMS
         const items = popMark();
         const t = top();
-        for (let i = 0; i + 1 < items.length; i += 2) setItem(t, items[i], items[i + 1]);
+        for (let i = 0; i + 1 < items.length; i += 2) setItem(t, items[i]!, items[i + 1]!);
         break;
       }
       case 0x67: // GET
@@ -389,7 +389,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         break;
       case 0x68: // BINGET
         need(1, 'BINGET');
-        stack.push(memoGet(buf[pos++]));
+        stack.push(memoGet(buf[pos++]!));
         break;
       case 0x6a: // LONG_BINGET
         need(4, 'LONG_BINGET');
@@ -401,7 +401,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         break;
       case 0x71: // BINPUT
         need(1, 'BINPUT');
-        memo.set(buf[pos++], top());
+        memo.set(buf[pos++]!, top());
         break;
       case 0x72: // LONG_BINPUT
         need(4, 'LONG_BINPUT');
@@ -464,7 +464,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // OBJ
         const items = popMark();
         if (items.length === 0) throw new PickleFormatError('corrupt pickle: OBJ without a class');
-        stack.push(call(items[0], items.slice(1), 'OBJ', 'inst'));
+        stack.push(call(items[0]!, items.slice(1), 'OBJ', 'inst'));
         break;
       }
       case 0x62: {

@@ -122,7 +122,7 @@ describe('chunk reader', () => {
   it('detects a flipped bit through the CRC', () => {
     const bad = Buffer.from(good);
     const idat = bad.indexOf(Buffer.from('IDAT'));
-    bad[idat + 6] ^= 0x01;
+    bad[idat + 6]! ^= 0x01;
     expect(() => parsePngChunks(bad)).toThrow(/CRC mismatch in chunk IDAT/);
   });
 

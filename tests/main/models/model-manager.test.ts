@@ -114,7 +114,7 @@ describe('ModelManager imports', () => {
     fs.cpSync(path.join(zoo, 'zoo-vqgan'), tampered, { recursive: true });
     const w = path.join(tampered, 'weights.safetensors');
     const bytes = fs.readFileSync(w);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1]! ^= 0xff;
     fs.writeFileSync(w, bytes);
     const bad = last(await importAll({ source: tampered }));
     expect(bad.phase).toBe('failed');

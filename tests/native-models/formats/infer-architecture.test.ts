@@ -8,7 +8,7 @@ import { gptShapes, vqganShapes } from '../../../native-models/formats/taming-sh
 // The full state_dict key lists of the published taming models (printed from the published checkpoints'
 // state_dicts under PyTorch, committed as tests/fixtures/models/taming-keys.json.gz): name -> shape, in state_dict order.
 const REF = JSON.parse(gunzipSync(readFileSync(resolve(__dirname, '../../fixtures/models/taming-keys.json.gz'))).toString()) as Record<
-  string,
+  'f16' | 'f16_16384' | 'gumbel' | 'gpt' | 'loss_disc3' | 'loss_disc2',
   Array<[string, number[]]>
 >;
 const shapesOf = (list: Array<[string, number[]]>, prefix = ''): Map<string, number[]> => new Map(list.map(([k, s]) => [prefix + k, s]));
