@@ -1,14 +1,13 @@
 /**
- * Progress events of one running fine-tune job, throttled: every trainer step arrives here; at most one event per
- * `intervalMs` goes out, except that the first step of a stage, a stage's last step and events carrying a new
- * preview always go out at once, and a held-back step is emitted when the interval ends (so the newest step
- * always arrives within the interval). Previews are written by the trainer after the step's progress callback,
- * so a preview of step k rides on the first event after it was written (usually step k + 1; the last one on an
- * extra event for the stage's last step, sent by `finish`).
+ * Progress events of one running fine-tune job, throttled. Every trainer step arrives here as a message; at most
+ * one event per `intervalMs` goes out, except that the first step of a stage and a stage's last step always go
+ * out at once, and a held-back step is emitted when the interval ends (so the newest step always arrives within
+ * the interval). Sample previews arrive as their own messages (the trainer reports each preview it wrote, after
+ * that step's progress): each goes out at once, on an event of the newest step, after any held-back one.
  */
 import type { TrainProgress } from '../../native-models/training/progress';
 import type { FinetuneProgressEvent, FinetuneStageName } from '../../preload/finetune-types';
-import { pngDataUrl, sampleFiles, stageRuns } from './finetune-store';
+import { pngDataUrl } from './finetune-store';
 
 interface StageStep {
   stage: FinetuneStageName;
@@ -22,36 +21,22 @@ export class JobProgress {
   private lastEmit = 0;
   private pending: FinetuneProgressEvent | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** Newest preview step already sent, per stage. */
-  private readonly sentSample = new Map<FinetuneStageName, number>();
-  private readonly runDirs = new Map<FinetuneStageName, string>();
 
   constructor(
-    private readonly job: { runId: string; dir: string; stages: readonly FinetuneStageName[] },
+    private readonly job: { runId: string; stages: readonly FinetuneStageName[] },
     private readonly intervalMs: number,
     private readonly emit: (e: FinetuneProgressEvent) => void,
   ) {}
 
-  /** Previews already on disk (a resumed job) are not news. */
-  async skipExistingSamples(): Promise<void> {
-    for (const run of await stageRuns(this.job.dir)) {
-      const files = await sampleFiles(run.dir);
-      const newest = files.at(-1);
-      if (newest) this.sentSample.set(run.config.stage as FinetuneStageName, newest.step);
-    }
-  }
-
-  async onStep(stage: FinetuneStageName, p: TrainProgress): Promise<void> {
+  onStep(stage: FinetuneStageName, p: TrainProgress): void {
     const previous = this.last;
-    // The previous stage's last preview (written after its last step) goes out before this stage's steps.
-    if (previous && previous.stage !== stage) await this.flushSample(previous);
     const firstOfStage = !previous || previous.stage !== stage;
+    if (firstOfStage && this.pending) this.send(this.pending); // the previous stage's last held-back step first
     this.last = { stage, p };
     this.live = { stage, step: p.step };
-    const sample = await this.newSample(stage, p.step);
-    const e = this.event(stage, p, sample);
+    const e = this.event(stage, p, null);
     const now = performance.now();
-    if (firstOfStage || sample || p.step >= p.totalSteps || now - this.lastEmit >= this.intervalMs) {
+    if (firstOfStage || p.step >= p.totalSteps || now - this.lastEmit >= this.intervalMs) {
       this.send(e);
       return;
     }
@@ -64,13 +49,19 @@ export class JobProgress {
     }
   }
 
-  /**
-   * The job ended: a held-back step goes out; `withLastSample` (a finished or stopped job) also sends a preview
-   * written after the last event — after a crash it may be half written, so then it is not sent.
-   */
-  async finish(withLastSample: boolean): Promise<void> {
-    if (withLastSample && this.last) await this.flushSample(this.last).catch(() => undefined);
-    else if (this.pending) this.send(this.pending);
+  /** The trainer wrote the preview of `step` at `path` (a PNG): sent at once, on an event of the newest step. */
+  async onSample(stage: FinetuneStageName, step: number, path: string): Promise<void> {
+    const dataUrl = await pngDataUrl(path);
+    if (!dataUrl) return;
+    if (this.pending) this.send(this.pending);
+    const p = this.last && this.last.stage === stage ? this.last.p : null;
+    if (!p) return; // a preview before any step of its stage: nothing to hang it on
+    this.send(this.event(stage, p, { stage, step, dataUrl }));
+  }
+
+  /** The job ended: a held-back step goes out, the timer stops. */
+  finish(): void {
+    if (this.pending) this.send(this.pending);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -90,36 +81,5 @@ export class JobProgress {
       runId: this.job.runId, stage, stageIndex: this.job.stages.indexOf(stage) + 1, stageCount: this.job.stages.length, step: p.step,
       totalSteps: p.totalSteps, losses: p.losses, lr: p.lr, imagesPerSec: p.imagesPerSec, etaSec: p.etaSec, elapsedSec: p.elapsedSec, sample,
     };
-  }
-
-  /** A preview written after the last progress event goes out on a repeat of that event. */
-  private async flushSample(last: StageStep): Promise<void> {
-    const sample = await this.newSample(last.stage);
-    if (this.pending) this.send(this.pending);
-    if (sample) this.send(this.event(last.stage, last.p, sample));
-  }
-
-  private async runDirFor(stage: FinetuneStageName): Promise<string | null> {
-    const known = this.runDirs.get(stage);
-    if (known) return known;
-    const run = (await stageRuns(this.job.dir)).filter((r) => r.config.stage === stage).at(-1);
-    if (run) this.runDirs.set(stage, run.dir);
-    return run?.dir ?? null;
-  }
-
-  /**
-   * The newest preview of `stage` not sent yet. `before`: only previews of earlier steps — the trainer writes
-   * step k's preview after posting step k, so while step `before` is handled a newer file may still be written.
-   */
-  private async newSample(stage: FinetuneStageName, before = Infinity): Promise<FinetuneProgressEvent['sample']> {
-    const runDir = await this.runDirFor(stage);
-    if (!runDir) return null;
-    const files = (await sampleFiles(runDir)).filter((f) => f.step < before);
-    const newest = files.at(-1);
-    if (!newest || newest.step <= (this.sentSample.get(stage) ?? -1)) return null;
-    const first = files.find((f) => f.step === newest.step) ?? newest;
-    const dataUrl = await pngDataUrl(first.path);
-    this.sentSample.set(stage, newest.step);
-    return dataUrl ? { stage, step: newest.step, dataUrl } : null;
   }
 }

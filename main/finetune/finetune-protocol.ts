@@ -82,6 +82,8 @@ export type FinetuneFromWorker =
   /** The provider the job really uses (after the self-test fallback). */
   | { type: 'provider'; jobId: string; provider: string; fallbackReason: string | null }
   | { type: 'progress'; jobId: string; stage: 'vqgan' | 'transformer'; progress: TrainProgress }
+  /** A stage wrote sample previews of `step`; `path` is the first (the one shown). Sent after that step's progress. */
+  | { type: 'sample'; jobId: string; stage: 'vqgan' | 'transformer'; step: number; path: string }
   | { type: 'log'; jobId: string; line: string }
   | { type: 'done'; jobId: string; result: WorkerFinetuneResult }
   | { type: 'failed'; jobId: string; message: string }

@@ -354,7 +354,7 @@ export class FinetuneService {
     let resolveDone!: () => void;
     const done = new Promise<void>((r) => { resolveDone = r; });
     const stages = stagesOf(record.request.stage);
-    const progress = new JobProgress({ runId: record.runId, dir, stages }, this.options.progressIntervalMs ?? 200, (e) => {
+    const progress = new JobProgress({ runId: record.runId, stages }, this.options.progressIntervalMs ?? 200, (e) => {
       if (this.active?.runId === record.runId) for (const l of this.progressListeners) l(e);
     });
     const job: ActiveJob = { runId: record.runId, dir, record, stages, progress, chain: Promise.resolve(), done, resolveDone };
@@ -367,7 +367,6 @@ export class FinetuneService {
       // Perceptual loss when the user has put LPIPS + VGG16 weights there (a resume keeps its run's own setting).
       ...(r.stage !== 'transformer' && existsSync(lpips) ? { lpips } : {}),
     };
-    job.chain = progress.skipExistingSamples().catch(() => undefined);
     try {
       this.post({ type: 'start', jobId: record.runId, job: w });
     } catch (e) {
@@ -405,7 +404,10 @@ export class FinetuneService {
         await appendJobLog(job.dir, m.line);
         return;
       case 'progress':
-        await job.progress.onStep(m.stage, m.progress);
+        job.progress.onStep(m.stage, m.progress);
+        return;
+      case 'sample':
+        await job.progress.onSample(m.stage, m.step, m.path);
         return;
       case 'done':
       case 'failed':
@@ -416,7 +418,7 @@ export class FinetuneService {
 
   private async finishJob(job: ActiveJob, m: { type: 'done'; result: WorkerFinetuneResult } | { type: 'failed'; jobId: string; message: string }): Promise<void> {
     if (this.active !== job) return;
-    await job.progress.finish(m.type === 'done');
+    job.progress.finish();
     const record = job.record;
     try {
       if (m.type === 'done') {

@@ -48,6 +48,10 @@ async function runJob(jobId: string, job: WorkerFinetuneJob): Promise<void> {
       compile: { provider: provider as 'cpu' },
       signal: controller.signal,
       onProgress: (stage, progress) => post({ type: 'progress', jobId, stage, progress }),
+      onSample: (stage, step, files) => {
+        const path = files[0];
+        if (path) post({ type: 'sample', jobId, stage, step, path });
+      },
       onLog: (line) => post({ type: 'log', jobId, line }),
     });
     post({ type: 'done', jobId, result: { bundleDir: result.bundleDir, stopped: result.stopped, stages: result.stages } });

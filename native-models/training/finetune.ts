@@ -79,6 +79,8 @@ export interface FinetuneRequest {
   compile?: CompileOptions;
   signal?: AbortSignal;
   onProgress?(stage: 'vqgan' | 'transformer', p: TrainProgress): void;
+  /** A stage wrote the sample previews of `step` (PNG files in its run folder), after that step's onProgress. */
+  onSample?(stage: 'vqgan' | 'transformer', step: number, files: readonly string[]): void;
   onLog?(line: string): void;
 }
 
@@ -247,7 +249,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
       init: { ...firstStage, ...Object.fromEntries(Object.entries(sub(base.weights, `${fsPrefix}loss.discriminator.`)).map(([n, v]) => [`loss.discriminator.${n}`, v])) }, steps: plan.steps, batchSize: plan.batch, lr: plan.lr,
       discStart, discWarmup: Math.min(100, Math.floor(discStart / 5)), seed: plan.seed, checkpointEvery: plan.every,
       sampleEvery: plan.every, ...(req.compile ? { compile: req.compile } : {}), ...(perceptual ?? {}),
-    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('vqgan', p), ...(resume ? { resume } : {}) });
+    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('vqgan', p), onSample: (step, files) => req.onSample?.('vqgan', step, files), ...(resume ? { resume } : {}) });
     stages.push({ stage: 'vqgan', runDir: run.dir, steps: res.step, stopped: res.stopped, metric: 'heldOutL1', before: res.heldOutBefore, after: res.heldOutAfter });
     firstStage = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
     stopped = res.stopped;
@@ -318,7 +320,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
     const res = await trainGpt(run, source, {
       gpt: gptCfg, init: transformer, steps: plan.steps, batchSize: plan.batch, lr: plan.lr, warmupSteps: Math.floor(plan.steps / 10),
       seed: plan.seed, checkpointEvery: plan.every, clipGradNorm: 1, sampleEvery: plan.every, previews, ...(req.compile ? { compile: req.compile } : {}),
-    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('transformer', p), ...(resume ? { resume } : {}) });
+    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('transformer', p), onSample: (step, files) => req.onSample?.('transformer', step, files), ...(resume ? { resume } : {}) });
     stages.push({ stage: 'transformer', runDir: run.dir, steps: res.step, stopped: res.stopped, metric: 'heldOutNll', before: res.heldOutBefore, after: res.heldOutAfter });
     transformer = res.params;
     stopped = res.stopped;
