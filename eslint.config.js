@@ -1,5 +1,5 @@
 // ESLint flat config: strict TypeScript, no `any`, no focused/skipped tests, and the import
-// directions of DESIGN.md §1 enforced per folder.
+// rules of ARCHITECTURE.md enforced per folder.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
@@ -8,6 +8,11 @@ const restrict = (patterns) => ({
   'no-restricted-imports': ['error', { patterns }],
 });
 const banFolder = (folder, why) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: why });
+// The one vocabulary of condition modes (native-models/condition-modes.ts, data only, no imports) is shared by the
+// contract and the renderer too: the only native-models file they may import.
+const banLibrary = (why) => ({ regex: '(^|/)native-models(/(?!condition-modes$).*)?$', message: why });
+// Training recipes, procedural data and evaluators of the starters are not app runtime code.
+const noRecipes = { group: ['**/zoo/recipes/**', '**/zoo/recipes'], message: 'the app and the library never import the starter recipes (native-models/zoo/recipes).' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
@@ -32,30 +37,33 @@ export default tseslint.config(
   {
     files: ['native-models/**/*.ts'],
     rules: restrict([
-      banFolder('main', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('renderer', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('preload', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('main', 'native-models imports nothing of the app.'),
+      banFolder('renderer', 'native-models imports nothing of the app.'),
+      banFolder('preload', 'native-models imports nothing of the app.'),
       { group: ['electron'], message: 'native-models must not depend on Electron.' },
+      noRecipes,
     ]),
   },
   {
     files: ['native-models/**/*.ts'],
     ignores: ['native-models/runtime/**'],
     rules: restrict([
-      banFolder('main', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('renderer', 'native-models imports nothing of the app (DESIGN.md §1).'),
-      banFolder('preload', 'native-models imports nothing of the app (DESIGN.md §1).'),
+      banFolder('main', 'native-models imports nothing of the app.'),
+      banFolder('renderer', 'native-models imports nothing of the app.'),
+      banFolder('preload', 'native-models imports nothing of the app.'),
       { group: ['electron'], message: 'native-models must not depend on Electron.' },
+      noRecipes,
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),
   },
   {
-    files: ['main/services/**/*.ts', 'main/worker/**/*.ts'],
+    files: ['main/services/**/*.ts', 'main/generation/**/*.ts', 'main/finetune/**/*.ts', 'main/gallery/**/*.ts', 'main/models/**/*.ts'],
     rules: restrict([
       banFolder('renderer', 'services never import the renderer.'),
       banFolder('electron', 'services are plain TypeScript: no main/electron imports.'),
       banFolder('hosts', 'services do not import hosts; hosts import services.'),
       { group: ['electron'], message: 'services run under Electron, the web host, the CLI and tests unchanged: no electron import.' },
+      noRecipes,
       { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),
@@ -64,6 +72,7 @@ export default tseslint.config(
     files: ['main/electron/**/*.ts', 'main/hosts/**/*.ts'],
     rules: restrict([
       banFolder('renderer', 'main never imports the renderer.'),
+      noRecipes,
       { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
       { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
     ]),
@@ -73,7 +82,7 @@ export default tseslint.config(
     rules: restrict([
       banFolder('main', 'preload imports only its contract and electron.'),
       banFolder('renderer', 'preload imports only its contract and electron.'),
-      banFolder('native-models', 'preload imports only its contract and electron.'),
+      banLibrary('preload imports only its contract, the condition modes and electron.'),
     ]),
   },
   {
@@ -83,7 +92,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           banFolder('main', 'the renderer talks to main only through the API contract.'),
-          banFolder('native-models', 'the renderer never runs models; it calls the API.'),
+          banLibrary('the renderer never runs models; it calls the API.'),
           { group: ['electron', 'node:*', 'fs', 'path', 'child_process'], message: 'the renderer has no Node or Electron access.' },
           { group: ['**/preload/index', '**/preload/index.ts'], message: 'the renderer imports only types from preload/contract.' },
         ],

@@ -1,5 +1,5 @@
 // `npm run bench -- <name> [args…]`: dispatches to one benchmark. Benchmarks print numbers and ratios
-// against the PyTorch reference; they never fail because a machine is slow (DESIGN.md §7).
+// against the PyTorch reference; they never fail because a machine is slow (ARCHITECTURE.md, Tests, CI, benchmarks).
 import { runEngineBench } from './engine';
 import { runSamplingBench } from './sampling';
 import { runModelsBench } from './models';

@@ -19,13 +19,8 @@
 
 // ───────────────────────────── shared wire types ─────────────────────────────
 
-/** A value that survives JSON (the web host) and structured clone (Electron IPC) unchanged. */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-
-export type Listener<T> = (payload: T) => void;
-export type Unsubscribe = () => void;
-/** A push event: `api.settings.onDidChange((s) => …)` returns the function that unsubscribes. */
-export type ApiEvent<T> = (listener: Listener<T>) => Unsubscribe;
+export type { ApiEvent, Json, Listener, Unsubscribe } from './wire-types';
+import type { ApiEvent } from './wire-types';
 
 /** Error codes every host uses for a failed call. */
 export type ApiErrorCode =

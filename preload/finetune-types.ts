@@ -4,7 +4,7 @@
 // and the trainer's run folder per stage), so it can be listed, stopped, and resumed after the app was closed
 // or crashed. Types only; re-exported by preload/contract.
 
-import type { ApiEvent } from './contract';
+import type { ApiEvent } from './wire-types';
 import type { ConditionMode } from './generation-record';
 
 /** Which networks train: the first-stage VQGAN, the transformer, or the VQGAN then the transformer. */

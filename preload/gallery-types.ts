@@ -1,7 +1,7 @@
 // The gallery domain of the API and its payload types (re-exported by preload/contract).
 // Types only.
 
-import type { ApiEvent } from './contract';
+import type { ApiEvent } from './wire-types';
 import type { ConditionMode, GenerationRecord } from './generation-record';
 
 /** One gallery entry as listed in the grid (no condition document: that can be large). */

@@ -15,12 +15,12 @@ export type JobCondition =
   /** OpenPose JSON (`{people: [{pose_keypoints_2d: [...]}]}`, COCO-18 or BODY_25) in output pixels. */
   | { kind: 'openpose'; json: JsonValue };
 
-export type GenerateJobMode = Exclude<ConditionMode, 'completion'> | 'complete';
+export type GenerateJobMode = ConditionMode;
 
 export interface GenerateJobRequest {
   /** Model bundle folder or registered model name. */
   model: string;
-  /** Default: the model's own mode. `complete` = image completion / masked resampling. */
+  /** Default: the model's own mode. `completion` = image completion / masked resampling. */
   mode?: GenerateJobMode;
   /** Output size in pixels (multiples of the model's factor); default: the model's training size. */
   width?: number;

@@ -1,18 +1,14 @@
 // The generation record: everything needed to reproduce one result, stored as JSON in the
 // `tessera` iTXt chunk of every PNG the app writes and indexed by the gallery.
-// Types and one constant list, no imports: shared by main/services (which writes and reads it) and, through
+// Types and the condition-mode list: shared by main/services (which writes and reads it) and, through
 // preload/contract, by the renderer (which shows it and reuses it).
 
 /** A JSON value: what the condition document is to everyone but the renderer's document module. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** The condition a model is trained on; `unconditional` and `class` need no sketch. */
-export type ConditionMode =
-  | 'semantic' | 'edge' | 'pose' | 'depth' | 'superres' | 'completion' | 'class' | 'unconditional';
-
-export const CONDITION_MODES: readonly ConditionMode[] = [
-  'semantic', 'edge', 'pose', 'depth', 'superres', 'completion', 'class', 'unconditional',
-];
+// The condition modes: one vocabulary for the app and the library (native-models/condition-modes.ts, data only).
+export { CONDITION_MODES, type ConditionMode } from '../native-models/condition-modes';
+import type { ConditionMode } from '../native-models/condition-modes';
 
 export interface SamplerSettings {
   /** Softmax temperature, > 0. */

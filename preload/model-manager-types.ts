@@ -3,7 +3,7 @@
 // Types only; re-exported by preload/contract.
 
 import type { ModelsApi as StudioModelsApi } from './studio-types';
-import type { ApiEvent } from './contract';
+import type { ApiEvent } from './wire-types';
 
 // ───────────────────────────── models: registry ─────────────────────────────
 

@@ -1,7 +1,7 @@
 // Bundles the Electron main process and the preload to CommonJS with Vite:
 //   main/electron/main.ts → dist/electron/main.cjs    (package.json "main")
 //   preload/index.ts      → dist/electron/preload.cjs (a sandboxed preload must be one file)
-//   main/worker/{generation-worker,bundle-loader,finetune-worker}.ts → dist/electron/*.mjs (engine workers, ESM)
+//   main/generation/{generation-worker,bundle-loader}.ts, main/finetune/finetune-worker.ts → dist/electron/*.mjs (engine workers, ESM)
 // Native and Electron modules stay external; everything else (services, contract) is inlined.
 // `--out DIR` writes elsewhere (tests); the renderer is then expected in DIR/../renderer.
 import { builtinModules } from 'node:module';
@@ -75,6 +75,6 @@ async function bundleWorker(entry, fileName) {
 
 await bundle('main/electron/main.ts', 'main.cjs');
 await bundle('preload/index.ts', 'preload.cjs');
-await bundleWorker('main/worker/generation-worker.ts', 'generation-worker.mjs');
-await bundleWorker('main/worker/bundle-loader.ts', 'bundle-loader.mjs');
-await bundleWorker('main/worker/finetune-worker.ts', 'finetune-worker.mjs');
+await bundleWorker('main/generation/generation-worker.ts', 'generation-worker.mjs');
+await bundleWorker('main/generation/bundle-loader.ts', 'bundle-loader.mjs');
+await bundleWorker('main/finetune/finetune-worker.ts', 'finetune-worker.mjs');

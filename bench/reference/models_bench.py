@@ -3,7 +3,7 @@
 
 bench/models.ts writes the weights (safetensors, taming key names) and a config.json into --dir; this script
 builds the same models from the reference modules of tests/fixtures/models/make_parity.py (written from the
-math in taming.md), loads those weights and times, per thread count (torch.set_num_threads):
+math of taming-transformers' modules), loads those weights and times, per thread count (torch.set_num_threads):
   vqgan      encode (encoder, quant_conv, nearest code) + decode (codebook lookup, post_quant_conv, decoder)
              of one image [1, 3, S, S]
   gpt        full-sequence logits of [1, T] tokens

@@ -1,7 +1,7 @@
 """PyTorch reference for `npm run bench -- sampling` (Debian python3-torch, CPU).
 
 A minGPT written from taming's architecture description (pre-LN blocks, separate key/query/value/proj with bias,
-erf GELU, learned absolute positions, bias-free head; taming.md section 2.1), loaded with the SAME weights the
+erf GELU, learned absolute positions, bias-free head; taming/modules/transformer/mingpt.py), loaded with the SAME weights the
 TypeScript side generated (weights.bin + index.json in the work folder), timing three greedy loops:
   with_past  256 tokens after a 256-token condition with a KV cache, one token per call (sample_with_past style)
   full       the same 256 tokens recomputing the whole prefix every step (Net2NetTransformer.sample semantics)

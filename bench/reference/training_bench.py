@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """PyTorch reference timings for `npm run bench -- training` (Debian python3-torch 1.13, CPU).
 
-Written from the math of the VQGAN / transformer objectives (taming.md §1.5, §2.2), with the configs of
+Written from the math of the VQGAN / transformer objectives (taming/modules/losses/vqperceptual.py,
+taming/models/cond_transformer.py), with the configs of
 bench/training.ts (keep the two in step):
   vqgan  encoder/decoder with ch 32, ch_mult (1, 2, 2), one res-block per encoder level (two per decoder level),
          single-head attention at 8x8 and in the middle, VQ with 256 codes of dim 64 (z 64), and a BatchNorm

@@ -8,14 +8,7 @@ import { API_SCHEMAS } from './api';
 import type { ApiSchemas } from './api';
 import { PayloadError } from './validate';
 import type { Schema } from './validate';
-
-/** Throw this from a service when the host cannot run the call here (e.g. a native module is missing). */
-export class ApiUnavailableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ApiUnavailableError';
-  }
-}
+import { ApiUnavailableError } from './api-errors';
 
 function failure(code: ApiErrorCode, message: string): ApiOutcome {
   return { ok: false, error: { code, message } };
@@ -45,14 +38,14 @@ export async function dispatchApiCall(api: Api, method: unknown, params: unknown
   const domainSchemas = schemas[target.domain] as Record<string, Schema<unknown>>;
   let checked: unknown;
   try {
-    checked = domainSchemas[target.name].parse(params, 'params');
+    checked = domainSchemas[target.name]!.parse(params, 'params');
   } catch (err) {
     if (err instanceof PayloadError) return failure('bad-params', `${target.path}: ${err.message}.`);
     throw err;
   }
   const domain = api[target.domain] as unknown as Record<string, Callable>;
   try {
-    const value = await domain[target.name].call(domain, checked);
+    const value = await domain[target.name]!.call(domain, checked);
     return { ok: true, value };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
@@ -72,7 +65,7 @@ export function subscribeApiEvents(api: Api, emit: (path: EventPath, payload: un
     const members = api[domain] as unknown as Record<string, Subscribe>;
     for (const event of events) {
       const path = `${domain}.${event}` as EventPath;
-      unsubscribers.push(members[event]((payload) => emit(path, payload)));
+      unsubscribers.push(members[event]!((payload) => emit(path, payload)));
     }
   }
   return () => {

@@ -10,18 +10,18 @@
 import type { Api, Domain, HostKind, MethodName } from '../../preload/contract';
 import { appSchemas, createAppDomain } from './app-info';
 import { createSettingsDomain, settingsSchemas } from './settings';
-import { createJobsDomain, jobsSchemas } from './jobs-domain';
-import type { GenerationJobs } from './generation-jobs';
-import { createGalleryDomain, gallerySchemas } from './gallery/gallery-domain';
-import type { GalleryService } from './gallery/gallery-service';
+import { createJobsDomain, jobsSchemas } from '../generation/jobs-domain';
+import type { GenerationJobs } from '../generation/generation-jobs';
+import { createGalleryDomain, gallerySchemas } from '../gallery/gallery-domain';
+import type { GalleryService } from '../gallery/gallery-service';
 import type { SettingsStore } from './settings';
-import { createModelsDomain, modelsSchemas } from './models-domain';
-import { conditionsSchemas, createConditionsDomain } from './conditions-domain';
-import type { ModelManager } from './models/model-manager';
+import { createModelsDomain, modelsSchemas } from '../models/models-domain';
+import { conditionsSchemas, createConditionsDomain } from '../generation/conditions-domain';
+import type { ModelManager } from '../models/model-manager';
 import { createDeviceDomain, deviceSchemas } from './device';
 import type { DeviceService } from './device';
-import { createFinetuneDomain, finetuneSchemas } from './finetune/finetune-domain';
-import type { FinetuneService } from './finetune/finetune-service';
+import { createFinetuneDomain, finetuneSchemas } from '../finetune/finetune-domain';
+import type { FinetuneService } from '../finetune/finetune-service';
 import type { Schema } from './validate';
 
 export interface ApiDeps {
@@ -34,11 +34,11 @@ export interface ApiDeps {
   jobs: GenerationJobs;
   /** The gallery of saved results (SQLite index over the library's PNGs). */
   gallery: GalleryService;
-  /** The model manager: registry, imports, rename, delete, export (main/services/models). */
+  /** The model manager: registry, imports, rename, delete, export (main/models). */
   models: ModelManager;
   /** Execution providers, their self-tests and the preferred one (main/services/device.ts). */
   device: DeviceService;
-  /** Fine-tune jobs (run in the fine-tune worker; main/services/finetune). */
+  /** Fine-tune jobs (run in the fine-tune worker; main/finetune). */
   finetune: FinetuneService;
 }
 

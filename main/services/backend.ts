@@ -8,15 +8,15 @@ import type { Api, HostKind } from '../../preload/contract';
 import { createApi } from './api';
 import type { ApiDeps } from './api';
 import { SettingsStore } from './settings';
-import { GenerationJobs } from './generation-jobs';
-import { saveToLibrary, BUNDLE_LOADER_MODULE } from './generation-save';
+import { GenerationJobs } from '../generation/generation-jobs';
+import { saveToLibrary, BUNDLE_LOADER_MODULE } from '../generation/generation-save';
 import { APP_VERSION } from './app-info';
-import { GalleryService } from './gallery/gallery-service';
-import { GalleryUnavailableError } from './gallery/sqlite-loader';
+import { GalleryService } from '../gallery/gallery-service';
+import { GalleryUnavailableError } from '../gallery/sqlite-loader';
 import * as path from 'node:path';
-import { ModelManager } from './models/model-manager';
+import { ModelManager } from '../models/model-manager';
 import { DeviceService } from './device';
-import { FinetuneService } from './finetune/finetune-service';
+import { FinetuneService } from '../finetune/finetune-service';
 
 export interface BackendOptions {
   host: HostKind;

@@ -151,7 +151,7 @@ export function object<S extends Shape>(shape: S): Schema<{ [K in keyof ObjectOf
     }
     const out: Record<string, unknown> = {};
     for (const key of keys) {
-      const parsed = shape[key].parse(value[key], `${at}.${key}`);
+      const parsed = shape[key]!.parse(value[key], `${at}.${key}`);
       if (parsed !== undefined) out[key] = parsed;
     }
     return out as { [K in keyof ObjectOf<S>]: ObjectOf<S>[K] };

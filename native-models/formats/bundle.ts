@@ -1,9 +1,10 @@
-// The Tessera model bundle (DESIGN.md §3.4): a folder with manifest.json + weights.safetensors.
+// The Tessera model bundle (ARCHITECTURE.md, native-models): a folder with manifest.json + weights.safetensors.
 // Tensor names inside weights.safetensors are taming's state_dict keys, unchanged:
 //   kind 'vqgan':            encoder.*, decoder.*, quantize.*, quant_conv.*, post_quant_conv.*
 //   kind 'cond-transformer': transformer.*, first_stage_model.*, cond_stage_model.* (VQGAN cond stages only)
 // Architecture configs use taming's own parameter names (ch, ch_mult, n_embd, ...).
 
+import { MANIFEST_CONDITION_MODES, type ManifestConditionMode } from '../condition-modes';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSafetensors, sha256File, writeSafetensors } from './safetensors';
@@ -56,11 +57,9 @@ export type CondStage =
   | { kind: 'class'; n_classes: number }
   | { kind: 'coord'; n_embed: number; down_factor: number };
 
-export type ConditionMode = 'segmentation' | 'depth' | 'edge' | 'pose' | 'class' | 'unconditional' | 'coord' | 'image';
-export const CONDITION_MODES: readonly ConditionMode[] = ['segmentation', 'depth', 'edge', 'pose', 'class', 'unconditional', 'coord', 'image'];
 
 export interface ConditionSpec {
-  mode: ConditionMode;
+  mode: ManifestConditionMode;
   /** taming's cond_stage_key (e.g. "segmentation", "depth", "class_label", "coord"). */
   key: string;
   /** Segmentation: number of one-hot label channels. */
@@ -231,7 +230,7 @@ export function validateManifest(value: unknown, where = MANIFEST_FILE): BundleM
       }
       const cond = c.obj(m.condition, 'manifest.condition');
       if (cond) {
-        c.oneOf(cond, 'mode', 'manifest.condition', CONDITION_MODES);
+        c.oneOf(cond, 'mode', 'manifest.condition', MANIFEST_CONDITION_MODES);
         c.str(cond, 'key', 'manifest.condition');
         if (cond.mode === 'segmentation') c.int(cond, 'n_labels', 'manifest.condition');
       }

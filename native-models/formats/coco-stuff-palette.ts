@@ -1,5 +1,5 @@
 // The 182 COCO-Stuff-164k labels used by S-FLCKR's segmentation condition (DeepLab-v2 trained on
-// COCO-Stuff, taming.md §4), index = label id in the one-hot map (0 = person … 181 = wood; COCO-Stuff's own
+// COCO-Stuff, taming/data/coco.py), index = label id in the one-hot map (0 = person … 181 = wood; COCO-Stuff's own
 // ids are these + 1, 0 being 'unlabeled'). Names follow the COCO-Stuff label list (nightrome/cocostuff
 // labels.md). Colours are the standard bit-interleaved segmentation colormap (as in DeepLab's
 // visualisations) evaluated at the COCO-Stuff id (index + 1): all 182 are distinct and none is black.

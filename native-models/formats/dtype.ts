@@ -148,7 +148,7 @@ export function halfToFloat(h: number): number {
 export function bfloat16ToFloat(b: number): number {
   const f = new Float32Array(1);
   new Uint32Array(f.buffer)[0] = (b & 0xffff) << 16;
-  return f[0];
+  return f[0]!;
 }
 
 /** Decode any dtype's raw bytes to float32 (int64 beyond 2^24 loses precision; use for weights). */

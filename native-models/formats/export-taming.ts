@@ -8,8 +8,8 @@ import { readBundle } from './bundle';
 import type { BundleManifest, CondStage, PermuterKind, VqganArchitecture } from './bundle';
 import { writeTorchCheckpoint } from './torch-checkpoint-writer';
 import type { TensorSource } from './safetensors';
-import { toYaml } from './yaml-subset';
-import type { YamlValue } from './yaml-subset';
+import { toYaml } from './project-yaml';
+import type { YamlValue } from './project-yaml';
 
 export interface ExportResult {
   checkpoint: string;

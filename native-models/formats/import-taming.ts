@@ -3,18 +3,19 @@
 // first and condition stages. Shapes give the architecture; project.yaml (or options) gives n_head, the
 // condition key and the resolution; everything is checked against taming's key tables before writing.
 
+import type { ManifestConditionMode } from '../condition-modes';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { openTorchCheckpoint } from './torch-checkpoint';
 import type { TorchCheckpoint } from './torch-checkpoint';
 import { writeBundle } from './bundle';
-import type { BundleManifest, CondStage, ConditionMode, ConditionSpec, ManifestDraft, Palette, PermuterKind, PermuterSpec, VqganArchitecture } from './bundle';
+import type { BundleManifest, CondStage, ConditionSpec, ManifestDraft, Palette, PermuterKind, PermuterSpec, VqganArchitecture } from './bundle';
 import { ArchitectureError, inferGpt, inferVqgan, vqganFromConfig, yamlPath } from './infer-architecture';
 import type { ShapeMap } from './infer-architecture';
 import { compareShapes, gptShapes, vqganShapes } from './taming-shapes';
 import type { ShapeTable } from './taming-shapes';
-import { parseYaml } from './yaml-subset';
-import type { YamlValue } from './yaml-subset';
+import { parseYaml } from './project-yaml';
+import type { YamlValue } from './project-yaml';
 import { COCO_STUFF_182_COLORS, COCO_STUFF_182_NAMES } from './coco-stuff-palette';
 import type { Rgb } from './coco-stuff-palette';
 import type { TensorSource } from './safetensors';
@@ -71,7 +72,7 @@ function listProblems(what: string, expected: ShapeTable, shapes: ShapeMap, pref
   return out;
 }
 
-const KEY_MODES: Record<string, ConditionMode> = {
+const KEY_MODES: Record<string, ManifestConditionMode> = {
   segmentation: 'segmentation',
   depth: 'depth',
   edge: 'edge',
@@ -269,7 +270,7 @@ export async function importTamingCheckpoint(ckptPath: string, options: ImportOp
         const df = yamlPath(csNode, 'params', 'down_factor');
         condStage = { kind: 'coord', n_embed: typeof ne === 'number' ? ne : 1024, down_factor: typeof df === 'number' ? df : 16 };
         key = key ?? 'coord';
-      } else if (csTarget === undefined && key !== undefined && KEY_MODES[key] !== undefined && !['segmentation', 'depth', 'edge', 'pose'].includes(KEY_MODES[key])) {
+      } else if (csTarget === undefined && key !== undefined && KEY_MODES[key] !== undefined && !['segmentation', 'depth', 'edge', 'pose'].includes(KEY_MODES[key]!)) {
         const mode = KEY_MODES[key];
         if (mode === 'unconditional') condStage = { kind: 'sos' };
         else if (mode === 'class') condStage = { kind: 'class', n_classes: 1000 };

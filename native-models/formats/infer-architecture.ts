@@ -1,9 +1,10 @@
-// Infer taming architectures from tensor shapes (taming.md §7.3). What shapes cannot tell — n_head, the
+// Infer taming architectures from tensor shapes: encoder.conv_in gives ch and in_ch, the count of encoder.down.*
+// the levels, where attn.* appears the attention level, tok_emb/pos_emb vocab and block size. What shapes cannot tell — n_head, the
 // resolution that placed the attention blocks, the condition key — comes from a parsed project.yaml
 // (taming's OmegaConf config) or explicit options.
 
 import type { GptArchitecture, VqganArchitecture } from './bundle';
-import type { YamlValue } from './yaml-subset';
+import type { YamlValue } from './project-yaml';
 
 export type ShapeMap = ReadonlyMap<string, readonly number[]>;
 
@@ -73,12 +74,15 @@ export interface InferredVqgan {
 export function inferVqgan(shapes: ShapeMap, prefix = '', config: Partial<VqganArchitecture> = {}): InferredVqgan {
   const where = prefix ? `"${prefix}*"` : 'the VQGAN';
   const get = (k: string): readonly number[] | undefined => shapes.get(prefix + k);
-  const req = (k: string, rank: number): readonly number[] => {
+  // A required tensor's shape, checked to have `rank` dimensions (so its entries are all there).
+  function req(k: string, rank: 2): readonly [number, number];
+  function req(k: string, rank: 4): readonly [number, number, number, number];
+  function req(k: string, rank: number): readonly number[] {
     const s = get(k);
     if (!s) throw new ArchitectureError(`${where}: missing ${prefix}${k}, which every taming VQModel has`);
     if (s.length !== rank) throw new ArchitectureError(`${where}: ${prefix}${k} has shape [${s.join(', ')}], expected rank ${rank}`);
     return s;
-  };
+  }
   const convIn = req('encoder.conv_in.weight', 4);
   const ch = convIn[0];
   const inChannels = convIn[1];
@@ -93,7 +97,7 @@ export function inferVqgan(shapes: ShapeMap, prefix = '', config: Partial<VqganA
   };
   const levelIdx = indices(/^encoder\.down\.(\d+)\./);
   if (levelIdx.length === 0) throw new ArchitectureError(`${where}: no encoder.down.* keys`);
-  const levels = levelIdx[levelIdx.length - 1] + 1;
+  const levels = levelIdx[levelIdx.length - 1]! + 1;
   const numResBlocks = indices(/^encoder\.down\.0\.block\.(\d+)\./).length;
   if (numResBlocks === 0) throw new ArchitectureError(`${where}: no encoder.down.0.block.* keys`);
   const chMult: number[] = [];
@@ -179,10 +183,12 @@ export interface GptInferOptions {
 
 /** Infer minGPT's architecture from the shapes under `prefix`; n_head must come from options or config. */
 export function inferGpt(shapes: ShapeMap, prefix = 'transformer.', options: GptInferOptions = {}): GptArchitecture {
-  const tok = shapes.get(`${prefix}tok_emb.weight`);
-  const pos = shapes.get(`${prefix}pos_emb`);
-  if (!tok || tok.length !== 2) throw new ArchitectureError(`transformer: missing or mis-shaped ${prefix}tok_emb.weight (expected [vocab_size, n_embd])`);
-  if (!pos || pos.length !== 3) throw new ArchitectureError(`transformer: missing or mis-shaped ${prefix}pos_emb (expected [1, block_size, n_embd])`);
+  const tokShape = shapes.get(`${prefix}tok_emb.weight`);
+  const posShape = shapes.get(`${prefix}pos_emb`);
+  if (!tokShape || tokShape.length !== 2) throw new ArchitectureError(`transformer: missing or mis-shaped ${prefix}tok_emb.weight (expected [vocab_size, n_embd])`);
+  if (!posShape || posShape.length !== 3) throw new ArchitectureError(`transformer: missing or mis-shaped ${prefix}pos_emb (expected [1, block_size, n_embd])`);
+  const tok = tokShape as readonly [number, number];
+  const pos = posShape as readonly [number, number, number];
   const layers = new Set<number>();
   const re = new RegExp(`^${prefix.replace(/\./g, '\\.')}blocks\\.(\\d+)\\.`);
   for (const k of shapes.keys()) {

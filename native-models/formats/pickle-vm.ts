@@ -4,136 +4,14 @@
 // PyStub object (so e.g. PyTorch Lightning's callback objects load harmlessly), and REFUSE with
 // UnsafePickleError when the global is one that could run code (os.system, builtins.eval, subprocess.*, …).
 
-export class PickleFormatError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PickleFormatError';
-  }
-}
+// The value types live in pickle-values.ts, the allow/deny lists in pickle-safety.ts.
 
-export class UnsafePickleError extends Error {
-  constructor(
-    readonly global: string,
-    opcode: string,
-  ) {
-    super(
-      `refused to load: the pickle would call ${global} (${opcode}) — this file tries to run code when it is ` +
-        `loaded (a malicious or tampered checkpoint). Nothing was executed. Do not open it with torch.load either.`,
-    );
-    this.name = 'UnsafePickleError';
-  }
-}
+import { PickleFormatError, PyDict, PyGlobal, PySet, PyStub, PyTuple, UnsafePickleError } from './pickle-values';
+import type { PickleValue, Reconstructor } from './pickle-values';
+import { BUILTIN_RECONSTRUCTORS, describe, isDangerousGlobal, tupleItems } from './pickle-safety';
 
-/** A reference to a Python global (`module.name`); never resolved to anything executable. */
-export class PyGlobal {
-  constructor(
-    readonly module: string,
-    readonly name: string,
-  ) {}
-  get qualified(): string {
-    return `${this.module}.${this.name}`;
-  }
-}
-
-export class PyTuple {
-  constructor(readonly items: PickleValue[]) {}
-}
-
-export class PySet {
-  constructor(
-    readonly items: PickleValue[],
-    readonly frozen: boolean,
-  ) {}
-}
-
-/** Inert stand-in for an object of a class that is not on the allow-list. */
-export class PyStub {
-  state: PickleValue | undefined = undefined;
-  readonly listItems: PickleValue[] = [];
-  readonly dictItems: Array<[PickleValue, PickleValue]> = [];
-  constructor(
-    readonly cls: PyGlobal | PickleValue,
-    readonly args: PickleValue[],
-    readonly how: 'reduce' | 'newobj' | 'inst',
-  ) {}
-}
-
-/** Values produced by allow-listed reconstructors (e.g. a lazily readable tensor). */
-export interface PickleExtension {
-  readonly pickleKind: string;
-}
-
-export type PickleValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PickleValue[]
-  | PyTuple
-  | PyDict
-  | PySet
-  | PyGlobal
-  | PyStub
-  | PickleExtension;
-
-interface IdCounter {
-  ids: WeakMap<object, number>;
-  next: number;
-}
-
-function keyId(k: PickleValue, c: IdCounter): string {
-  if (k === null) return 'N';
-  switch (typeof k) {
-    case 'string':
-      return `s${k}`;
-    case 'number':
-      return `n${k}`;
-    case 'bigint':
-      return `n${k}`;
-    case 'boolean':
-      return k ? 'n1' : 'n0'; // Python: True == 1
-  }
-  if (k instanceof PyTuple) return `t(${k.items.map((i) => keyId(i, c)).join(',')})`;
-  if (k instanceof PyGlobal) return `g${k.qualified}`;
-  if (k instanceof Uint8Array) return `b${Buffer.from(k).toString('hex')}`;
-  let id = c.ids.get(k as object);
-  if (id === undefined) {
-    id = ++c.next;
-    c.ids.set(k as object, id);
-  }
-  return `o${id}`;
-}
-
-/** A Python dict (insertion-ordered; keys may be any hashable pickle value). */
-export class PyDict {
-  private readonly map = new Map<string, [PickleValue, PickleValue]>();
-  private readonly ids: IdCounter = { ids: new WeakMap<object, number>(), next: 0 };
-  /** Instance attributes set by BUILD (e.g. OrderedDict._metadata of a state_dict). */
-  attrs: PickleValue | undefined = undefined;
-
-  set(key: PickleValue, value: PickleValue): void {
-    this.map.set(keyId(key, this.ids), [key, value]);
-  }
-  get(key: PickleValue): PickleValue | undefined {
-    return this.map.get(keyId(key, this.ids))?.[1];
-  }
-  has(key: PickleValue): boolean {
-    return this.map.has(keyId(key, this.ids));
-  }
-  get size(): number {
-    return this.map.size;
-  }
-  entries(): IterableIterator<[PickleValue, PickleValue]> {
-    return this.map.values();
-  }
-  keys(): PickleValue[] {
-    return [...this.map.values()].map((e) => e[0]);
-  }
-}
-
-export type Reconstructor = (args: PickleValue[], global: PyGlobal) => PickleValue;
+// The errors unpickle throws, for callers that catch them.
+export { PickleFormatError, UnsafePickleError } from './pickle-values';
 
 export interface UnpickleOptions {
   /** Allow-listed callables, keyed by `module.name`, merged over the built-in safe ones. */
@@ -142,96 +20,6 @@ export interface UnpickleOptions {
   persistentLoad?: (pid: PickleValue) => PickleValue;
   /** Told the byte offset just past the STOP opcode (for streams of several pickles, e.g. torch's legacy format). */
   onStop?: (end: number) => void;
-}
-
-const DANGEROUS_MODULES = [
-  'os', 'posix', 'nt', 'posixpath', 'ntpath', 'subprocess', 'sys', 'shutil', 'socket', 'pty', 'importlib',
-  'runpy', 'pickle', '_pickle', 'cPickle', 'marshal', 'ctypes', 'code', 'codeop', 'commands', 'webbrowser',
-  'multiprocessing', 'asyncio', 'signal', 'tempfile', 'pathlib', 'io', '_io', 'platform', 'inspect', 'types',
-  'pydoc', 'timeit', 'bdb', 'pdb', 'trace', 'cProfile', 'profile',
-  'threading', '_thread', 'urllib', 'http', 'requests', 'ftplib', 'smtplib', 'telnetlib', 'xmlrpc',
-  'zipimport', 'venv', 'ensurepip', 'pip', 'setuptools', 'distutils', 'imp', 'site', 'gc', 'builtins',
-  '__builtin__', 'torch.hub', 'torch.jit', 'torch._C', 'torch.ops', 'torch.classes', 'numpy.load',
-  'numpy.testing', 'numpy.f2py', 'numpy.distutils', 'dill', 'cloudpickle', 'joblib', 'yaml', 'jinja2',
-  'IPython', 'pexpect', 'paramiko', 'fabric', 'invoke',
-];
-/** builtins that merely build data and are handled without executing anything. */
-const SAFE_BUILTINS = new Set([
-  'set', 'frozenset', 'list', 'tuple', 'dict', 'bytearray', 'bytes', 'str', 'int', 'float', 'complex', 'bool',
-  'slice', 'range', 'object',
-]);
-
-export function isDangerousGlobal(module: string, name: string): boolean {
-  if ((module === 'builtins' || module === '__builtin__') && SAFE_BUILTINS.has(name)) return false;
-  if (name === 'eval' || name === 'exec' || name === 'system' || name === '__import__' || name === 'popen') return true;
-  return DANGEROUS_MODULES.some((m) => module === m || module.startsWith(`${m}.`));
-}
-
-function tupleItems(v: PickleValue, what: string): PickleValue[] {
-  if (v instanceof PyTuple) return v.items;
-  if (Array.isArray(v)) return v;
-  throw new PickleFormatError(`${what}: expected a tuple of arguments, got ${describe(v)}`);
-}
-
-export function describe(v: PickleValue | undefined): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'None';
-  if (Array.isArray(v)) return `list[${v.length}]`;
-  if (v instanceof PyTuple) return `tuple[${v.items.length}]`;
-  if (v instanceof PyDict) return `dict[${v.size}]`;
-  if (v instanceof PyGlobal) return `global ${v.qualified}`;
-  if (v instanceof PyStub) return `object of ${v.cls instanceof PyGlobal ? v.cls.qualified : 'unknown class'}`;
-  if (v instanceof Uint8Array) return `bytes[${v.byteLength}]`;
-  if (typeof v === 'object') return (v as PickleExtension).pickleKind ?? 'object';
-  return typeof v;
-}
-
-const BUILTIN_RECONSTRUCTORS = new Map<string, Reconstructor>([
-  ['collections.OrderedDict', (args) => dictFrom(args[0])],
-  ['builtins.dict', (args) => dictFrom(args[0])],
-  ['builtins.set', (args) => new PySet(args.length ? iterItems(args[0]) : [], false)],
-  ['builtins.frozenset', (args) => new PySet(args.length ? iterItems(args[0]) : [], true)],
-  ['__builtin__.set', (args) => new PySet(args.length ? iterItems(args[0]) : [], false)],
-  ['builtins.list', (args) => (args.length ? iterItems(args[0]) : [])],
-  ['builtins.tuple', (args) => new PyTuple(args.length ? iterItems(args[0]) : [])],
-  ['builtins.bytearray', (args) => bytesFrom(args)],
-  ['builtins.bytes', (args) => bytesFrom(args)],
-  ['_codecs.encode', (args) => bytesFrom(args)],
-  // copyreg._reconstructor(cls, base, state): an object of `cls` (protocol 0/1); stays an inert stub
-  ['copyreg._reconstructor', (args) => new PyStub(args[0] ?? null, args.slice(1), 'reduce')],
-  ['copy_reg._reconstructor', (args) => new PyStub(args[0] ?? null, args.slice(1), 'reduce')],
-]);
-
-function iterItems(v: PickleValue): PickleValue[] {
-  if (Array.isArray(v)) return v;
-  if (v instanceof PyTuple) return v.items;
-  if (v instanceof PySet) return v.items;
-  if (v instanceof PyDict) return v.keys();
-  if (typeof v === 'string') return [...v];
-  throw new PickleFormatError(`cannot iterate over ${describe(v)}`);
-}
-
-function dictFrom(v: PickleValue | undefined): PyDict {
-  const d = new PyDict();
-  if (v === undefined || v === null) return d;
-  if (v instanceof PyDict) {
-    for (const [k, x] of v.entries()) d.set(k, x);
-    return d;
-  }
-  for (const pair of iterItems(v)) {
-    const kv = tupleItems(pair, 'dict item');
-    d.set(kv[0], kv[1]);
-  }
-  return d;
-}
-
-function bytesFrom(args: PickleValue[]): Uint8Array {
-  const a = args[0];
-  if (a === undefined) return new Uint8Array(0);
-  if (a instanceof Uint8Array) return a;
-  if (typeof a === 'string') return Buffer.from(a, 'latin1'); // _codecs.encode(s, 'latin1')
-  if (Array.isArray(a)) return Uint8Array.from(a.map((x) => Number(x)));
-  throw new PickleFormatError(`cannot build bytes from ${describe(a)}`);
 }
 
 const MARK = Symbol('mark');
@@ -298,8 +86,8 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
   const decodeLong = (b: Buffer): number | bigint => {
     if (b.length === 0) return 0;
     let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
+    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    if (b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
     return asPyInt(v);
   };
   const call = (callee: PickleValue, args: PickleValue[], opcode: string, how: PyStub['how']): PickleValue => {
@@ -355,11 +143,11 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
   };
 
   while (pos < buf.length) {
-    const op = buf[pos++];
+    const op = buf[pos++]!; // pos < buf.length
     switch (op) {
       case 0x80: // PROTO
         need(1, 'PROTO');
-        if (buf[pos] > 5) throw new PickleFormatError(`unsupported pickle protocol ${buf[pos]}`);
+        if (buf[pos]! > 5) throw new PickleFormatError(`unsupported pickle protocol ${buf[pos]}`);
         pos += 1;
         break;
       case 0x95: {
@@ -407,7 +195,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         break;
       case 0x4b: // BININT1
         need(1, 'BININT1');
-        stack.push(buf[pos++]);
+        stack.push(buf[pos++]!);
         break;
       case 0x4d: // BININT2
         need(2, 'BININT2');
@@ -417,7 +205,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x8a: {
         // LONG1
         need(1, 'LONG1');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(decodeLong(bytes(n, 'LONG1')));
         break;
       }
@@ -460,7 +248,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x8c: {
         // SHORT_BINUNICODE
         need(1, 'SHORT_BINUNICODE');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(bytes(n, 'SHORT_BINUNICODE').toString('utf8'));
         break;
       }
@@ -487,7 +275,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x55: {
         // SHORT_BINSTRING
         need(1, 'SHORT_BINSTRING');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(bytes(n, 'SHORT_BINSTRING').toString('latin1'));
         break;
       }
@@ -502,7 +290,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
       case 0x43: {
         // SHORT_BINBYTES
         need(1, 'SHORT_BINBYTES');
-        const n = buf[pos++];
+        const n = buf[pos++]!; // need(1) above
         stack.push(new Uint8Array(bytes(n, 'SHORT_BINBYTES')));
         break;
       }
@@ -561,7 +349,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // DICT
         const items = popMark();
         const d = new PyDict();
-        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i], items[i + 1]);
+        for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i]!, items[i + 1]!);
         stack.push(d);
         break;
       }
@@ -604,7 +392,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         const items = popMark();
         const t = top();
         if (items.length % 2 !== 0) throw new PickleFormatError(`corrupt pickle: SETITEMS with an odd number of items (${items.length}) at byte ${pos}`);
-        for (let i = 0; i + 1 < items.length; i += 2) setItem(t, items[i], items[i + 1]);
+        for (let i = 0; i + 1 < items.length; i += 2) setItem(t, items[i]!, items[i + 1]!);
         break;
       }
       case 0x67: // GET
@@ -612,7 +400,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         break;
       case 0x68: // BINGET
         need(1, 'BINGET');
-        stack.push(memoGet(buf[pos++]));
+        stack.push(memoGet(buf[pos++]!));
         break;
       case 0x6a: // LONG_BINGET
         need(4, 'LONG_BINGET');
@@ -624,7 +412,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         break;
       case 0x71: // BINPUT
         need(1, 'BINPUT');
-        memo.set(buf[pos++], top());
+        memo.set(buf[pos++]!, top());
         break;
       case 0x72: // LONG_BINPUT
         need(4, 'LONG_BINPUT');
@@ -687,7 +475,7 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions = {}): Pickl
         // OBJ
         const items = popMark();
         if (items.length === 0) throw new PickleFormatError('corrupt pickle: OBJ without a class');
-        stack.push(call(items[0], items.slice(1), 'OBJ', 'inst'));
+        stack.push(call(items[0]!, items.slice(1), 'OBJ', 'inst'));
         break;
       }
       case 0x62: {

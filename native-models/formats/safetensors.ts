@@ -107,7 +107,9 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     }
     ranges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     for (let i = 1; i < ranges.length; i++) {
-      if (ranges[i][0] < ranges[i - 1][1]) throw new SafetensorsError(`${path}: tensors "${ranges[i - 1][2]}" and "${ranges[i][2]}" overlap`);
+      const [start, , name] = ranges[i]!;
+      const [, prevEnd, prevName] = ranges[i - 1]!;
+      if (start < prevEnd) throw new SafetensorsError(`${path}: tensors "${prevName}" and "${name}" overlap`);
     }
     return { path, metadata, tensors, close: () => fh.close() };
   } catch (e) {

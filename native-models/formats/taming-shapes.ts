@@ -1,5 +1,5 @@
 // Expected state_dict key -> shape tables of taming's VQModel/GumbelVQ and minGPT for a given architecture
-// (taming.md §1.4, §2.1; checked against the full published key lists in tests). Used to validate imports
+// (the state_dict schema of taming's VQModel and minGPT; checked against the full published key lists in tests). Used to validate imports
 // and to name exactly what is missing or mis-shaped.
 
 import type { GptArchitecture, VqganArchitecture } from './bundle';
@@ -38,8 +38,8 @@ export function vqganShapes(a: VqganArchitecture, prefix = ''): ShapeTable {
   let res = a.resolution;
   let blockIn = a.ch;
   for (let l = 0; l < levels; l++) {
-    blockIn = a.ch * inMult[l];
-    const blockOut = a.ch * a.ch_mult[l];
+    blockIn = a.ch * inMult[l]!;
+    const blockOut = a.ch * a.ch_mult[l]!;
     const withAttn = a.attn_resolutions.includes(res);
     for (let b = 0; b < a.num_res_blocks; b++) {
       resnet(t, `encoder.down.${l}.block.${b}`, blockIn, blockOut);
@@ -57,7 +57,7 @@ export function vqganShapes(a: VqganArchitecture, prefix = ''): ShapeTable {
   norm(t, 'encoder.norm_out', blockIn);
   conv(t, 'encoder.conv_out', a.double_z ? 2 * a.z_channels : a.z_channels, blockIn, 3);
 
-  blockIn = a.ch * a.ch_mult[levels - 1];
+  blockIn = a.ch * a.ch_mult[levels - 1]!;
   res = Math.floor(a.resolution / 2 ** (levels - 1));
   conv(t, 'decoder.conv_in', blockIn, a.z_channels, 3);
   resnet(t, 'decoder.mid.block_1', blockIn, blockIn);
@@ -66,7 +66,7 @@ export function vqganShapes(a: VqganArchitecture, prefix = ''): ShapeTable {
   const perLevel: ShapeTable[] = [];
   for (let l = levels - 1; l >= 0; l--) {
     const part: ShapeTable = new Map();
-    const blockOut = a.ch * a.ch_mult[l];
+    const blockOut = a.ch * a.ch_mult[l]!;
     const withAttn = a.attn_resolutions.includes(res);
     for (let b = 0; b <= a.num_res_blocks; b++) {
       resnet(part, `decoder.up.${l}.block.${b}`, blockIn, blockOut);

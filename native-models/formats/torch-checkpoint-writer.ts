@@ -39,7 +39,7 @@ class PickleWriter {
     for (;;) {
       bytes.push(Number(v & 0xffn));
       v >>= 8n;
-      if ((v === 0n && !(bytes[bytes.length - 1] & 0x80)) || (v === -1n && bytes[bytes.length - 1] & 0x80)) break;
+      if ((v === 0n && !(bytes[bytes.length - 1]! & 0x80)) || (v === -1n && bytes[bytes.length - 1]! & 0x80)) break;
     }
     return this.op(0x8a, bytes.length, ...bytes);
   }
@@ -94,7 +94,7 @@ function contiguousStrides(shape: readonly number[]): number[] {
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     s[i] = acc;
-    acc *= shape[i];
+    acc *= shape[i]!;
   }
   return s;
 }
@@ -146,8 +146,7 @@ export async function writeTorchCheckpoint(
   try {
     await zip.addEntry(`${prefix}/data.pkl`, pickleStateDictCheckpoint(content));
     await zip.addEntry(`${prefix}/byteorder`, Buffer.from('little'));
-    for (let i = 0; i < content.tensors.length; i++) {
-      const t = content.tensors[i];
+    for (const [i, t] of content.tensors.entries()) {
       const size = numel(t.shape) * DTYPE_BYTES[t.dtype];
       await zip.addStreamedEntry(`${prefix}/data/${i}`, size, async (sink) => {
         const data = typeof t.data === 'function' ? await t.data() : t.data;

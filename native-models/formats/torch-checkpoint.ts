@@ -7,8 +7,10 @@
 
 import { open } from 'node:fs/promises';
 import { ZipFormatError, ZipReader } from './zip-reader';
-import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError, describe, unpickle } from './pickle-vm';
-import type { PickleExtension, PickleValue, Reconstructor } from './pickle-vm';
+import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError } from './pickle-values';
+import type { PickleExtension, PickleValue, Reconstructor } from './pickle-values';
+import { describe } from './pickle-safety';
+import { unpickle } from './pickle-vm';
 import { DTYPE_BYTES, TORCH_STORAGE_DTYPE, numel } from './dtype';
 import type { DType } from './dtype';
 
@@ -70,7 +72,7 @@ export interface OpenCheckpointOptions {
   skip?: (name: string) => string | null;
 }
 
-/** taming.md §3/§7: keep the weights only. */
+/** Published taming checkpoints are Lightning checkpoints: keep `state_dict` (the weights) only. */
 export function defaultSkipReason(name: string): string | null {
   if (/^((first|cond)_stage_model\.)?loss\./.test(name)) return 'training loss module (LPIPS/discriminator)';
   if (/(^|\.)blocks\.\d+\.attn\.mask$/.test(name)) return 'causal attention mask buffer (regenerated)';
@@ -192,7 +194,7 @@ async function sniff(path: string): Promise<void> {
   if (head[0] === 0x50 && head[1] === 0x4b) return; // "PK"
   if (head.length >= 262 && head.toString('latin1', 257, 262) === 'ustar') throw legacyError(path, 'tar archive');
   if (head.subarray(0, LEGACY_MAGIC.length).equals(LEGACY_MAGIC)) throw legacyError(path, 'non-zip pickle stream with the torch magic number');
-  if (head[0] === 0x80 && head.length > 1 && head[1] <= 5) {
+  if (head[0] === 0x80 && head.length > 1 && head[1]! <= 5) {
     throw new CheckpointFormatError(
       'unknown-layout',
       `${path}: a bare pickle file, not a PyTorch checkpoint (no zip container and no torch magic number)`,
@@ -257,7 +259,7 @@ function isContiguous(shape: readonly number[], strides: readonly number[]): boo
   let expect = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] !== 1 && strides[i] !== expect) return false;
-    expect *= shape[i];
+    expect *= shape[i]!;
   }
   return true;
 }
@@ -285,7 +287,7 @@ export async function openTorchCheckpoint(path: string, options: OpenCheckpointO
             : `${path}: more than one data.pkl (${pkls.join(', ')}): unknown layout`,
       );
     }
-    const prefix = pkls[0].slice(0, -'/data.pkl'.length);
+    const prefix = pkls[0]!.slice(0, -'/data.pkl'.length);
     const byteorderName = `${prefix}/byteorder`;
     if (zip.entries.has(byteorderName)) {
       const order = (await zip.readEntry(byteorderName)).toString('latin1').trim();
@@ -293,7 +295,7 @@ export async function openTorchCheckpoint(path: string, options: OpenCheckpointO
         throw new CheckpointFormatError('unsupported', `${path}: storages are ${order}-endian; only little-endian checkpoints are supported`);
       }
     }
-    const root = unpickle(await zip.readEntry(pkls[0]), { reconstructors: TORCH_RECONSTRUCTORS, persistentLoad });
+    const root = unpickle(await zip.readEntry(pkls[0]!), { reconstructors: TORCH_RECONSTRUCTORS, persistentLoad });
     const sd = findStateDict(root, path);
     const { tensors, skipped } = partitionStateDict(sd, (v): v is TensorRef => v instanceof TensorRef, options.skip ?? defaultSkipReason,
       (name, v) => makeTensorInfo(zip, path, prefix, name, v));
@@ -329,7 +331,7 @@ function makeTensorInfo(zip: ZipReader, path: string, prefix: string, name: stri
         throw new CheckpointFormatError('corrupt', `${path}: tensor "${name}" has a negative size or stride`);
       }
       let maxIndex = t.storageOffset;
-      for (let i = 0; i < t.shape.length; i++) maxIndex += (t.shape[i] - 1) * t.strides[i];
+      for (let i = 0; i < t.shape.length; i++) maxIndex += (t.shape[i]! - 1) * t.strides[i]!;
       if ((maxIndex + 1) * es > entry.uncompressedSize) {
         throw new CheckpointFormatError(
           'corrupt',
@@ -343,10 +345,10 @@ function makeTensorInfo(zip: ZipReader, path: string, prefix: string, name: stri
       const idx = new Array<number>(t.shape.length).fill(0);
       for (let i = 0; i < n; i++) {
         let off = 0;
-        for (let d = 0; d < idx.length; d++) off += idx[d] * t.strides[d];
+        for (let d = 0; d < idx.length; d++) off += idx[d]! * t.strides[d]!;
         span.copy(out, i * es, off * es, off * es + es);
         for (let d = idx.length - 1; d >= 0; d--) {
-          if (++idx[d] < t.shape[d]) break;
+          if (++idx[d]! < t.shape[d]!) break;
           idx[d] = 0;
         }
       }

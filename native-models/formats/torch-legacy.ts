@@ -13,8 +13,10 @@
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { CheckpointFormatError, defaultSkipReason, partitionStateDict, type OpenCheckpointOptions, type TorchCheckpoint, type TorchTensorInfo } from './torch-checkpoint';
-import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError, describe, unpickle } from './pickle-vm';
-import type { PickleExtension, PickleValue, Reconstructor } from './pickle-vm';
+import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError } from './pickle-values';
+import type { PickleExtension, PickleValue, Reconstructor } from './pickle-values';
+import { describe } from './pickle-safety';
+import { unpickle } from './pickle-vm';
 import { DTYPE_BYTES, TORCH_STORAGE_DTYPE, numel } from './dtype';
 import type { DType } from './dtype';
 

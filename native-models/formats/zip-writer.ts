@@ -75,7 +75,7 @@ export class ZipWriter {
     const c = Buffer.alloc(4);
     c.writeUInt32LE(crc >>> 0, 0);
     await this.writeAt(c, headerOffset + 14);
-    this.written[this.written.length - 1].crc = crc >>> 0;
+    this.written[this.written.length - 1]!.crc = crc >>> 0;
     this.pos = dataOffset + size;
   }
 

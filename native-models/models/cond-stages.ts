@@ -1,5 +1,5 @@
 /**
- * Condition stages of taming's Net2NetTransformer (taming.md §2.2) and how their tokens enter the GPT.
+ * Condition stages of taming's Net2NetTransformer (taming/models/cond_transformer.py) and how their tokens enter the GPT.
  *
  * c-tokens and z-tokens share ONE embedding table with NO offset: a segmentation code 5, the SOS token 0 and image
  * code 5 are the same `tok_emb` rows and are told apart only by their position in the sequence. The transformer input
@@ -13,9 +13,11 @@
  * - coord:  CoordStage(n_embed, down_factor): a [0,1] coordinate map, area-downsampled by down_factor, times n_embed,
  *           rounded.
  */
+import type { ManifestConditionMode } from '../condition-modes';
 import type { VqganConfig } from './vqgan';
 
-export type VqConditionMode = 'segmentation' | 'depth' | 'edge' | 'pose' | 'image';
+/** The manifest modes whose condition stage is a VQGAN. */
+export type VqConditionMode = Extract<ManifestConditionMode, 'segmentation' | 'depth' | 'edge' | 'pose' | 'image'>;
 
 export type CondStageConfig =
   | { kind: 'vq'; mode: VqConditionMode; vqgan: VqganConfig; /** segmentation only */ nLabels?: number }

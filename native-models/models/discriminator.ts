@@ -1,5 +1,5 @@
 /**
- * NLayerDiscriminator (PatchGAN, taming.md §1.5): configuration and parameter list (keys under
+ * NLayerDiscriminator (PatchGAN, taming/modules/discriminator/model.py): configuration and parameter list (keys under
  * `loss.discriminator.` in a stand-alone VQGAN checkpoint).
  *
  * Layer indices in `main`: conv 0, LeakyReLU 1; for n = 1..n_layers-1: conv 3n-1, norm 3n, LeakyReLU 3n+1;

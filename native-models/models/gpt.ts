@@ -1,5 +1,5 @@
 /**
- * taming's minGPT (taming.md §2.1): configuration and parameter list (state_dict keys of `GPT`, without the
+ * taming's minGPT (taming/modules/transformer/mingpt.py): configuration and parameter list (state_dict keys of `GPT`, without the
  * `transformer.` prefix a Net2Net checkpoint adds).
  */
 import { concat, type Graph, type Scope, type Tensor } from '../graph/graph';

@@ -1,5 +1,5 @@
 /**
- * LPIPS (Zhang et al. 2018) as taming's perceptual loss uses it (taming.md §1.5, `taming/modules/losses/lpips.py`),
+ * LPIPS (Zhang et al. 2018) as taming's perceptual loss uses it (`taming/modules/losses/lpips.py`),
  * built from the engine's ops so it is differentiable with respect to both images; its weights are frozen graph
  * constants.
  *

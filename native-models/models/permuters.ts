@@ -1,5 +1,5 @@
 /**
- * taming's token permuters (taming.md §2.3) as pure index permutations over a raster of H×W tokens.
+ * taming's token permuters (taming/modules/transformer/permuter.py) as pure index permutations over a raster of H×W tokens.
  *
  * `forward[p]` is the raster position that lands at sequence position p, i.e. taming's `x[:, forward_shuffle_idx]`;
  * `backward` is its inverse (`argsort(forward)`), so `apply(apply(x, forward), backward) == x`.

@@ -1,5 +1,5 @@
 /**
- * torchvision's VGG16 `features` up to relu5_3 (the backbone of LPIPS, taming.md §1.5), as frozen graph constants.
+ * torchvision's VGG16 `features` up to relu5_3 (the backbone of LPIPS, taming/modules/losses/lpips.py), as frozen graph constants.
  *
  * Layout of torchvision.models.vgg16().features (indices are the state_dict keys `features.N.weight/bias`):
  *   block 1: conv 0, relu 1, conv 2, relu 3                      -> relu1_2 (tap)

@@ -1,5 +1,6 @@
 /**
- * VQGAN (taming's VQModel / GumbelVQ, taming.md §1): Encoder, Decoder, quant_conv/post_quant_conv and the quantizer.
+ * VQGAN (taming's VQModel / GumbelVQ: taming/models/vqgan.py, taming/modules/diffusionmodules/model.py,
+ * taming/modules/vqvae/quantize.py): Encoder, Decoder, quant_conv/post_quant_conv and the quantizer.
  * Parameter names are taming's state_dict keys.
  */
 import type { Scope, Tensor } from '../graph/graph';
@@ -32,20 +33,6 @@ export interface VqganConfig {
   /** Downsample by pad+stride-2 conv and upsample by nearest+conv (true in all configs) or avg-pool / nearest only. */
   resampWithConv: boolean;
   quantizer: QuantizerKind;
-}
-
-/** taming's ddconfig + n_embed/embed_dim (snake_case, as in project.yaml) → VqganConfig. */
-export function vqganConfigFromTaming(dd: {
-  ch: number; ch_mult: readonly number[]; num_res_blocks: number; attn_resolutions: readonly number[];
-  resolution: number; z_channels: number; in_channels: number; out_ch: number; resamp_with_conv?: boolean;
-  double_z?: boolean;
-}, nEmbed: number, embedDim: number, quantizer: QuantizerKind): VqganConfig {
-  if (dd.double_z) throw new Error('VQGAN config has double_z: true, which only KL autoencoders use; a VQModel needs false.');
-  return {
-    ch: dd.ch, chMult: [...dd.ch_mult], numResBlocks: dd.num_res_blocks, attnResolutions: [...dd.attn_resolutions],
-    resolution: dd.resolution, zChannels: dd.z_channels, inChannels: dd.in_channels, outCh: dd.out_ch,
-    embedDim, nEmbed, resampWithConv: dd.resamp_with_conv ?? true, quantizer,
-  };
 }
 
 export function validateVqganConfig(c: VqganConfig): void {

@@ -6,6 +6,7 @@
  * (resolution / factor, 16 × 16 for every released model); the condition length is that grid's size for VQ
  * condition stages (their map is given at grid × the condition VQGAN's factor pixels) and 1 for SOS/class. Checked against block_size (cond + window − 1 ≤ block_size).
  */
+import { conditionModeOfManifest, isVqConditioned, type VqConditionedMode } from '../condition-modes';
 import * as os from 'node:os';
 import { readManifest } from '../formats/bundle';
 import type { BundleManifest, VqganArchitecture } from '../formats/bundle';
@@ -139,7 +140,7 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
   if (loaded.kind !== 'cond-transformer') throw new Error(`${manifest.name} is a VQGAN bundle; generation needs a transformer bundle.`);
   const { firstStage, gpt, condStage: cs } = loaded;
   let condition: ConditionStage;
-  const vqStage = (mode: 'semantic' | 'edge' | 'depth' | 'pose' | 'superres', model: VqganModel, numClasses?: number): ConditionStage => ({
+  const vqStage = (mode: VqConditionedMode, model: VqganModel, numClasses?: number): ConditionStage => ({
     kind: 'vq',
     mode,
     channels: model.config.inChannels,
@@ -158,7 +159,8 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
       condition = vqStage('superres', firstStage);
       break;
     case 'vq': {
-      const mode = cs.mode === 'segmentation' ? 'semantic' : cs.mode === 'image' ? 'superres' : cs.mode;
+      const mode = conditionModeOfManifest(cs.mode);
+      if (!isVqConditioned(mode)) throw new Error(`${manifest.name}: a ${cs.mode} condition has no condition VQGAN to encode it.`);
       condition = vqStage(mode, cs.model, cs.mode === 'segmentation' ? (cs.nLabels ?? cs.model.config.inChannels) : undefined);
       break;
     }

@@ -9,6 +9,7 @@
  * The models are reached through `GeneratorModels` (implemented for the real bundles in gpt-token-model.ts and
  * bundle-generator.ts), so the pipeline is the same for tests and for the app.
  */
+import type { ConditionMode, VqConditionedMode } from '../condition-modes';
 import { validateSettings } from './filters';
 import type { SamplerSettings } from './filters';
 import { completionTargets, sampleGrid } from './loop';
@@ -26,7 +27,8 @@ import type { PosePerson } from './pose-render';
 import { validateGrid } from './window';
 import type { GridShape } from './window';
 
-export type GenerateMode = 'unconditional' | 'class' | 'semantic' | 'edge' | 'depth' | 'pose' | 'superres' | 'complete';
+/** generate() takes the app's condition modes (native-models/condition-modes.ts). */
+export type GenerateMode = ConditionMode;
 
 /** The condition stage of a model, as generate() needs it. */
 export type ConditionStage =
@@ -34,7 +36,7 @@ export type ConditionStage =
   | { kind: 'class'; numClasses: number; names?: readonly string[] }
   | {
       kind: 'vq';
-      mode: 'semantic' | 'edge' | 'depth' | 'pose' | 'superres';
+      mode: VqConditionedMode;
       /** Input channels of the condition VQGAN (one-hot classes for semantic). */
       channels: number;
       /** Pixel → token factor of the condition VQGAN. */
@@ -241,7 +243,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
   normalizeSeed(req.seed);
   normalizeSeed(req.seed + req.n - 1);
   const model = expectedMode(models.condition);
-  if (req.mode !== model && req.mode !== 'complete') {
+  if (req.mode !== model && req.mode !== 'completion') {
     throw new Error(`This model is a ${model} model; it cannot generate in ${req.mode} mode.`);
   }
   const grid: GridShape = { h: height / factor, w: width / factor };
@@ -264,7 +266,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
     }
     condition = { kind: 'prefix', tokens: new Int32Array(n).fill(c), length: 1 };
   } else {
-    if (req.mode === 'complete') throw new Error(`Completion is available for unconditional and class models; this is a ${stage.mode} model.`);
+    if (req.mode === 'completion') throw new Error(`Completion is available for unconditional and class models; this is a ${stage.mode} model.`);
     // The condition grid must equal the image's token grid; a condition VQGAN with another factor gets its map
     // at grid × its own factor pixels (e.g. a 16² label map for a 32² image with f4 condition / f8 image stages).
     const cw = grid.w * stage.factor;
@@ -283,7 +285,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
   // Start tokens for completion / masked resampling.
   let initial: Int32Array | undefined;
   let targets: Uint8Array | undefined;
-  if (req.mode === 'complete') {
+  if (req.mode === 'completion') {
     if (!req.init) throw new Error('Completion needs the image to complete (--cond <image>).');
     const img = imageToPlanar(req.init, width, height, 3, 'image to complete');
     signal?.throwIfAborted();

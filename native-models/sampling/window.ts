@@ -1,6 +1,6 @@
 /**
  * Sliding-window geometry of taming-transformers (scripts/sample_conditional.py, make_samples.py and the
- * notebook share it; see reference/taming.md §2.5).
+ * notebook share it).
  *
  * The transformer was trained on windows of wh × ww latent tokens (16 × 16 for every released model). To sample
  * a grid of H × W tokens, the token at (i, j) is predicted from the window whose top-left corner is

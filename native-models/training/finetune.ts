@@ -35,7 +35,7 @@ import type { CompileOptions } from '../runtime/program';
 import { loadLatestCheckpoint, type TrainingState } from './checkpoint';
 import type { JsonValue } from './data/cache';
 import { ImageSet } from './data/dataset';
-import type { ConditionMode } from './data/scan';
+import type { TrainingDataMode } from './data/scan';
 import { GptPreviews, previewTokens } from './gpt-previews';
 import { trainGpt, type TokenSource } from './gpt-trainer';
 import type { TrainProgress } from './progress';
@@ -43,8 +43,9 @@ import { resumeRun, Run } from './run';
 import { scaledLr } from './schedule';
 import { imageTokenSource, type TokenCondition } from './token-source';
 import { imageSetSource, trainVqgan } from './vqgan-trainer';
+import { FINETUNE_BASE_LR, FINETUNE_DEFAULT_BATCH, planFinetune, type FinetuneStage } from './finetune-plan';
 
-export type FinetuneStage = 'transformer' | 'vqgan' | 'both';
+export type { FinetuneStage };
 
 export interface FinetuneRequest {
   /** Base bundle folder. */
@@ -56,6 +57,8 @@ export interface FinetuneRequest {
   steps: number;
   /** Output bundle folder. */
   out: string;
+  /** Display name of the new bundle (default: the output folder's name). */
+  name?: string;
   /** Folder holding run folders. */
   runsDir: string;
   batch?: number;
@@ -76,6 +79,8 @@ export interface FinetuneRequest {
   compile?: CompileOptions;
   signal?: AbortSignal;
   onProgress?(stage: 'vqgan' | 'transformer', p: TrainProgress): void;
+  /** A stage wrote the sample previews of `step` (PNG files in its run folder), after that step's onProgress. */
+  onSample?(stage: 'vqgan' | 'transformer', step: number, files: readonly string[]): void;
   onLog?(line: string): void;
 }
 
@@ -94,7 +99,7 @@ export interface FinetuneResult {
   /** null when the run was cancelled (resume it with `resume`). */
   bundleDir: string | null;
   stopped: boolean;
-  dataset: { folder: string; found: number; usable: number; skipped: number; train: number; heldOut: number; mode: ConditionMode };
+  dataset: { folder: string; found: number; usable: number; skipped: number; train: number; heldOut: number; mode: TrainingDataMode };
   stages: StageSummary[];
   baseSha256: string;
 }
@@ -120,24 +125,8 @@ interface RunPlan {
   /** LPIPS weight sources, null = perceptual loss off (configs of older runs lack both fields: read as off / 1). */
   lpips: string[] | null;
   perceptualWeight: number;
-}
-
-function modeOf(m: BundleManifest): ConditionMode {
-  if (m.kind === 'vqgan') return 'none';
-  const cs = m.condStage!;
-  if (cs.kind === 'sos') return 'none';
-  if (cs.kind === 'vqgan') {
-    const mode = m.condition?.mode;
-    if (mode === 'segmentation') return 'semantic';
-    if (mode === 'edge') return 'edges';
-    if (mode === 'pose') return 'pose';
-    throw new Error(`${m.name}: ${mode ?? 'this'}-conditioned models cannot be fine-tuned from a folder of images (the condition is not in the images).`);
-  }
-  throw new Error(`${m.name}: ${cs.kind}-conditioned models cannot be fine-tuned from a folder of images.`);
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
+  /** Display name of the new bundle (older configs lack it: the request's name or the output folder's). */
+  name: string | null;
 }
 
 async function readWeights(dir: string): Promise<{ manifest: BundleManifest; weights: Map<string, Float32Array>; raw: TensorSource[] }> {
@@ -190,11 +179,12 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
   } else {
     plan = {
       kind: 'tessera-finetune', stage: req.stage === 'transformer' ? 'transformer' : 'vqgan', plan: req.stage, model: req.model, images: req.images,
-      out: req.out, steps: req.steps, batch: req.batch ?? 4, lr: 0, every: req.every ?? 100, size: req.size ?? 0, seed: req.seed ?? 0,
+      out: req.out, steps: req.steps, batch: req.batch ?? FINETUNE_DEFAULT_BATCH, lr: 0, every: req.every ?? 100, size: req.size ?? 0, seed: req.seed ?? 0,
       cacheDir: req.cacheDir ?? null, firstStageRun: null,
       lpips: req.lpips === undefined ? null : typeof req.lpips === 'string' ? [req.lpips] : [...req.lpips], perceptualWeight: req.perceptualWeight ?? 1,
+      name: req.name ?? null,
     };
-    plan.lr = req.lr ?? scaledLr(4.5e-6, plan.batch);
+    plan.lr = req.lr ?? scaledLr(FINETUNE_BASE_LR, plan.batch);
   }
   if (!Number.isInteger(plan.steps) || plan.steps < 1) throw new Error(`finetune: steps must be a positive integer, got ${plan.steps}.`);
 
@@ -202,25 +192,16 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
   const m = base.manifest;
   const baseSha256 = m.weights.sha256;
   if (m.kind === 'vqgan' && plan.plan !== 'vqgan') throw new Error(`${m.name} is a VQGAN bundle: only --stage vqgan applies to it.`);
-  const mode = modeOf(m);
+  const planned = planFinetune(m);
+  const mode = planned.dataMode;
   const fsArch = m.kind === 'vqgan' ? m.vqgan! : m.firstStage!;
   const fsCfg = vqganConfigFromArchitecture(fsArch);
   const fsPrefix = m.kind === 'vqgan' ? '' : 'first_stage_model.';
   const fz = 2 ** (fsCfg.chMult.length - 1);
   const condArch = m.kind === 'cond-transformer' && m.condStage!.kind === 'vqgan' ? m.condStage!.architecture : null;
   const fc = condArch ? 2 ** (condArch.ch_mult.length - 1) : 1;
-  const align = (fz * fc) / gcd(fz, fc);
-  if (!plan.size) {
-    if (m.kind === 'vqgan') plan.size = fsArch.resolution;
-    else {
-      const block = m.transformer!.block_size;
-      let s = align;
-      const fits = (x: number): boolean => (x / fz) ** 2 + (condArch ? (x / fc) ** 2 : 1) - 1 <= block;
-      if (!fits(s)) throw new Error(`${m.name}: even a ${s}-pixel crop does not fit the transformer's block size ${block}.`);
-      while (fits(s + align)) s += align;
-      plan.size = s;
-    }
-  }
+  const align = planned.align;
+  if (!plan.size) plan.size = planned.cropSize;
   if (plan.size % align !== 0) throw new Error(`finetune: crop size ${plan.size} must be a multiple of ${align}.`);
 
   const set = await ImageSet.open({
@@ -268,7 +249,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
       init: { ...firstStage, ...Object.fromEntries(Object.entries(sub(base.weights, `${fsPrefix}loss.discriminator.`)).map(([n, v]) => [`loss.discriminator.${n}`, v])) }, steps: plan.steps, batchSize: plan.batch, lr: plan.lr,
       discStart, discWarmup: Math.min(100, Math.floor(discStart / 5)), seed: plan.seed, checkpointEvery: plan.every,
       sampleEvery: plan.every, ...(req.compile ? { compile: req.compile } : {}), ...(perceptual ?? {}),
-    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('vqgan', p), ...(resume ? { resume } : {}) });
+    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('vqgan', p), onSample: (step, files) => req.onSample?.('vqgan', step, files), ...(resume ? { resume } : {}) });
     stages.push({ stage: 'vqgan', runDir: run.dir, steps: res.step, stopped: res.stopped, metric: 'heldOutL1', before: res.heldOutBefore, after: res.heldOutAfter });
     firstStage = Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
     stopped = res.stopped;
@@ -339,7 +320,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
     const res = await trainGpt(run, source, {
       gpt: gptCfg, init: transformer, steps: plan.steps, batchSize: plan.batch, lr: plan.lr, warmupSteps: Math.floor(plan.steps / 10),
       seed: plan.seed, checkpointEvery: plan.every, clipGradNorm: 1, sampleEvery: plan.every, previews, ...(req.compile ? { compile: req.compile } : {}),
-    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('transformer', p), ...(resume ? { resume } : {}) });
+    }, { ...(req.signal ? { signal: req.signal } : {}), onProgress: (p) => req.onProgress?.('transformer', p), onSample: (step, files) => req.onSample?.('transformer', step, files), ...(resume ? { resume } : {}) });
     stages.push({ stage: 'transformer', runDir: run.dir, steps: res.step, stopped: res.stopped, metric: 'heldOutNll', before: res.heldOutBefore, after: res.heldOutAfter });
     transformer = res.params;
     stopped = res.stopped;
@@ -365,7 +346,7 @@ export async function finetune(req: FinetuneRequest): Promise<FinetuneResult> {
   ];
   const draft: ManifestDraft = {
     ...rest,
-    name: basename(plan.out),
+    name: plan.name ?? req.name ?? basename(plan.out),
     provenance: { source: `fine-tuned from ${m.name}`, importedAt: new Date().toISOString(), tool: 'tessera finetune', globalStep: stages.reduce((a, s) => a + s.steps, 0), notes, finetunedFrom: { name: m.name, sha256: baseSha256 } },
   };
   await writeBundle(plan.out, draft, tensors);

@@ -1,5 +1,5 @@
 /**
- * The transformer's training objective (taming.md §2.2, Net2NetTransformer.forward + shared_step):
+ * The transformer's training objective (taming/models/cond_transformer.py, Net2NetTransformer.forward + shared_step):
  *   cz = cat(c, z̃) with z̃ the pkeep-corrupted z (schedule.ts `corruptTokens`); logits = GPT(cz[:, :-1]);
  *   the logits at positions len(c)−1 … len(c)+len(z)−2 predict the *clean* z; loss = mean cross-entropy.
  * c- and z-tokens share one embedding table with no offset (models/cond-stages.ts `transformerInput`).

@@ -79,6 +79,8 @@ export interface GptPreviewWriter {
 export interface GptTrainHooks {
   signal?: AbortSignal;
   onProgress?(p: TrainProgress): void;
+  /** Sample previews of `step` were written (after that step's onProgress): their files. */
+  onSample?(step: number, files: readonly string[]): void;
   /** Continue from this checkpoint (from resumeRun / loadLatestCheckpoint). */
   resume?: TrainingState;
 }
@@ -195,6 +197,7 @@ export async function trainGpt(run: Run, source: TokenSource, o: GptTrainOptions
         const t0 = performance.now();
         const files = await o.previews.write((st, i) => run.samplePath(st, i), trainer.step, (name) => trainer.get(name));
         await run.log(`step ${trainer.step}: ${files.length} sample previews (${(performance.now() - t0).toFixed(0)} ms)`);
+        if (files.length) hooks.onSample?.(trainer.step, files);
       }
       if (trainer.step % o.checkpointEvery === 0 && trainer.step < o.steps) await save({ heldOutBefore });
     }

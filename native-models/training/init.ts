@@ -1,6 +1,6 @@
 /**
  * Parameter initialisation for training from scratch, following the reference implementations:
- *  - GPT (minGPT `_init_weights`, taming.md §2.1): Linear and Embedding weights N(0, 0.02), biases 0,
+ *  - GPT (minGPT `_init_weights`, taming/modules/transformer/mingpt.py): Linear and Embedding weights N(0, 0.02), biases 0,
  *    LayerNorm weight 1 / bias 0, pos_emb 0.
  *  - VQGAN (PyTorch defaults, as taming leaves them): Conv2d weight and bias U(−1/√fan_in, 1/√fan_in)
  *    (kaiming_uniform with a = √5), GroupNorm weight 1 / bias 0; the VectorQuantizer2 codebook

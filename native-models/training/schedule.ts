@@ -2,10 +2,10 @@
  * Learning-rate schedules and the transformer's pkeep token corruption.
  *
  * - `warmupCosine`: linear warmup from lr/warmup to lr over `warmupSteps`, then a half cosine from lr down to
- *   `minLr` at `totalSteps` (held at `minLr` afterwards). The reference trains at a constant LR (taming.md §2.2);
+ *   `minLr` at `totalSteps` (held at `minLr` afterwards). The reference trains at a constant LR (cond_transformer.py configure_optimizers);
  *   issue 6 asks for warmup + cosine for fine-tuning, which is what this gives.
- * - `scaledLr`: the reference's LR rule, lr = accumulate × gpus × batch × base_lr (taming.md §1.5).
- * - `corruptTokens`: taming's pkeep (taming.md §2.2) — each input z token is kept with probability pkeep and
+ * - `scaledLr`: the reference's LR rule, lr = accumulate × gpus × batch × base_lr (taming's main.py).
+ * - `corruptTokens`: taming's pkeep (cond_transformer.py) — each input z token is kept with probability pkeep and
  *   otherwise replaced by a uniform random id in [0, vocabSize) (which may equal the original, as in the
  *   reference's `randint_like`). Targets stay clean: apply it only to the model's input copy.
  */

@@ -1,5 +1,5 @@
 /**
- * The VQGAN's training objective (taming.md §1.5, VQLPIPSWithDiscriminator), as two graphs:
+ * The VQGAN's training objective (taming/modules/losses/vqperceptual.py, VQLPIPSWithDiscriminator), as two graphs:
  *
  * Generator step (autoencoder parameters):
  *   rec   = |x − x̂| (+ perceptual_weight · LPIPS(x, x̂) when a perceptual term is supplied; otherwise off)

@@ -1,5 +1,5 @@
 /**
- * VQGAN fine-tuning loop (issue 6, taming.md §1.5): autoencoder and PatchGAN discriminator trained by two
+ * VQGAN fine-tuning loop (issue 6, taming/modules/losses/vqperceptual.py): autoencoder and PatchGAN discriminator trained by two
  * engine Trainers with Adam β = (0.5, 0.9) at the same LR, inside a Run folder, with atomic checkpoints,
  * cancel and exact resume, held-out reconstruction loss, codebook usage and optional dead-code restarts,
  * and preview samples.
@@ -98,6 +98,8 @@ export interface VqganTrainOptions {
 export interface VqganTrainHooks {
   signal?: AbortSignal;
   onProgress?(p: TrainProgress): void;
+  /** The preview of `step` (inputs over reconstructions) was written (after that step's onProgress). */
+  onSample?(step: number, files: readonly string[]): void;
   resume?: TrainingState;
 }
 
@@ -360,7 +362,10 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
       await run.heartbeat(step);
       if (step % 10 === 0 || step === o.steps) await run.log(formatProgress(p));
       if (o.evalEvery && step % o.evalEvery === 0 && step < o.steps) await run.metric({ step, heldOutL1: await heldOut() });
-      if (o.sampleEvery && step % o.sampleEvery === 0) await writePreview();
+      if (o.sampleEvery && step % o.sampleEvery === 0) {
+        await writePreview();
+        hooks.onSample?.(step, [run.samplePath(step)]);
+      }
       if (step % o.checkpointEvery === 0 && step < o.steps) await save({ heldOutBefore });
     }
   } catch (e) {

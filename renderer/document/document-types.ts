@@ -13,11 +13,11 @@
 // - Pose: COCO-18 keypoints per person; a hidden joint keeps its position (so un-hiding restores
 //   it) but is not drawn and its limbs disappear.
 
+import type { ConditionMode } from '../../native-models/condition-modes';
 import type { LabelRaster } from '../editor/raster/label-raster';
 
-export type EditorMode = 'semantic' | 'edge' | 'pose' | 'depth' | 'superres' | 'completion' | 'class' | 'unconditional';
-
-export const EDITOR_MODES: readonly EditorMode[] = ['semantic', 'edge', 'pose', 'depth', 'superres', 'completion', 'class', 'unconditional'];
+/** The document's mode is one of the app's condition modes (native-models/condition-modes.ts). */
+export type EditorMode = ConditionMode;
 
 export interface PaletteEntry {
   id: number;

@@ -9,7 +9,7 @@ import { createLabelRaster, labelCounts } from '../editor/raster/label-raster';
 import type {
   EdgeStroke, EditorMode, GenerationSettings, Keypoint, PaletteEntry, PosePerson, TesseraDocument,
 } from './document-types';
-import { EDITOR_MODES } from './document-types';
+import { CONDITION_MODES } from '../../native-models/condition-modes';
 import type { JsonObject } from './migrations';
 import { DEFAULT_GENERATION, LATEST_SCHEMA, migrateDocumentJson } from './migrations';
 import type { EncodedRaster } from './raster-codec';
@@ -145,7 +145,7 @@ export function parseDocument(input: unknown): { doc: TesseraDocument; applied: 
   const width = num(j.width, 'width', { int: true, min: 1, max: 8192 });
   const height = num(j.height, 'height', { int: true, min: 1, max: 8192 });
   const mode = j.mode;
-  if (typeof mode !== 'string' || !(EDITOR_MODES as readonly string[]).includes(mode)) bad('mode', `one of ${EDITOR_MODES.join(', ')}`, mode);
+  if (typeof mode !== 'string' || !(CONDITION_MODES as readonly string[]).includes(mode)) bad('mode', `one of ${CONDITION_MODES.join(', ')}`, mode);
 
   const s = obj(j.semantic, 'semantic');
   const background = num(s.background, 'semantic.background', { int: true, min: 0, max: 0xffff });

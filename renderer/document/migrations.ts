@@ -7,6 +7,8 @@
 //   0002-generation-settings  the sampler settings move into the document (`generation`); the
 //                             0001 top-level `modelId` moves to `generation.modelId`.
 
+import { CONDITION_MODES } from '../../native-models/condition-modes';
+
 export type JsonObject = { [key: string]: unknown };
 
 export interface DocumentMigration {
@@ -24,8 +26,6 @@ export class DocumentVersionError extends Error {
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-
-const MODES = ['semantic', 'edge', 'pose', 'depth', 'superres', 'completion', 'class', 'unconditional'];
 
 export const DEFAULT_GENERATION = {
   modelId: null,
@@ -49,7 +49,7 @@ export const migrations: readonly DocumentMigration[] = [
         throw new DocumentVersionError(`This is not a Tessera document: width and height must be positive integers, got ${JSON.stringify(width)}x${JSON.stringify(height)}.`);
       }
       const mode = doc.mode ?? 'semantic';
-      if (typeof mode !== 'string' || !MODES.includes(mode)) throw new DocumentVersionError(`Unknown editor mode ${JSON.stringify(mode)}.`);
+      if (typeof mode !== 'string' || !(CONDITION_MODES as readonly string[]).includes(mode)) throw new DocumentVersionError(`Unknown editor mode ${JSON.stringify(mode)}.`);
       const semantic = isObject(doc.semantic) ? doc.semantic : {};
       const edge = isObject(doc.edge) ? doc.edge : {};
       const pose = isObject(doc.pose) ? doc.pose : {};

@@ -4,48 +4,33 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { EditorMode } from '../document/document-types';
+import { CONDITION_MODE_TABLE, CONDITION_MODES } from '../../native-models/condition-modes';
 import { parseDocument } from '../document/document';
 import { takeReuse } from '../document/reuse';
 import type { ModelSummary } from '../../preload/contract';
 import { api, errorMessage } from '../api/client';
-import { RASTER_TOOL_LABELS } from '../editor/tools/raster-tool';
+import { TOOLS, toolsOf } from '../editor/tools/tool-table';
 import { debouncer, recoverDocument, saveDocument } from './autosave';
 import { StudioCanvasView } from './canvas-view';
 import { conditionDataUrl } from './condition-image';
 import { firstLaunchDocument } from './first-launch';
 import { buildGenerateRequest, missingCondition, randomSeed } from './generate-request';
 import { GeneratePanel } from './GeneratePanel';
-import { outputSizes } from './output-sizes';
 import { encodeGreyPng } from './image-io';
 import { actionForKey } from './shortcuts';
 import { EdgePanel, ImagePanel, PalettePanel, PosePanel } from './StudioPanels';
 import type { ReferenceState } from './StudioPanels';
-import { MODE_TOOLS, StudioEditor } from './studio-editor';
-import type { StudioTool } from './studio-editor';
+import { StudioEditor } from './studio-editor';
 import { ResultsPanel } from './ResultsPanel';
 import { useGeneration } from './use-generation';
+import { adoptModel, chosenModel, completes, fittingModels, settleModel } from './model-choice';
 import './studio.css';
 
-const MODES: { id: EditorMode; label: string }[] = [
-  { id: 'semantic', label: 'Semantic' },
-  { id: 'edge', label: 'Edges' },
-  { id: 'pose', label: 'Pose' },
-  { id: 'depth', label: 'Depth' },
-  { id: 'superres', label: 'Super-res' },
-  { id: 'completion', label: 'Completion' },
-];
+/** The modes drawn on a canvas (class and unconditional models need no sketch). */
+const MODES: { id: EditorMode; label: string }[] = CONDITION_MODES
+  .filter((id) => CONDITION_MODE_TABLE[id].condition !== 'class' && CONDITION_MODE_TABLE[id].condition !== 'none')
+  .map((id) => ({ id, label: CONDITION_MODE_TABLE[id].label }));
 
-const TOOL_INFO: Record<StudioTool, { label: string; key: string; icon: string }> = {
-  brush: { label: RASTER_TOOL_LABELS.brush, key: 'B', icon: '●' },
-  pencil: { label: RASTER_TOOL_LABELS.pencil, key: 'N', icon: '✎' },
-  line: { label: RASTER_TOOL_LABELS.line, key: 'L', icon: '╱' },
-  rect: { label: RASTER_TOOL_LABELS.rect, key: 'R', icon: '▭' },
-  polygon: { label: RASTER_TOOL_LABELS.polygon, key: 'P', icon: '⬠' },
-  fill: { label: RASTER_TOOL_LABELS.fill, key: 'G', icon: '◧' },
-  eraser: { label: RASTER_TOOL_LABELS.eraser, key: 'E', icon: '⌫' },
-  eyedropper: { label: RASTER_TOOL_LABELS.eyedropper, key: 'I', icon: '◉' },
-  select: { label: 'Move joints and people', key: 'V', icon: '✥' },
-};
 
 /** The editor document to start from: a Reuse from the gallery, else the autosave, else the example layout (first launch). */
 function initialEditor(): { editor: StudioEditor; notice: string | null } {
@@ -131,20 +116,19 @@ export function StudioPage() {
   }, []);
   useEffect(loadModels, [loadModels]);
 
-  // Completion (masked resampling) runs on unconditional and class-conditional models only.
-  const completes = (m: ModelSummary) => m.mode === 'unconditional' || m.mode === 'class';
-  const fitting = useMemo(() => (models ?? []).filter((m) => (doc.mode === 'completion' ? completes(m) : m.mode === doc.mode)), [models, doc.mode]);
+  const fitting = useMemo(() => fittingModels(models ?? [], doc.mode), [models, doc.mode]);
   const canComplete = (models ?? []).some(completes);
-  const model = fitting.find((m) => m.id === doc.generation.modelId || m.name === doc.generation.modelId) ?? fitting[0] ?? null;
+  const model = chosenModel(models ?? [], doc);
 
-  // Adopt the model: its palette, and an output size it can make.
+  // Settle the choice (id, output size, palette) whenever the list, the mode, the choice or the size changes.
+  // settleModel reads the live document, so a pick made while the list loaded is kept (model-choice.ts).
   useEffect(() => {
-    if (!model) return;
-    // A newly picked model that names its output size (starter-figures: 128×128 whole figures) starts there.
-    if (doc.generation.modelId !== model.id) editor.setGeneration({ modelId: model.id, ...(model.outputSize ? { outputWidth: model.outputSize.width, outputHeight: model.outputSize.height } : {}) });
-    if (!outputSizes(model).includes(doc.generation.outputWidth) || doc.generation.outputWidth % model.factor !== 0) editor.setGeneration({ outputWidth: model.width, outputHeight: model.height });
-    if (model.classes && JSON.stringify(editor.doc.semantic.palette) !== JSON.stringify(model.classes)) editor.setPalette(model.classes);
-  }, [editor, model, doc.generation.modelId, doc.generation.outputWidth]);
+    if (models) settleModel(editor, models);
+  }, [editor, models, doc.mode, doc.generation.modelId, doc.generation.outputWidth]);
+  const pickModel = useCallback((id: string) => {
+    const picked = (models ?? []).find((m) => m.id === id);
+    if (picked) adoptModel(editor, picked);
+  }, [editor, models]);
 
   const blocked = model ? missingCondition(doc, model) : 'No model fits this mode.';
 
@@ -167,11 +151,11 @@ export function StudioPage() {
       const t = e.target as HTMLElement | null;
       const typing = !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT');
       const surface = editor.surface();
-      const action = actionForKey(e, surface === 'none' ? [] : MODE_TOOLS[surface]);
+      const action = actionForKey(e, surface === 'none' ? [] : toolsOf(surface));
       if (!action || (typing && action.kind !== 'generate' && action.kind !== 'cancel')) return;
       e.preventDefault();
       switch (action.kind) {
-        case 'tool': editor.setTool(action.tool as StudioTool); break;
+        case 'tool': editor.setTool(action.tool); break;
         case 'undo': editor.undo(); break;
         case 'redo': editor.redo(); break;
         case 'generate': generate(); break;
@@ -193,10 +177,6 @@ export function StudioPage() {
   const history = editor.historyState();
   const sized = tool === 'brush' || tool === 'eraser' || tool === 'line';
 
-  function useResultForCompletion(dataUrl: string) {
-    editor.doc.image = { image: dataUrl, mask: null };
-    editor.setMode('completion');
-  }
 
   return (
     <div className="studio">
@@ -220,9 +200,9 @@ export function StudioPage() {
 
       <div className="studio-main">
         <div className="tool-rail" role="toolbar" aria-label="Tools">
-          {surface !== 'none' && MODE_TOOLS[surface].map((t) => (
-            <button key={t} type="button" className={t === tool ? 'tool active' : 'tool'} aria-pressed={t === tool} aria-label={TOOL_INFO[t].label} title={`${TOOL_INFO[t].label} (${TOOL_INFO[t].key})`} onClick={() => editor.setTool(t)}>
-              <span aria-hidden="true">{TOOL_INFO[t].icon}</span>
+          {surface !== 'none' && toolsOf(surface).map((t) => (
+            <button key={t} type="button" className={t === tool ? 'tool active' : 'tool'} aria-pressed={t === tool} aria-label={TOOLS[t].label} title={`${TOOLS[t].label} (${TOOLS[t].key})`} onClick={() => editor.setTool(t)}>
+              <span aria-hidden="true">{TOOLS[t].icon}</span>
             </button>
           ))}
         </div>
@@ -243,9 +223,9 @@ export function StudioPage() {
                 <button type="button" className="banner-close" aria-label="Dismiss" onClick={() => { editor.notice = null; editor.changed(); }}>✕</button>
               </p>
             )}
-            <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOL_INFO[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
+            <div className="canvas-status">{doc.width}×{doc.height} · {tool ? TOOLS[tool].label : doc.mode}{history.size ? ` · ${history.size} step${history.size === 1 ? '' : 's'}` : ''}</div>
           </div>
-          <ResultsPanel state={generation.state} onUseForCompletion={canComplete ? useResultForCompletion : null} />
+          <ResultsPanel state={generation.state} onUseForCompletion={canComplete ? (dataUrl: string) => editor.completeFrom(dataUrl) : null} />
         </div>
 
         <aside className="studio-side">
@@ -259,7 +239,7 @@ export function StudioPage() {
           <section className="side-card">
             <h2>Generate</h2>
             {modelsError && <p className="banner banner-warning small-text">{modelsError}</p>}
-            <GeneratePanel editor={editor} models={fitting} anyModels={(models ?? []).length > 0} model={model} onPickModel={(id) => editor.setGeneration({ modelId: id })} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
+            <GeneratePanel editor={editor} models={fitting} anyModels={(models ?? []).length > 0} model={model} onPickModel={pickModel} busy={generation.busy} blocked={blocked} onGenerate={generate} onCancel={() => void generation.cancel()} />
           </section>
         </aside>
       </div>

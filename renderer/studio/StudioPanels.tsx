@@ -288,9 +288,8 @@ export function ImagePanel({ editor }: { editor: StudioEditor }) {
     try {
       const img = await loadImage(await readFileAsDataUrl(file));
       const canvas = drawScaled(img, doc.width, doc.height, { smooth: true, cover: true });
-      doc.image.image = canvas.toDataURL('image/png');
       editor.notice = `Imported ${file.name}.`;
-      editor.changed();
+      editor.setImage(canvas.toDataURL('image/png'), `Import ${file.name}`);
     } catch (err) {
       editor.notice = errorMessage(err);
       editor.changed();

@@ -59,7 +59,7 @@ export function buildGenerateRequest(doc: TesseraDocument, model: ModelSummary, 
     if (!doc.image.image) throw new Error('Completion needs an image: use a result or import one.');
     return {
       ...base,
-      mode: 'complete',
+      mode: 'completion',
       init: { kind: 'png', base64: pngBase64(doc.image.image) },
       mask: doc.image.mask ? { kind: 'png', base64: options.encodeGrey({ ...doc.image.mask, data: doc.image.mask.data.map((v) => (v ? 255 : 0)) }, width, height) } : undefined,
     };

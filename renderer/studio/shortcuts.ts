@@ -1,9 +1,10 @@
-// Keyboard shortcuts as a table (Excalidraw-style keyTest), not a switch inside a component.
-// Tool letters follow common paint apps: B brush, N pencil, E eraser, L line, R rectangle,
-// P polygon, G fill, I eyedropper, V pose select/move.
+// Keyboard shortcuts as a table (Excalidraw-style keyTest), not a switch inside a component. The tools' letters
+// are in the tool table (renderer/editor/tools/tool-table.ts).
+
+import { toolForKey, type ToolId } from '../editor/tools/tool-table';
 
 export type StudioAction =
-  | { kind: 'tool'; tool: string }
+  | { kind: 'tool'; tool: ToolId }
   | { kind: 'undo' } | { kind: 'redo' }
   | { kind: 'generate' } | { kind: 'cancel' } | { kind: 'commit' }
   | { kind: 'size'; delta: number }
@@ -16,8 +17,6 @@ export interface KeyLike {
   shiftKey: boolean;
   altKey: boolean;
 }
-
-const TOOL_KEYS: Record<string, string> = { b: 'brush', n: 'pencil', e: 'eraser', l: 'line', r: 'rect', p: 'polygon', g: 'fill', i: 'eyedropper', v: 'select' };
 
 /** The action for a key press, or null. `tools` = the tools the current mode offers. */
 export function actionForKey(e: KeyLike, tools: readonly string[]): StudioAction | null {
@@ -32,7 +31,7 @@ export function actionForKey(e: KeyLike, tools: readonly string[]): StudioAction
   if (e.key === 'Enter') return { kind: 'commit' };
   if (e.key === '[') return { kind: 'size', delta: -1 };
   if (e.key === ']') return { kind: 'size', delta: 1 };
-  const tool = TOOL_KEYS[key];
+  const tool = key.length === 1 ? toolForKey(key) : null;
   return tool && tools.includes(tool) ? { kind: 'tool', tool } : null;
 }
 

@@ -13,23 +13,14 @@ import { createLabelRaster } from '../editor/raster/label-raster';
 import { rasterEdit } from '../editor/raster/raster-edit';
 import type { Point } from '../editor/raster/brush';
 import { PoseTool } from '../editor/tools/pose-tool';
-import type { RasterToolKind, ToolPreview } from '../editor/tools/raster-tool';
+import type { ToolPreview } from '../editor/tools/raster-tool';
+import { toolsOf, type EditSurface, type ToolId } from '../editor/tools/tool-table';
 import { RasterTool } from '../editor/tools/raster-tool';
 import { pushRecent } from './palette-search';
 import { stepBrushSize } from './shortcuts';
 
-export type StudioTool = RasterToolKind | 'select';
-
-/** Tools each editing surface offers, in toolbar order. */
-export const MODE_TOOLS: Record<'semantic' | 'edge' | 'pose' | 'mask', readonly StudioTool[]> = {
-  semantic: ['brush', 'pencil', 'line', 'rect', 'polygon', 'fill', 'eraser', 'eyedropper'],
-  edge: ['brush', 'eraser'],
-  pose: ['select'],
-  mask: ['brush', 'rect', 'fill', 'eraser'],
-};
-
 /** Which surface a document mode edits. */
-export function surfaceOf(mode: EditorMode): keyof typeof MODE_TOOLS | 'none' {
+export function surfaceOf(mode: EditorMode): EditSurface | 'none' {
   if (mode === 'semantic' || mode === 'edge' || mode === 'pose') return mode;
   if (mode === 'completion') return 'mask';
   return 'none';
@@ -45,7 +36,7 @@ export interface PointerInfo {
 export class StudioEditor {
   doc: TesseraDocument;
   readonly history = new History(100);
-  tools: Record<keyof typeof MODE_TOOLS, StudioTool> = { semantic: 'brush', edge: 'brush', pose: 'select', mask: 'brush' };
+  tools: Record<EditSurface, ToolId> = { semantic: 'brush', edge: 'brush', pose: 'select', mask: 'brush' };
   brushSize = 12;
   classId = 0;
   recent: number[] = [];
@@ -101,11 +92,38 @@ export class StudioEditor {
     this.changed();
   }
 
+  /** Switch the document's mode (one undo step; the layers of every mode are kept). */
   setMode(mode: EditorMode): void {
     if (this.doc.mode === mode) return;
-    this.cancelGesture();
-    this.doc.mode = mode;
-    this.changed();
+    this.history.execute(snapshotCommand(`Switch to ${mode}`, {
+      get: () => this.doc.mode,
+      set: (m) => {
+        this.cancelGesture();
+        this.doc.mode = m;
+      },
+    }, mode));
+  }
+
+  /** Set the image of the depth / super-resolution / completion modes (a new image starts without a mask; undoable). */
+  setImage(image: string | null, label = 'Import image'): void {
+    this.history.execute(snapshotCommand(label, {
+      get: () => this.doc.image,
+      set: (v) => {
+        this.doc.image = v;
+      },
+    }, { image, mask: null }));
+  }
+
+  /** A result becomes the image to complete: image and mode change as one undo step. */
+  completeFrom(image: string): void {
+    this.history.execute(snapshotCommand('Complete this result', {
+      get: () => ({ mode: this.doc.mode, image: this.doc.image }),
+      set: (v) => {
+        this.cancelGesture();
+        this.doc.mode = v.mode;
+        this.doc.image = v.image;
+      },
+    }, { mode: 'completion' as EditorMode, image: { image, mask: null } }));
   }
 
   /** A semantic model was picked: adopt its palette (ids and the background class stay as painted). */
@@ -123,18 +141,18 @@ export class StudioEditor {
 
   // ── tools and brush ──
 
-  surface(): keyof typeof MODE_TOOLS | 'none' {
+  surface(): EditSurface | 'none' {
     return surfaceOf(this.doc.mode);
   }
 
-  currentTool(): StudioTool | null {
+  currentTool(): ToolId | null {
     const s = this.surface();
     return s === 'none' ? null : this.tools[s];
   }
 
-  setTool(tool: StudioTool): void {
+  setTool(tool: ToolId): void {
     const s = this.surface();
-    if (s === 'none' || !MODE_TOOLS[s].includes(tool)) return;
+    if (s === 'none' || !toolsOf(s).includes(tool)) return;
     this.cancelGesture();
     this.tools[s] = tool;
     this.changed();

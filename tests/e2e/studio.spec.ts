@@ -95,11 +95,8 @@ test('semantic: paint, generate with progress, gallery, reload, reuse', async ({
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Studio');
   // First launch opens the example landscape layout for the bundled starter model; this test sketches for
   // the tiny fixture model on a blank canvas instead.
-  // The model list can still be settling on its first-launch default: pick again until the choice holds.
-  await expect(async () => {
-    await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'tiny-scenes' });
-    await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue(/tiny-scenes$/, { timeout: 1000 });
-  }).toPass({ timeout: 15_000 });
+  await page.getByRole('combobox', { name: 'Model' }).selectOption({ label: 'tiny-scenes' });
+  await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue(/tiny-scenes$/);
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(page.getByTestId('current-class')).toBeVisible();
 

@@ -1,7 +1,7 @@
 /**
  * `tessera generate`: sample images from a model bundle on the command line.
  *
- *   tessera generate --model <bundle|name> [--mode unconditional|class|semantic|edge|depth|pose|superres|complete]
+ *   tessera generate --model <bundle|name> [--mode unconditional|class|semantic|edge|depth|pose|superres|completion]
  *     [--cond <file>] [--mask <file>] [--class N] [--size WxH] [--seed S] [--top-k K] [--top-p P]
  *     [--temperature T] [--greedy] [--n N] [--preview-every K] [--format png|npy] --out <file.png>
  *
@@ -16,12 +16,13 @@ import type { ConditionInput, GenerateMode, GenerateRequest } from '../../../nat
 import { formatDuration } from '../../../native-models/sampling/progress';
 import { randomSeed } from '../../../native-models/sampling/rng';
 import type { JsonValue } from '../../../preload/generation-record';
-import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../services/generation-files';
-import type { GeneratorLoader, LoadedGenerator } from '../../services/generator-loader';
-import { encodePng } from '../../services/png-record';
+import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../generation/generation-files';
+import type { GeneratorLoader, LoadedGenerator } from '../../generation/generator-loader';
+import { encodePng } from '../../gallery/png-record';
 import { writeFileAtomic } from '../../services/atomic-write';
 import { APP_VERSION } from '../../services/app-info';
-import { loadGenerator } from '../../worker/bundle-loader';
+import { loadGenerator } from '../../generation/bundle-loader';
+import { CONDITION_MODES } from '../../../preload/generation-record';
 import { CliError } from '../cli-command';
 import type { CliCommand } from '../cli-command';
 
@@ -37,11 +38,11 @@ export interface CommandIo {
 }
 
 export const GENERATE_USAGE = `Usage: tessera generate --model <bundle|name> --out <file.png> [options]
-  --mode M            unconditional | class | semantic | edge | depth | pose | superres | complete
+  --mode M            unconditional | class | semantic | edge | depth | pose | superres | completion
                       (default: the model's own mode)
   --cond FILE         condition: PNG (palette colours or 8-bit label indices for semantic; grey or RGB
                       otherwise), .npy (integer label map [H,W] or float depth/edge map) or OpenPose JSON;
-                      for --mode complete, the image to complete
+                      for --mode completion, the image to complete
   --mask FILE         complete: PNG of the output size, non-black = resample (default: the lower half)
   --class N           class index for class-conditional models
   --size WxH          output size in pixels, multiples of the model's factor (default: the --cond file's
@@ -56,7 +57,7 @@ export const GENERATE_USAGE = `Usage: tessera generate --model <bundle|name> --o
   --preview-every K   write <out>.preview.png every K tokens while sampling (removed at the end)
   --format png|npy    npy also writes <out>.tokens.npy (int64 [n, h, w])`;
 
-const MODES: readonly GenerateMode[] = ['unconditional', 'class', 'semantic', 'edge', 'depth', 'pose', 'superres', 'complete'];
+const MODES: readonly GenerateMode[] = CONDITION_MODES;
 
 function num(v: string | undefined, name: string, check: (x: number) => boolean, want: string): number | undefined {
   if (v === undefined) return undefined;
@@ -190,9 +191,9 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
       previewEvery: args.previewEvery,
     };
     let condDoc: JsonValue | null = null;
-    if (mode === 'complete') {
-      if (!args.cond) throw new Error('--mode complete needs the image to complete: --cond <image.png>.');
-      req.init = await readConditionFile(args.cond, 'complete');
+    if (mode === 'completion') {
+      if (!args.cond) throw new Error('--mode completion needs the image to complete: --cond <image.png>.');
+      req.init = await readConditionFile(args.cond, 'completion');
       if (!args.size) size = sizeOfCondition(req.init, models.factor) ?? size;
       Object.assign(req, size);
       if (args.mask) req.mask = await readMaskFile(args.mask, size.width, size.height);
@@ -202,7 +203,7 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
       Object.assign(req, size);
       if (req.condition.kind === 'pose' && req.condition.json) condDoc = { kind: 'openpose', json: JSON.parse(req.condition.json) as JsonValue };
     } else if (args.mask) {
-      throw new Error('--mask is for --mode complete.');
+      throw new Error('--mask is for --mode completion.');
     }
     if (args.cond && condDoc === null) condDoc = { kind: 'file', path: args.cond, sha256: await fileSha256(args.cond) };
     if (args.seed === undefined) io.stderr(`seed ${seed}\n`);

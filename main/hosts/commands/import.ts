@@ -55,7 +55,7 @@ export const importCommand: CliCommand = {
     const resolution = values.resolution === undefined ? undefined : integerOption(values, 'resolution', 1, 65536, 256);
     const started = Date.now();
     try {
-      const r = await importTamingCheckpoint(path.resolve(positionals[0]), {
+      const r = await importTamingCheckpoint(path.resolve(positionals[0]!), {
         out: path.resolve(values.out),
         ...(typeof values.config === 'string' ? { config: path.resolve(values.config) } : {}),
         ...(nHead !== undefined ? { nHead } : {}),

@@ -14,7 +14,7 @@ import { paletteToLabels } from '../../../native-models/sampling/condition-maps'
 import { readNpy, writeNpyFloat32, writeNpyInt64 } from '../../../native-models/sampling/npy';
 import { segmentationOneHot } from '../../../native-models/models/cond-stages';
 import { loadBundle, type LoadedBundle, type VqganModel } from '../../../native-models/models/load';
-import { resolveModelSpec } from '../../worker/bundle-loader';
+import { resolveModelSpec } from '../../generation/bundle-loader';
 import { writeFileAtomic } from '../../services/atomic-write';
 import { CliError } from '../cli-command';
 

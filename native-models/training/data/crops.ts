@@ -1,6 +1,6 @@
 /**
  * Training crops: resize the shorter side, random crop, horizontal flip, scale to [-1, 1] (x / 127.5 − 1, the
- * reference's scaling, taming.md §4), with the mode's condition carried through the same geometry.
+ * reference's scaling, taming/data/base.py ImagePaths), with the mode's condition carried through the same geometry.
  *
  * Two stages, so the expensive one can be cached (see `prepareImageCached`):
  *  1. `prepareImage`: decode (EXIF orientation applied, alpha flattened onto white), resize so the shorter side
@@ -21,13 +21,13 @@ import { canny, rgbToGrey, type CannyOptions } from './canny';
 import { DataCache, type CacheEntry, type JsonValue } from './cache';
 import { parseOpenPose, transformKeypoints, type Keypoints } from './pose';
 import { renderPose } from '../../sampling/pose-render';
-import type { ConditionMode, ScannedImage } from './scan';
+import type { TrainingDataMode, ScannedImage } from './scan';
 import type { TrainRng } from '../rng';
 
 export interface PrepareOptions {
   /** Target length of the shorter side after resizing. */
   resize: number;
-  mode: ConditionMode;
+  mode: TrainingDataMode;
   /** Colour label maps: class id -> [r, g, b]. Not needed for grey label maps. */
   palette?: ReadonlyArray<readonly [number, number, number]>;
   canny?: CannyOptions;

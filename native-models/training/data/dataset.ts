@@ -10,13 +10,13 @@
 import { DataCache } from './cache';
 import { cropSample, prepareImage, prepareImageCached, type PrepareOptions, type PreparedImage } from './crops';
 import type { Keypoints } from './pose';
-import { imagesForMode, scanFolder, type ConditionMode, type ScanOptions, type ScanReport, type ScannedImage } from './scan';
+import { imagesForMode, scanFolder, type TrainingDataMode, type ScanOptions, type ScanReport, type ScannedImage } from './scan';
 import { heldOutSplit } from '../run';
 import type { TrainRng } from '../rng';
 
 export interface DatasetOptions {
   folder: string;
-  mode: ConditionMode;
+  mode: TrainingDataMode;
   /** Crop size S (also the minimum shorter side accepted by the scan). */
   size: number;
   /** Shorter side after resizing (default = size, as in the reference's SmallestMaxSize(size)). */
@@ -81,7 +81,7 @@ export class ImageSet {
   }
 
   /** The condition mode the set was opened in. */
-  get mode(): ConditionMode {
+  get mode(): TrainingDataMode {
     return this.prep.mode;
   }
 

@@ -17,6 +17,7 @@
  * not training images; they are attached to their image and checked (a label map must have the image's size,
  * a pose file must parse). Hidden files and folders (name starting with '.') are ignored.
  */
+import type { TrainingDataMode } from '../../condition-modes';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, sep } from 'node:path';
 import sharp from 'sharp';
@@ -29,7 +30,7 @@ export const DEFAULT_MIN_SIDE = 256;
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 export type SkipReason = 'empty' | 'not-an-image' | 'unsupported-format' | 'unreadable' | 'truncated' | 'too-small' | 'too-large';
-export type ConditionMode = 'none' | 'edges' | 'semantic' | 'pose';
+export type { TrainingDataMode };
 
 export interface ScanOptions {
   /** Minimum shorter side in pixels (the crop size). Default 256. */
@@ -85,7 +86,7 @@ export interface ScanReport {
   /** Condition files that exist but cannot be used (wrong size, unreadable, bad JSON). */
   invalidConditions: InvalidCondition[];
   /** Per mode: which usable images have the condition. Edges are derived (Canny), so always present. */
-  conditions: Record<ConditionMode, ConditionSummary>;
+  conditions: Record<TrainingDataMode, ConditionSummary>;
   settings: { minSide: number; maxPixels: number; verifyPixels: boolean };
   elapsedMs: number;
 }
@@ -324,7 +325,7 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
     present: usable.filter(has).length,
     missing: usable.filter((i) => !has(i)).map((i) => i.relPath),
   });
-  const conditions: Record<ConditionMode, ConditionSummary> = {
+  const conditions: Record<TrainingDataMode, ConditionSummary> = {
     none: summary(() => true),
     edges: summary(() => true),
     semantic: summary((i) => i.segPath !== undefined),
@@ -343,14 +344,14 @@ export async function scanFolder(root: string, options: ScanOptions = {}): Promi
 }
 
 /** The usable images that can train in `mode` (semantic/pose need their condition file). */
-export function imagesForMode(report: ScanReport, mode: ConditionMode): ScannedImage[] {
+export function imagesForMode(report: ScanReport, mode: TrainingDataMode): ScannedImage[] {
   if (mode === 'semantic') return report.usable.filter((i) => i.segPath !== undefined);
   if (mode === 'pose') return report.usable.filter((i) => i.posePath !== undefined);
   return report.usable;
 }
 
 /** A human-readable summary of a scan for logs and the CLI. */
-export function formatScanReport(report: ScanReport, mode: ConditionMode = 'none'): string {
+export function formatScanReport(report: ScanReport, mode: TrainingDataMode = 'none'): string {
   const lines: string[] = [];
   lines.push(`Scanned ${report.root}: ${report.found} files, ${report.usable.length} usable, ${report.skipped.length} skipped (${report.elapsedMs.toFixed(0)} ms).`);
   const byReason = new Map<SkipReason, SkippedFile[]>();

@@ -12,12 +12,9 @@ import { pickLabel } from '../raster/label-raster';
 import type { RasterEditCommand, RasterStroke } from '../raster/raster-edit';
 import { beginRasterStroke, rasterEdit } from '../raster/raster-edit';
 import { fillPolygon, fillRect } from '../raster/shapes';
+import { TOOLS, type RasterToolKind } from './tool-table';
 
-export type RasterToolKind = 'brush' | 'pencil' | 'eraser' | 'line' | 'rect' | 'polygon' | 'fill' | 'eyedropper';
-
-export const RASTER_TOOL_LABELS: Record<RasterToolKind, string> = {
-  brush: 'Brush', pencil: 'Pencil', eraser: 'Eraser', line: 'Line', rect: 'Rectangle', polygon: 'Polygon', fill: 'Fill', eyedropper: 'Eyedropper',
-};
+export type { RasterToolKind };
 
 export interface RasterToolContext {
   raster: LabelRaster;
@@ -65,7 +62,7 @@ export class RasterTool {
       case 'brush':
       case 'pencil':
       case 'eraser': {
-        const stroke = beginRasterStroke(ctx.raster, RASTER_TOOL_LABELS[this.kind]);
+        const stroke = beginRasterStroke(ctx.raster, TOOLS[this.kind].label);
         this.state = { name: 'stroking', stroke, last: p };
         stroke.touched(this.paint(ctx, [p]));
         return { painted: true };

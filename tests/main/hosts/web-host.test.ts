@@ -9,7 +9,7 @@ import { WebSocket } from 'ws';
 import { startWebHost } from '../../../main/hosts/web-host';
 import type { WebHost } from '../../../main/hosts/web-host';
 import { openBackend } from '../../../main/services/backend';
-import { readGenerationRecord, writePngFileSync } from '../../../main/services/png-record';
+import { readGenerationRecord, writePngFileSync } from '../../../main/gallery/png-record';
 import type { Backend } from '../../../main/services/backend';
 import { listMethodPaths } from '../../../preload/contract';
 
@@ -201,7 +201,7 @@ describe('web host', () => {
     expect((device.providers as { name: string; selfTest: { ok: boolean } }[]).find((p) => p.name === 'cpu')?.selfTest.ok).toBe(true);
 
     // finetune (issues 6, 8): the job list is empty; every other method answers with a clear refusal here
-    // (training itself is tested in tests/main/services/finetune).
+    // (training itself is tested in tests/main/finetune).
     expect(await call('finetune.runs')).toEqual([]);
     const refused = async (method: string, params: unknown, message: RegExp) => {
       tested.add(method);

@@ -50,7 +50,7 @@ describe('Tessera bundle', () => {
     }
     const wpath = join(dir, 'weights.safetensors');
     const raw = readFileSync(wpath);
-    raw[raw.length - 1] ^= 1;
+    raw[raw.length - 1]! ^= 1;
     writeFileSync(wpath, raw);
     const v = await verifyBundle(dir);
     expect(v.ok).toBe(false);

@@ -36,7 +36,7 @@ describe('importTamingCheckpoint', () => {
     it(`${file}: a VQGAN bundle whose weights equal the checkpoint's (loss.* dropped)`, async () => {
       const out = join(tmp, key);
       const r = await importTamingCheckpoint(fixture(file), { out });
-      const ref = CHECKSUMS[key];
+      const ref = CHECKSUMS[key]!;
       expect(r.manifest.kind).toBe('vqgan');
       expect(r.manifest.vqgan?.quantizer).toBe(quantizer);
       expect(r.manifest.vqgan?.ch_mult).toEqual((ref as unknown as { config: { ch_mult: number[] } }).config.ch_mult);
@@ -63,7 +63,7 @@ describe('importTamingCheckpoint', () => {
     expect(m.provenance).toMatchObject({ source: 'cond-transformer-seg.ckpt', configFile: 'cond-transformer-seg.project.yaml', globalStep: 5004, importedAt: '1970-01-01T00:00:00.000Z' });
     expect(r.skipped.map((s) => s.name)).toEqual(['transformer.blocks.0.attn.mask', 'transformer.blocks.1.attn.mask']);
     const got = await bundleHashes(out);
-    const want = Object.entries(CHECKSUMS['cond-transformer-seg'].tensors).filter(([k]) => !k.endsWith('.attn.mask'));
+    const want = Object.entries(CHECKSUMS['cond-transformer-seg']!.tensors).filter(([k]) => !k.endsWith('.attn.mask'));
     expect(got.size).toBe(want.length);
     for (const [k, t] of want) expect(got.get(k), k).toBe(`${t.dtype}${JSON.stringify(t.shape)}:${t.sha256}`);
   });

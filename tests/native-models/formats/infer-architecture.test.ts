@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { ArchitectureError, inferGpt, inferVqgan } from '../../../native-models/formats/infer-architecture';
 import { gptShapes, vqganShapes } from '../../../native-models/formats/taming-shapes';
 
-// The full state_dict key lists of the published taming models (shared/reference/taming-keys, as committed
-// by the models fixtures): name -> shape, in state_dict order.
+// The full state_dict key lists of the published taming models (printed from the published checkpoints'
+// state_dicts under PyTorch, committed as tests/fixtures/models/taming-keys.json.gz): name -> shape, in state_dict order.
 const REF = JSON.parse(gunzipSync(readFileSync(resolve(__dirname, '../../fixtures/models/taming-keys.json.gz'))).toString()) as Record<
-  string,
+  'f16' | 'f16_16384' | 'gumbel' | 'gpt' | 'loss_disc3' | 'loss_disc2',
   Array<[string, number[]]>
 >;
 const shapesOf = (list: Array<[string, number[]]>, prefix = ''): Map<string, number[]> => new Map(list.map(([k, s]) => [prefix + k, s]));
@@ -19,7 +19,7 @@ describe('architecture inference from the published checkpoints\' key lists', ()
     ['f16_16384', { ch: 128, ch_mult: [1, 1, 2, 2, 4], num_res_blocks: 2, attn_resolutions: [16], z_channels: 256, n_embed: 16384, embed_dim: 256, quantizer: 'vq' }],
     ['gumbel', { ch: 128, ch_mult: [1, 1, 2, 4], num_res_blocks: 2, attn_resolutions: [32], z_channels: 256, n_embed: 8192, embed_dim: 256, quantizer: 'gumbel' }],
   ] as const) {
-    it(`${name}: infers taming.md §1.1's config and regenerates the exact key list in order`, () => {
+    it(`${name}: infers the published config and regenerates the exact key list in order`, () => {
       const { architecture, assumed } = inferVqgan(shapesOf(REF[name]));
       expect(architecture).toMatchObject({ ...expected, in_channels: 3, out_ch: 3, resolution: 256, double_z: false, resamp_with_conv: true });
       expect(assumed.join()).toMatch(/resolution=256/);

@@ -1,7 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PickleFormatError, PyDict, PyGlobal, PyStub, UnsafePickleError, isDangerousGlobal, unpickle } from '../../../native-models/formats/pickle-vm';
-import type { PickleValue, PyTuple } from '../../../native-models/formats/pickle-vm';
+import { PickleFormatError, PyDict, PyGlobal, PyStub, UnsafePickleError } from '../../../native-models/formats/pickle-values';
+import type { PickleValue, PyTuple } from '../../../native-models/formats/pickle-values';
+import { isDangerousGlobal } from '../../../native-models/formats/pickle-safety';
+import { unpickle } from '../../../native-models/formats/pickle-vm';
 import { fixture } from './fixtures';
 
 /** Tiny pickle assembler for hand-written test programs. */

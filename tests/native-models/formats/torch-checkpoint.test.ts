@@ -31,7 +31,7 @@ describe('torch zip checkpoint reader on real torch.save files', () => {
     ['dtypes.pth', 'dtypes'],
   ] as const) {
     it(`${file}: every kept tensor has the written dtype, shape and bytes; skipped = loss.* + attn.mask`, async () => {
-      const ref = CHECKSUMS[key];
+      const ref = CHECKSUMS[key]!;
       const ck = await openTorchCheckpoint(fixture(file));
       try {
         const expectedKept = Object.keys(ref.tensors).filter((k) => defaultSkipReason(k) === null);
@@ -39,7 +39,7 @@ describe('torch zip checkpoint reader on real torch.save files', () => {
         expect([...ck.tensors.keys()].sort()).toEqual(expectedKept.sort());
         expect(ck.skipped.map((s) => s.name).sort()).toEqual(expectedSkipped.sort());
         for (const [name, t] of ck.tensors) {
-          const r = ref.tensors[name];
+          const r = ref.tensors[name]!;
           expect(t.dtype, name).toBe(r.dtype);
           expect([...t.shape], name).toEqual(r.shape);
           const bytes = await t.read();

@@ -75,7 +75,7 @@ describe('ZipReader', () => {
     const z0 = await ZipReader.open(p);
     const off = await z0.dataOffset('a.bin');
     await z0.close();
-    bytes[off + 10] ^= 0xff;
+    bytes[off + 10]! ^= 0xff;
     writeFileSync(p, bytes);
     const z = await ZipReader.open(p);
     await expect(z.readEntry('a.bin')).rejects.toThrow(/CRC-32 mismatch/);

@@ -6,7 +6,7 @@ import { discriminatorParameters } from '../../../native-models/models/discrimin
 import { gptParameters } from '../../../native-models/models/gpt';
 import { vqganParameters, type VqganConfig } from '../../../native-models/models/vqgan';
 
-// The published key lists (taming-transformers state_dict printed under PyTorch, see shared/reference/taming-keys).
+// The published key lists (taming-transformers state_dict printed under PyTorch, committed as taming-keys.json.gz).
 const lists = JSON.parse(gunzipSync(readFileSync(join(__dirname, '../../fixtures/models/taming-keys.json.gz'))).toString('utf8')) as
   Record<string, [string, number[]][]>;
 

@@ -70,11 +70,11 @@ describe('generate (with the test models)', () => {
     for (let y = 10; y < 22; y++) for (let x = 5; x < 30; x++) mask[y * 40 + x] = 1;
     const expectedTokens = await m.encodeImage(Float32Array.from({ length: 3 * 40 * 36 }, (_, k) => data[k % (40 * 36)]! / 127.5 - 1), 36, 40);
     const tm = tokenMask(mask, 40, 36, 4);
-    const r = await generate(m, { ...base, mode: 'complete', init, mask });
+    const r = await generate(m, { ...base, mode: 'completion', init, mask });
     for (let b = 0; b < 2; b++) {
       for (let q = 0; q < 90; q++) if (!tm[q]) expect(r.tokens[b * 90 + q]).toBe(expectedTokens[q]);
     }
-    const half = await generate(m, { ...base, mode: 'complete', init });
+    const half = await generate(m, { ...base, mode: 'completion', init });
     expect(Array.from(half.tokens.subarray(0, 45))).toEqual(Array.from(expectedTokens.subarray(0, 45)));
   });
 

@@ -111,7 +111,7 @@ describe('checkpoints', () => {
     await writeFile(join(dir, `.${checkpointName(30)}.tmp-999-x`), 'half a checkpoint');
     // Flip one byte in the newest checkpoint's data: the sha256 check catches it.
     const bytes = await readFile(second.path);
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes[bytes.length - 100]! ^= 0xff;
     await writeFile(second.path, bytes);
     const latest = await loadLatestCheckpoint(dir);
     expect(latest!.state.step).toBe(10);

@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
 import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
 import { TINY_FIRST_STAGE, TINY_GPT, TINY_VQ, writeTinyBaseBundle } from './fixtures/tiny-bundle';
+import { bombPng } from '../../fixtures/bomb-png';
 
 const vq = TINY_VQ, arch = TINY_FIRST_STAGE, gpt = TINY_GPT;
 
@@ -31,24 +31,6 @@ beforeAll(async () => {
   await writeFile(join(dir, 'huge.png'), bombPng(12000, 12000));
 });
 
-/** A valid 1-bit PNG of w×h (all black): small on disk, 144 MP when decoded. */
-function bombPng(w: number, h: number): Buffer {
-  const crc32 = (buf: Buffer): number => {
-    let c = ~0;
-    for (const byte of buf) { c ^= byte; for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1; }
-    return ~c >>> 0;
-  };
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 1; ihdr[9] = 0;
-  const idat = deflateSync(Buffer.alloc((1 + Math.ceil(w / 8)) * h), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
-}
 afterAll(async () => { await rm(root, { recursive: true, force: true }); });
 
 describe('finetune', () => {

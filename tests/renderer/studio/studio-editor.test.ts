@@ -105,3 +105,24 @@ describe('StudioEditor', () => {
     expect(ed.historyState().size).toBe(100);
   });
 });
+
+describe('StudioEditor document changes from the page', () => {
+  it('mode switches, image imports and "complete this result" are undo steps', () => {
+    const ed = new StudioEditor(createDocument({ width: 16, height: 16, palette }));
+    ed.setMode('depth');
+    ed.setImage('data:image/png;base64,AAAA', 'Import depth.png');
+    expect(ed.historyState()).toMatchObject({ size: 2, undoLabel: 'Import depth.png' });
+    ed.completeFrom('data:image/png;base64,BBBB');
+    expect(ed.doc.mode).toBe('completion');
+    expect(ed.doc.image).toEqual({ image: 'data:image/png;base64,BBBB', mask: null });
+    ed.undo();
+    expect(ed.doc.mode).toBe('depth');
+    expect(ed.doc.image.image).toBe('data:image/png;base64,AAAA');
+    ed.undo();
+    expect(ed.doc.image.image).toBeNull();
+    ed.undo();
+    expect(ed.doc.mode).toBe('semantic');
+    ed.redo();
+    expect(ed.doc.mode).toBe('depth');
+  });
+});

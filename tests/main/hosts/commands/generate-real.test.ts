@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../main/hosts/cli';
-import { readGenerationRecord, stripPngMetadata } from '../../../../main/services/png-record';
+import { readGenerationRecord, stripPngMetadata } from '../../../../main/gallery/png-record';
 import { importTamingCheckpoint } from '../../../../native-models/formats/import-taming';
 import { readNpy } from '../../../../native-models/sampling/npy';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGenerateArgs, runGenerate } from '../../../../main/hosts/commands/generate';
 import type { CommandIo, GeneratorLoader } from '../../../../main/hosts/commands/generate';
-import { pngSize, readGenerationRecord, stripPngMetadata } from '../../../../main/services/png-record';
+import { pngSize, readGenerationRecord, stripPngMetadata } from '../../../../main/gallery/png-record';
 import { readNpy } from '../../../../native-models/sampling/npy';
 import { testGenerator } from '../../../native-models/sampling/test-generator';
 
