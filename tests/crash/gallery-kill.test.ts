@@ -8,9 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GalleryStore } from '../../main/services/gallery/gallery-store';
+import { GalleryStore } from '../../main/gallery/gallery-store';
 import { isAtomicTempFile } from '../../main/services/atomic-write';
-import { readGenerationRecord } from '../../main/services/png-record';
+import { readGenerationRecord } from '../../main/gallery/png-record';
 import { FuzzRng } from '../fuzz/harness';
 
 const WRITER = path.join(import.meta.dirname, 'gallery-writer.ts');

@@ -3,9 +3,9 @@
 // mode "random": between the PNG write and the row insert it pauses 0-15 ms (so some kills land there);
 // mode "stall-after-png": it stops for good after the first PNG write (the kill always leaves an orphan).
 // It also stars, annotates and removes earlier entries. Prints `ready` once open, `saved <id>` per save and `removed <id>` per delete.
-import { GalleryStore } from '../../main/services/gallery/gallery-store';
+import { GalleryStore } from '../../main/gallery/gallery-store';
 import { FuzzRng } from '../fuzz/harness';
-import { makeImage, makeRecord } from '../main/services/gallery/helpers';
+import { makeImage, makeRecord } from '../main/gallery/helpers';
 
 const [databasePath, imagesDir, seedText, mode] = process.argv.slice(2);
 const rng = new FuzzRng(Number(seedText));

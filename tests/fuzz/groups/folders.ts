@@ -4,10 +4,10 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { scanForFinetune } from '../../../main/services/finetune/finetune-scan';
+import { scanForFinetune } from '../../../main/finetune/finetune-scan';
 import { SettingsStore } from '../../../main/services/settings';
-import { encodePng } from '../../../main/services/png-record';
-import { makeImage } from '../../main/services/gallery/helpers';
+import { encodePng } from '../../../main/gallery/png-record';
+import { makeImage } from '../../main/gallery/helpers';
 import { FuzzRng, flipBytes, truncate } from '../harness';
 import type { FuzzCase, FuzzGroup } from '../harness';
 import { bombPng } from './images';

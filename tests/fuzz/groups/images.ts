@@ -1,13 +1,13 @@
 // Fuzz cases for what a person hands in as pictures and condition files: PNGs (gallery metadata, `--cond`
 // and mask images, photos for edge maps, thumbnails), decompression bombs, .npy label maps and OpenPose JSON.
 import * as zlib from 'node:zlib';
-import { conditionFromBytes, maskFromPng } from '../../../main/services/generation-files';
-import { edgesFromImage } from '../../../main/services/conditions-domain';
-import { makeThumbnail } from '../../../main/services/gallery/thumbnails';
-import { buildPng, encodePng, parsePngChunks, pngSize, readGenerationRecord } from '../../../main/services/png-record';
-import type { PngChunk } from '../../../main/services/png-record';
+import { conditionFromBytes, maskFromPng } from '../../../main/generation/generation-files';
+import { edgesFromImage } from '../../../main/generation/conditions-domain';
+import { makeThumbnail } from '../../../main/gallery/thumbnails';
+import { buildPng, encodePng, parsePngChunks, pngSize, readGenerationRecord } from '../../../main/gallery/png-record';
+import type { PngChunk } from '../../../main/gallery/png-record';
 import { parseOpenPoseJson } from '../../../native-models/sampling/pose-render';
-import { makeImage, makeRecord } from '../../main/services/gallery/helpers';
+import { makeImage, makeRecord } from '../../main/gallery/helpers';
 import { FuzzRng, flipBytes, truncate } from '../harness';
 import type { FuzzCase, FuzzGroup } from '../harness';
 

@@ -94,10 +94,12 @@ async function openSocket(url = host.socketUrl) {
     }
   };
   let next = 1;
-  const call = (method: string, params?: unknown) => {
+  const call = async (method: string, params?: unknown) => {
     const id = next++;
     ws.send(JSON.stringify({ id, method, params }));
-    return waitFor((f) => f.id === id);
+    const f = await waitFor((fr) => fr.id === id);
+    if ('closed' in f) throw new Error(`the socket closed (${f.closed}) before ${method} was answered`);
+    return f;
   };
   return { ws, call, waitFor, closedCode: () => closed };
 }
