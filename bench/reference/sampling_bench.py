@@ -19,12 +19,13 @@ import torch
 import torch.nn.functional as F
 
 
-def load(folder):
+def load(folder, extra="grid"):
+    """(config, index[extra], weights by name) from a folder written by bench/gpt-weights.ts."""
     with open(f"{folder}/index.json") as f:
         index = json.load(f)
-    raw = np.fromfile(f"{folder}/weights.bin", dtype="<f4")
-    weights = {k: torch.from_numpy(raw[o:o + int(np.prod(s))].reshape(s).copy()) for k, (o, s) in index["tensors"].items()}
-    return index["config"], index["grid"], weights
+    raw = np.memmap(f"{folder}/weights.bin", dtype="<f4", mode="r")
+    weights = {k: torch.from_numpy(np.array(raw[o:o + int(np.prod(s))]).reshape(s)) for k, (o, s) in index["tensors"].items()}
+    return index["config"], index[extra], weights
 
 
 class MiniGpt:
