@@ -38,10 +38,11 @@ const PYTHON = '/usr/bin/python3';
 /**
  * Runs a PyTorch reference script (Debian python3-torch) with `args` and parses the JSON it prints, or says in one
  * line why there is no reference (no python3, no torch, the script failed): the bench then prints Tessera's numbers alone.
+ * `env` is added to the environment of the script.
  */
-export function pythonReference<T>(script: string, args: readonly string[]): { out: T } | { skipped: string } {
+export function pythonReference<T>(script: string, args: readonly string[], env: Record<string, string> = {}): { out: T } | { skipped: string } {
   if (!existsSync(PYTHON)) return { skipped: `PyTorch reference skipped: ${PYTHON} not found; Tessera's numbers alone` };
-  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? 'unknown error';
     return { skipped: `PyTorch reference skipped (${why.includes("No module named 'torch'") ? 'python3-torch is not installed' : why}); Tessera's numbers alone` };

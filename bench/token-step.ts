@@ -1,4 +1,4 @@
-// `npm run bench -- token-step [--layers 24] [--width 1024] [--heads 16] [--threads N] [--steps 8] [--window-tokens 3]
+// `npm run bench -- token-step [--layers 24] [--width 1024] [--heads 16] [--threads N] [--steps 6] [--window-tokens 2]
 //  [--no-image] [--batch 4]`: generation at the size of the released taming transformers (24 layers × 1024, 16 heads,
 // vocab 1024, block 512; 307 M parameters, seeded random weights built in-process), against PyTorch with the same
 // weights in the same run (bench/reference/token_step_bench.py):
@@ -6,12 +6,16 @@
 //              the bytes it must read (every weight but the two embedding tables, of which one row each, plus the live
 //              KV cache) / bandwidth
 //   step       one KV-cache token step after a 256-token prefill (median), Tessera vs a sample_with_past-style step
-//   image      a 16×16-token (256²) image: 256 greedy tokens after a 256-token condition, KV cache both sides
+//   prefill    the 256-token condition, both sides, and how far Tessera's logits are from PyTorch's
+//   image      a 16×16-token (256²) image: 256 greedy tokens after a 256-token condition with the KV cache; PyTorch's
+//              is estimated as its prefill + 255 × its step (Debian's torch takes minutes for the whole loop here)
 //   window     a 48×32-token image by the sliding window, SCALED: only `--window-tokens` mid-grid targets are sampled
 //              (each needs its own window forward in both loops, the costliest kind); the full image is estimated as
 //              1536 × the per-token time (an upper estimate for Tessera, whose edge rows reuse cached windows)
 //   batch      (with --batch N) N variations as one batch: N × 256 tokens vs one image
 // Times are wall-clock on whatever else the machine runs; ratios compare runs made in this one process run.
+// Debian's python3-torch is built with the netlib reference BLAS (BLAS_INFO=generic): the reference runs its
+// multi-row linears on oneDNN instead (bench/reference/sampling_bench.py MiniGpt onednn), one-row ones on F.linear.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,8 +31,8 @@ const REFERENCE = path.join(import.meta.dirname, 'reference', 'token_step_bench.
 const greedy = { temperature: 1, topK: null, topP: null, greedy: true };
 
 interface Reference {
-  threads: number; torch: string; bandwidth: number; step_s: number;
-  image_s?: number; image_tokens?: number[]; window_s?: number; window_tokens?: number[];
+  threads: number; torch: string; bandwidth: number; prefill_s: number; prefill_logits: number[]; step_s: number;
+  window_s?: number; window_tokens?: number[];
 }
 
 /** Bytes one token step at cache length `past` must read: weights (one row of each embedding) + the live K/V. */
@@ -78,8 +82,8 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
   const width = Number(flag(args, 'width', '1024'));
   const c: GptConfig = { vocabSize: 1024, blockSize: 512, nLayer: Number(flag(args, 'layers', '24')), nHead: Number(flag(args, 'heads', String(width / 64))), nEmbd: width };
   const threads = Number(flag(args, 'threads', String(os.cpus().length)));
-  const steps = Number(flag(args, 'steps', '8'));
-  const windowTokens = Number(flag(args, 'window-tokens', '3'));
+  const steps = Number(flag(args, 'steps', '6'));
+  const windowTokens = Number(flag(args, 'window-tokens', '2'));
   const batch = Number(flag(args, 'batch', '0'));
   const image = !args.includes('--no-image');
   const H = 32;
@@ -99,7 +103,8 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
   try {
     writeWeightFolder(dir, c, w, { job: { steps, image, h: H, w: W, cond: Array.from(cgrid), cond16: Array.from(cond16), targets: targetList } });
     t0 = performance.now();
-    reference = pythonReference<Reference>(REFERENCE, [dir, String(threads)]);
+    // OpenMP threads that sleep when idle, as onnxruntime's do here (allow_spinning 0)
+    reference = pythonReference<Reference>(REFERENCE, [dir, String(threads)], { OMP_WAIT_POLICY: 'PASSIVE' });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -107,8 +112,16 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
   console.log(ref ? `PyTorch ${ref.torch} reference: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${ref.threads} threads` : 'skipped' in reference ? reference.skipped : '');
 
   const gpt = new GptModel(c, w, { runtime: { intraOpThreads: threads, interOpThreads: 1 } });
-  // the step: prefill 256 tokens, two untimed steps (program compilation), then `steps` timed ones
-  const { cache } = await gpt.prefill(cond16, 1, 256);
+  // the step: prefill 256 tokens (once untimed: compilation), two untimed steps (compilation), then `steps` timed ones
+  gpt.release((await gpt.prefill(cond16, 1, 256)).cache);
+  const pre = await seconds(() => gpt.prefill(cond16, 1, 256));
+  const { cache } = pre.value;
+  if (ref) {
+    let diff = 0;
+    let scale = 0;
+    pre.value.logits.forEach((v, k) => { diff = Math.max(diff, Math.abs(v - ref.prefill_logits[k]!)); scale = Math.max(scale, Math.abs(v)); });
+    console.log(`prefill (256 tokens): Tessera ${pre.s.toFixed(2)} s, PyTorch ${ref.prefill_s.toFixed(2)} s; last logits max |Δ| ${diff.toExponential(1)} (max |logit| ${scale.toFixed(1)})`);
+  }
   const times: number[] = [];
   for (let s = 0; s < steps + 2; s++) {
     const r = await seconds(() => gpt.step(cache, Int32Array.of(cond16[s]!)));
@@ -129,8 +142,9 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
 
   if (image) {
     const r = await seconds(() => sampleGrid(gpt, job(1, { h: 16, w: 16 }, cond16)));
-    console.log(`256² image (16×16 tokens after a 256-token condition): Tessera ${r.s.toFixed(1)} s` +
-      (ref?.image_s ? `, PyTorch ${ref.image_s.toFixed(1)} s, ratio ${(r.s / ref.image_s).toFixed(2)}` : '') + agree(r.value, ref?.image_tokens));
+    const refImage = ref ? ref.prefill_s + 255 * ref.step_s : undefined;
+    console.log(`256² image (16×16 tokens after a 256-token condition, KV cache): Tessera ${r.s.toFixed(1)} s` +
+      (refImage ? `, PyTorch ${refImage.toFixed(1)} s (estimated: its prefill + 255 × its step), ratio ${(r.s / refImage).toFixed(2)}` : ''));
     if (batch > 1) {
       const rb = await seconds(() => sampleGrid(gpt, job(batch, { h: 16, w: 16 }, cond16)));
       console.log(`${batch} variations as one batch: ${rb.s.toFixed(1)} s = ${(rb.s / r.s).toFixed(2)} × one image (goal ≤ 2.0 for 4)`);

@@ -3,12 +3,14 @@
 Loads the SAME weights as the TypeScript side (weights.bin + index.json, written by bench/gpt-weights.ts) into the
 minGPT of sampling_bench.py and measures, with the given thread count:
   bandwidth  a streaming read of a 1 GiB float32 buffer (torch.sum), bytes per second (best of 5)
+  prefill    the 256-token condition, seconds, and its last logits (compared with Tessera's)
   step       one sample_with_past-style token step (forward of one token with the past K/V, torch.cat onto the past)
-             after a 256-token prefill: median of `steps` steps
-  image      256 greedy tokens after a 256-token condition, KV cache (loop_with_past), seconds and tokens
+             after the prefill: median of `steps` steps
   window     the reference sliding-window loop (one full forward of condition 256 + window 255 per token) on the
              given target positions of an H x W grid (positions that are not targets stay token 0), seconds and tokens
-Prints one JSON line.
+Linears over several rows run on oneDNN (MiniGpt onednn=True; Debian's torch has the netlib reference BLAS).
+A whole 256-token image is not run (minutes at this size with this torch); the caller estimates it as
+prefill + 255 steps. Prints one JSON line.
 """
 import json
 import statistics
@@ -30,8 +32,11 @@ def bandwidth():
     return best
 
 
-def step_times(m, cond, steps):
+def step_times(m, cond, steps, res):
+    t = time.perf_counter()
     logits, past = m.forward(cond)
+    res["prefill_s"] = time.perf_counter() - t
+    res["prefill_logits"] = logits[0, -1].tolist()
     n = cond.shape[1]
     nxt = logits[:, -1].argmax(-1, keepdim=True)
     out = []
@@ -62,18 +67,15 @@ def main():
     torch.set_num_threads(threads)
     res = {"threads": torch.get_num_threads(), "torch": torch.__version__, "bandwidth": bandwidth()}
     cfg, job, w = load(folder, "job")
-    m = MiniGpt(cfg, w)
+    m = MiniGpt(cfg, w, onednn=True)
     cond = torch.tensor(job["cond16"], dtype=torch.long).reshape(1, 256)
     with torch.no_grad():
-        res["step_s"] = step_times(m, cond, job["steps"])
-        if job["image"]:
-            from sampling_bench import loop_with_past
-            t = time.perf_counter(); res["image_tokens"] = loop_with_past(m, cond, 256); res["image_s"] = time.perf_counter() - t
+        m.forward(cond[:, :16])  # warm-up (oneDNN weight conversion)
+        res["step_s"] = step_times(m, cond, job["steps"], res)
         H, W = job["h"], job["w"]
         cgrid = torch.tensor(job["cond"], dtype=torch.long).reshape(1, H, W)
         targets = [tuple(t) for t in job["targets"]]
         if targets:
-            window_at(m, cgrid, H, W, targets[:1])  # warm-up
             t = time.perf_counter(); res["window_tokens"] = window_at(m, cgrid, H, W, targets); res["window_s"] = time.perf_counter() - t
     print(json.dumps(res))
 
