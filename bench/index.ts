@@ -3,6 +3,7 @@
 import { runEngineBench } from './engine';
 import { runSamplingBench } from './sampling';
 import { runModelsBench } from './models';
+import { runTokenStepBench } from './token-step';
 import { runTrainingBench } from './training';
 
 const benches: Record<string, { describe: string; run: (args: string[]) => Promise<void> }> = {
@@ -17,6 +18,10 @@ const benches: Record<string, { describe: string; run: (args: string[]) => Promi
   sampling: {
     describe: 'KV-cache loop and sliding window vs PyTorch sample_with_past / sample() / window loop (same weights)',
     run: runSamplingBench,
+  },
+  'token-step': {
+    describe: 'taming-size GPT (24 × 1024): KV-cache token step vs PyTorch and vs the memory-bandwidth bound; 256² and window images',
+    run: runTokenStepBench,
   },
   training: {
     describe: 'steps/s of a small VQGAN + PatchGAN iteration and a small GPT step vs PyTorch (same configs)',

@@ -38,13 +38,26 @@ const PYTHON = '/usr/bin/python3';
 /**
  * Runs a PyTorch reference script (Debian python3-torch) with `args` and parses the JSON it prints, or says in one
  * line why there is no reference (no python3, no torch, the script failed): the bench then prints Tessera's numbers alone.
+ * `env` is added to the environment of the script.
  */
-export function pythonReference<T>(script: string, args: readonly string[]): { out: T } | { skipped: string } {
+export function pythonReference<T>(script: string, args: readonly string[], env: Record<string, string> = {}): { out: T } | { skipped: string } {
   if (!existsSync(PYTHON)) return { skipped: `PyTorch reference skipped: ${PYTHON} not found; Tessera's numbers alone` };
-  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync(PYTHON, [script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (r.status !== 0) {
     const why = (r.stderr || r.error?.message || '').trim().split('\n').pop() ?? 'unknown error';
     return { skipped: `PyTorch reference skipped (${why.includes("No module named 'torch'") ? 'python3-torch is not installed' : why}); Tessera's numbers alone` };
   }
   return { out: JSON.parse(r.stdout) as T };
+}
+
+/** Deterministic uniform values with standard deviation `std` (a 32-bit LCG): fast enough for 300 M benchmark weights. */
+export function uniforms(n: number, std: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  const half = std * Math.sqrt(3);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = half * (s / 2147483648 - 1);
+  }
+  return out;
 }

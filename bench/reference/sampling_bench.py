@@ -19,20 +19,34 @@ import torch
 import torch.nn.functional as F
 
 
-def load(folder):
+def load(folder, extra="grid"):
+    """(config, index[extra], weights by name) from a folder written by bench/gpt-weights.ts."""
     with open(f"{folder}/index.json") as f:
         index = json.load(f)
-    raw = np.fromfile(f"{folder}/weights.bin", dtype="<f4")
-    weights = {k: torch.from_numpy(raw[o:o + int(np.prod(s))].reshape(s).copy()) for k, (o, s) in index["tensors"].items()}
-    return index["config"], index["grid"], weights
+    raw = np.memmap(f"{folder}/weights.bin", dtype="<f4", mode="r")
+    weights = {k: torch.from_numpy(np.array(raw[o:o + int(np.prod(s))]).reshape(s)) for k, (o, s) in index["tensors"].items()}
+    return index["config"], index[extra], weights
 
 
 class MiniGpt:
-    def __init__(self, cfg, w):
+    """onednn=True: linears over more than one row go through oneDNN (mkldnn_linear). Debian's torch is built with
+    the netlib reference BLAS (torch.__config__: BLAS_INFO=generic), whose sgemm is ~30x slower than oneDNN here;
+    one-row linears (the token step) stay on F.linear, whose sgemv is the faster of the two for them."""
+
+    def __init__(self, cfg, w, onednn=False):
         self.c, self.w = cfg, w
         self.nh, self.d = cfg["nHead"], cfg["nEmbd"]
+        self.onednn, self.mk = onednn, {}
+
+    def mkldnn(self, name):
+        if name not in self.mk:
+            self.mk[name] = self.w[name].to_mkldnn()
+        return self.mk[name]
 
     def lin(self, x, name, bias=True):
+        if self.onednn and x.numel() > x.shape[-1]:
+            b = self.mkldnn(name + ".bias") if bias else None
+            return torch._C._nn.mkldnn_linear(x.contiguous().to_mkldnn(), self.mkldnn(name + ".weight"), b).to_dense()
         return F.linear(x, self.w[name + ".weight"], self.w[name + ".bias"] if bias else None)
 
     def ln(self, x, name):

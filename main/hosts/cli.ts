@@ -9,14 +9,14 @@ import { APP_NAME, APP_VERSION } from '../services/app-info';
 import { defaultUserDataDir } from '../services/user-data';
 import { CliError } from './cli-command';
 import type { CliCommand, CliContext, CliIo } from './cli-command';
-import { COMMANDS } from './commands/index';
+import { COMMAND_LOADERS, loadCommand, loadCommands } from './commands/index';
 
 const GLOBAL_OPTIONS = {
   'user-data': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export function helpText(commands: readonly CliCommand[] = COMMANDS): string {
+export function helpText(commands: readonly CliCommand[]): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
   return [
     `${APP_NAME} ${APP_VERSION} — offline studio for VQGAN + transformer image synthesis`,
@@ -67,20 +67,20 @@ export async function runCli(argv: readonly string[], options: CliRunOptions = {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
   };
-  const commands = options.commands ?? COMMANDS;
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      io.out(helpText(commands));
+      io.out(helpText(options.commands ?? (await loadCommands())));
       return 0;
     }
     if (name === '--version' || name === '-v') {
       io.out(APP_VERSION);
       return 0;
     }
-    const command = commands.find((c) => c.name === name);
+    const command = options.commands ? options.commands.find((c) => c.name === name) : await loadCommand(name);
     if (!command) {
-      throw new CliError(`unknown command ${JSON.stringify(name)}; the commands are: ${commands.map((c) => c.name).join(', ')} (see tessera --help).`, 2);
+      const names = options.commands?.map((c) => c.name) ?? COMMAND_LOADERS.map(([n]) => n);
+      throw new CliError(`unknown command ${JSON.stringify(name)}; the commands are: ${names.join(', ')} (see tessera --help).`, 2);
     }
     let parsed: ReturnType<typeof parseArgs>;
     try {

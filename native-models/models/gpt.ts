@@ -2,12 +2,12 @@
  * taming's minGPT (taming/modules/transformer/mingpt.py): configuration and parameter list (state_dict keys of `GPT`, without the
  * `transformer.` prefix a Net2Net checkpoint adds).
  */
-import { concat, type Graph, type Scope, type Tensor } from '../graph/graph';
+import type { Scope, Tensor } from '../graph/graph';
 import { embedding } from '../nn/embedding';
 import { linear } from '../nn/linear';
 import { layerNorm } from '../nn/norm';
 import { param } from '../nn/state';
-import { feedForward, transformerBlock } from '../nn/transformer-block';
+import { transformerBlock } from '../nn/transformer-block';
 import { affine, linear as linearParams, type ParamSpec } from './param-spec';
 
 export interface GptConfig {
@@ -47,25 +47,9 @@ export function gptParameters(c: GptConfig): ParamSpec[] {
 // The model on the graph (minGPT style). Scopes are rooted at the GPT (`blocks.0.attn.key.weight`, …); a Net2Net
 // checkpoint's `transformer.` prefix is stripped when its weights are loaded.
 // KV cache layout (per layer, so the step program reads the cache in place): keys transposed [B, nh, hs, S],
-// values [B, nh, S, hs], S = the cache capacity (block_size), positions ≥ the cache length masked out.
+// values [B, nh, S, hs], S = the cache capacity (block_size), positions ≥ the cache length masked out
+// (nn/attention.ts, the one KV-cache attention).
 // ---------------------------------------------------------------------------------------------------------------
-
-/** Additive causal mask [T, T]: 0 on and below the diagonal, −1e9 above (exp underflows to exactly 0 as −inf). */
-function causalMask(g: Graph, t: number): Tensor {
-  const m = new Float32Array(t * t);
-  for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) m[i * t + j] = -1e9;
-  return g.constant(m, [t, t]); // [T, T]
-}
-
-function heads(x: Tensor, nh: number): Tensor {
-  const [b, t, d] = x.shape as [number, number, number];
-  return x.reshape([b, t, nh, d / nh]).transpose([0, 2, 1, 3]); // [B, nh, T, hs]
-}
-
-function mergeHeads(y: Tensor): Tensor {
-  const [b, nh, t, hs] = y.shape as [number, number, number, number];
-  return y.transpose([0, 2, 1, 3]).reshape([b, t, nh * hs]); // [B, T, d]
-}
 
 /** Token + learned position embedding of tokens [B, T] int64 at positions offset … offset+T-1. */
 function embed(root: Scope, tokens: Tensor, c: GptConfig, positions: Tensor | number = 0): Tensor {
@@ -79,27 +63,21 @@ function embed(root: Scope, tokens: Tensor, c: GptConfig, positions: Tensor | nu
   return tok.add(pos.reshape([c.blockSize, c.nEmbd]).gather(positions, 0).reshape([1, t, c.nEmbd])); // [B, T, d]
 }
 
-/** ln1(x) [B, n, d] projected to the heads of the block's attention: q, k, v [B, nh, n, hs] (the cached step's own attention). */
-function project(s: Scope, x: Tensor, c: GptConfig): { q: Tensor; k: Tensor; v: Tensor } {
-  const a = s.child('attn');
-  const h = layerNorm(s.child('ln1'), x, c.nEmbd); // [B, n, d]
-  return {
-    k: heads(linear(a.child('key'), h, c.nEmbd, c.nEmbd), c.nHead), // [B, nh, n, hs]
-    q: heads(linear(a.child('query'), h, c.nEmbd, c.nEmbd), c.nHead), // [B, nh, n, hs]
-    v: heads(linear(a.child('value'), h, c.nEmbd, c.nEmbd), c.nHead), // [B, nh, n, hs]
-  };
-}
-
-/** Hidden states after all blocks (before ln_f) of tokens [B, T] from position 0, with every layer's k and v. */
-export function gptTrunk(root: Scope, tokens: Tensor, c: GptConfig): { hidden: Tensor; keys: Tensor[]; values: Tensor[] } {
+/**
+ * Hidden states after all blocks (before ln_f) of tokens [B, T] from position 0, with every layer's k and v.
+ * With `at` (int64 [1]) the last block computes only that position: hidden [B, 1, d] (window logits).
+ */
+export function gptTrunk(root: Scope, tokens: Tensor, c: GptConfig, at?: Tensor): { hidden: Tensor; keys: Tensor[]; values: Tensor[] } {
   const t = tokens.shape[1]!;
   if (t > c.blockSize) throw new Error(`GPT: sequence of ${t} tokens exceeds block_size ${c.blockSize}.`);
   let x = embed(root, tokens, c); // [B, T, d] (embd dropout 0)
   const keys: Tensor[] = [];
   const values: Tensor[] = [];
   for (let i = 0; i < c.nLayer; i++) {
-    const r = transformerBlock(root.child('blocks').child(i), x, c.nHead); // minGPT pre-LN block, full causal attention
-    x = r.y; // [B, T, d]
+    const last = i === c.nLayer - 1;
+    // minGPT pre-LN block, full causal attention
+    const r = transformerBlock(root.child('blocks').child(i), x, c.nHead, { kind: 'full', at: last ? at : undefined });
+    x = r.y; // [B, T, d] ([B, 1, d] after the last block with `at`)
     keys.push(r.k);
     values.push(r.v);
   }
@@ -118,9 +96,9 @@ export function gptLogits(root: Scope, tokens: Tensor, c: GptConfig): Tensor {
 
 /** Window logits: tokens [B, T], `at` [1] int64 → logits of position `at` only, [B, V] (sliding-window sampling). */
 export function gptLogitsAt(root: Scope, tokens: Tensor, at: Tensor, c: GptConfig): Tensor {
-  const { hidden } = gptTrunk(root, tokens, c); // [B, T, d]
+  const { hidden } = gptTrunk(root, tokens, c, at); // [B, 1, d]
   const [b] = hidden.shape as [number];
-  return gptHead(root, hidden.gather(at, 1), c).reshape([b, c.vocabSize]); // [B, V]
+  return gptHead(root, hidden, c).reshape([b, c.vocabSize]); // [B, V]
 }
 
 /**
@@ -147,25 +125,15 @@ export function gptPrefill(root: Scope, tokens: Tensor, c: GptConfig): { logits:
 export function gptStep(root: Scope, tokens: Tensor, positions: Tensor, pastKeys: readonly Tensor[], pastValues: readonly Tensor[],
   pastMask: Tensor, c: GptConfig): { logits: Tensor; keys: Tensor[]; values: Tensor[] } {
   const [b, n] = tokens.shape as [number, number];
-  const hs = c.nEmbd / c.nHead;
-  const selfMask = causalMask(root.graph, n); // [n, n]
   let x = embed(root, tokens, c, positions); // [B, n, d]
   const keys: Tensor[] = [];
   const values: Tensor[] = [];
   for (let i = 0; i < c.nLayer; i++) {
-    const s = root.child('blocks').child(i);
-    const { q, k, v } = project(s, x, c); // [B, nh, n, hs] each
-    const kT = k.transpose([0, 1, 3, 2]); // [B, nh, hs, n]
-    const scorePast = q.matmul(pastKeys[i]!).mul(1 / Math.sqrt(hs)).add(pastMask); // [B, nh, n, S]
-    const scoreNew = q.matmul(kT).mul(1 / Math.sqrt(hs)).add(selfMask); // [B, nh, n, n]
-    const capacity = pastKeys[i]!.shape[3]!; // S
-    const att = concat([scorePast, scoreNew], 3).softmax(-1); // [B, nh, n, S+n]
-    const [wPast, wNew] = att.split([capacity, n], 3); // [B, nh, n, S], [B, nh, n, n]
-    const y = wPast!.matmul(pastValues[i]!).add(wNew!.matmul(v)); // [B, nh, n, hs]
-    x = x.add(linear(s.child('attn').child('proj'), mergeHeads(y), c.nEmbd, c.nEmbd)); // [B, n, d]
-    x = feedForward(s, x, c.nEmbd); // [B, n, d]
-    keys.push(kT);
-    values.push(v);
+    const cache = { keys: pastKeys[i]!, values: pastValues[i]!, mask: pastMask };
+    const r = transformerBlock(root.child('blocks').child(i), x, c.nHead, { kind: 'cache', cache });
+    x = r.y; // [B, n, d]
+    keys.push(r.k); // [B, nh, hs, n]
+    values.push(r.v); // [B, nh, n, hs]
   }
   const last = x.slice([n - 1], [n], [1]); // [B, 1, d]
   return { logits: gptHead(root, last, c).reshape([b, c.vocabSize]), keys, values };

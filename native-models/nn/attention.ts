@@ -1,17 +1,26 @@
-// minGPT / taming causal multi-head self-attention (keys `key`, `query`, `value`, `proj`, each a
-// Linear with bias), in three forms:
-// - full:        every position of x attends to itself and the positions before it (training, prefill);
-// - with past:   new tokens attend to given past K/V plus themselves; returns the concatenated K/V;
-// - cached step: one token at a runtime position writes into fixed-capacity K/V caches and attends
-//                to positions ≤ pos (static shapes, so one program serves every step of sampling).
+// minGPT / taming causal multi-head self-attention (keys `key`, `query`, `value`, `proj`, each a Linear with bias),
+// in two forms:
+// - full:     every position of x attends to itself and the positions before it (training, prefill); with `at`
+//             (a runtime position) only that position's output is computed (window logits: every position's k and
+//             v are still needed, its query, projection and what follows are not);
+// - KV cache: n new tokens attend to a fixed-capacity cache and causally to each other (the token step). The cache
+//             is per layer keys transposed [B, nh, hs, S] and values [B, nh, S, hs], S = its capacity, written in
+//             place by the host; positions ≥ the cache length are masked out by an additive mask [1, 1, 1, S].
 import type { Scope, Tensor } from '../graph/graph';
 import { concat } from '../graph/graph';
 import { linear } from './linear';
 
 export interface AttentionResult {
-  y: Tensor; // [B, T, C]
-  k: Tensor; // [B, nh, T_total, hs]
-  v: Tensor; // [B, nh, T_total, hs]
+  y: Tensor; // [B, T, C] (full), [B, 1, C] (full at one position), [B, n, C] (KV cache)
+  k: Tensor; // full: [B, nh, T, hs]; KV cache: the new keys transposed [B, nh, hs, n]
+  v: Tensor; // full: [B, nh, T, hs]; KV cache: the new values [B, nh, n, hs]
+}
+
+/** The KV cache one attention layer reads: keys [B, nh, hs, S], values [B, nh, S, hs], additive mask [1, 1, 1, S]. */
+export interface KvCache {
+  keys: Tensor;
+  values: Tensor;
+  mask: Tensor;
 }
 
 function checkHeads(x: Tensor, nHead: number): [number, number, number, number] {
@@ -29,64 +38,62 @@ function heads(s: Scope, name: string, x: Tensor, nHead: number): Tensor {
     .transpose([0, 2, 1, 3]); // [B, nh, T, hs]
 }
 
-/** An additive mask [tq, tk]: 0 where query i (absolute position offset + i) may see key j, else −∞. */
+/** Heads merged back and projected: y [B, nh, T, hs] → [B, T, C]. */
+function project(s: Scope, y: Tensor): Tensor {
+  const [b, nh, t, hs] = y.shape as [number, number, number, number];
+  const merged = y.transpose([0, 2, 1, 3]).reshape([b, t, nh * hs]); // [B, T, C]
+  return linear(s.child('proj'), merged, nh * hs, nh * hs); // [B, T, C]
+}
+
+/** An additive causal mask [tq, tk]: 0 where query i (absolute position offset + i) may see key j, else −∞. */
 function causalMask(x: Tensor, tq: number, tk: number, offset: number): Tensor {
   const data = new Float32Array(tq * tk);
   for (let i = 0; i < tq; i++) for (let j = 0; j < tk; j++) data[i * tk + j] = j <= offset + i ? 0 : -Infinity;
   return x.graph.constant(data, [tq, tk]).cast(x.dtype); // [tq, tk]
 }
 
-/** softmax(q kᵀ / √hs + mask) v, heads merged back and projected: [B, Tq, C]. */
+/** softmax(q kᵀ / √hs + mask) v, projected: [B, Tq, C]. */
 function attend(s: Scope, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null): Tensor {
-  const [b, nh, tq, hs] = q.shape as [number, number, number, number];
+  const hs = q.shape[3] as number;
   let att = q.mul(1 / Math.sqrt(hs)).matmul(k.transpose([0, 1, 3, 2])); // [B, nh, Tq, Tk]
   if (mask) att = att.add(mask); // [B, nh, Tq, Tk]
-  const y = att.softmax(-1).matmul(v) // [B, nh, Tq, hs]
-    .transpose([0, 2, 1, 3]) // [B, Tq, nh, hs]
-    .reshape([b, tq, nh * hs]); // [B, Tq, C]
-  return linear(s.child('proj'), y, nh * hs, nh * hs); // [B, Tq, C]
+  return project(s, att.softmax(-1).matmul(v)); // [B, Tq, C]
 }
 
-/** Full causal self-attention of x [B, T, C]; k and v are returned for a KV cache (prefill). */
-export function causalSelfAttention(s: Scope, x: Tensor, nHead: number): AttentionResult {
+/**
+ * Full causal self-attention of x [B, T, C]; k and v are returned for a KV cache (prefill). With `at` (int64 [1],
+ * a position 0 ≤ at < T) only that position's output is computed: y [B, 1, C], the same values as row `at` of the
+ * full output.
+ */
+export function causalSelfAttention(s: Scope, x: Tensor, nHead: number, at?: Tensor): AttentionResult {
   const t = x.shape[1] as number;
   const k = heads(s, 'key', x, nHead); // [B, nh, T, hs]
-  const q = heads(s, 'query', x, nHead); // [B, nh, T, hs]
   const v = heads(s, 'value', x, nHead); // [B, nh, T, hs]
-  const y = attend(s, q, k, v, t > 1 ? causalMask(x, t, t, 0) : null); // [B, T, C]
-  return { y, k, v };
+  if (!at) {
+    const q = heads(s, 'query', x, nHead); // [B, nh, T, hs]
+    return { y: attend(s, q, k, v, t > 1 ? causalMask(x, t, t, 0) : null), k, v }; // y [B, T, C]
+  }
+  const q = heads(s, 'query', x.gather(at, 1), nHead); // [B, nh, 1, hs]
+  const positions = x.graph.constant(BigInt64Array.from({ length: t }, (_, i) => BigInt(i)), [t]); // [T]
+  const mask = positions.lessOrEqual(at).where(0, -Infinity).cast(x.dtype).reshape([1, t]); // [1, T]
+  return { y: attend(s, q, k, v, mask), k, v }; // y [B, 1, C]
 }
 
 /**
- * New tokens x [B, Tn, C] after `pastK`/`pastV` [B, nh, P, hs]: each new token sees all P past positions
- * and the new ones up to itself (with Tn = 1 no mask is needed, as in minGPT's forward_with_past).
- * Returns k, v = past ++ new: [B, nh, P + Tn, hs].
+ * n new tokens x [B, n, C] after the positions held by `cache`: each attends to the cache (through its mask) and
+ * to the new tokens up to itself. Returns y [B, n, C] and the new keys transposed [B, nh, hs, n] and values
+ * [B, nh, n, hs], which the host writes into the cache at its length.
  */
-export function causalSelfAttentionWithPast(s: Scope, x: Tensor, pastK: Tensor, pastV: Tensor, nHead: number): AttentionResult {
-  const tn = x.shape[1] as number;
-  const p = pastK.shape[2] as number;
-  const k = concat([pastK, heads(s, 'key', x, nHead)], 2); // [B, nh, P + Tn, hs]
-  const v = concat([pastV, heads(s, 'value', x, nHead)], 2); // [B, nh, P + Tn, hs]
-  const q = heads(s, 'query', x, nHead); // [B, nh, Tn, hs]
-  const y = attend(s, q, k, v, tn > 1 ? causalMask(x, tn, p + tn, p) : null); // [B, Tn, C]
-  return { y, k, v };
-}
-
-/**
- * One token x [B, 1, C] at runtime position `pos` (int64, shape [] or [1]) with fixed-capacity caches
- * cacheK/cacheV [B, nh, Tmax, hs]: writes this token's k/v at `pos`, attends to positions ≤ pos.
- * Returns the updated caches (same shape), so step programs have static shapes for every position.
- */
-export function causalSelfAttentionCached(s: Scope, x: Tensor, cacheK: Tensor, cacheV: Tensor, pos: Tensor, nHead: number): AttentionResult {
-  if (x.shape[1] !== 1) throw new Error(`causalSelfAttentionCached: x must hold one token [B, 1, C], got [${x.shape.join(', ')}]`);
-  const tmax = cacheK.shape[2] as number;
-  const g = x.graph;
-  const positions = g.constant(BigInt64Array.from({ length: tmax }, (_, i) => BigInt(i)), [tmax]); // [Tmax]
-  const at = pos.reshape([1]); // [1]
-  const here = positions.equal(at).reshape([tmax, 1]); // [Tmax, 1] bool
-  const k = here.where(heads(s, 'key', x, nHead), cacheK); // [B, nh, Tmax, hs]
-  const v = here.where(heads(s, 'value', x, nHead), cacheV); // [B, nh, Tmax, hs]
-  const q = heads(s, 'query', x, nHead); // [B, nh, 1, hs]
-  const mask = positions.lessOrEqual(at).where(0, -Infinity).cast(x.dtype).reshape([1, tmax]); // [1, Tmax]
-  return { y: attend(s, q, k, v, mask), k, v };
+export function cachedSelfAttention(s: Scope, x: Tensor, cache: KvCache, nHead: number): AttentionResult {
+  const n = x.shape[1] as number;
+  const hs = (x.shape[2] as number) / nHead;
+  const q = heads(s, 'query', x, nHead).mul(1 / Math.sqrt(hs)); // [B, nh, n, hs]
+  const kT = heads(s, 'key', x, nHead).transpose([0, 1, 3, 2]); // [B, nh, hs, n]
+  const v = heads(s, 'value', x, nHead); // [B, nh, n, hs]
+  const capacity = cache.keys.shape[3] as number; // S
+  const scorePast = q.matmul(cache.keys).add(cache.mask); // [B, nh, n, S]
+  const scoreNew = n > 1 ? q.matmul(kT).add(causalMask(x, n, n, 0)) : q.matmul(kT); // [B, nh, n, n]
+  const [wPast, wNew] = concat([scorePast, scoreNew], 3).softmax(-1).split([capacity, n], 3); // [B, nh, n, S], [B, nh, n, n]
+  const y = wPast!.matmul(cache.values).add(wNew!.matmul(v)); // [B, nh, n, hs]
+  return { y: project(s, y), k: kT, v }; // y [B, n, C]
 }

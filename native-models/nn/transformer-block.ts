@@ -2,8 +2,8 @@
 // mlp.0 (Linear d -> 4d) and mlp.2 (Linear 4d -> d) with an exact GELU between them.
 import type { Scope, Tensor } from '../graph/graph';
 import { gelu } from './activations';
-import { causalSelfAttention, causalSelfAttentionCached, causalSelfAttentionWithPast } from './attention';
-import type { AttentionResult } from './attention';
+import { cachedSelfAttention, causalSelfAttention } from './attention';
+import type { AttentionResult, KvCache } from './attention';
 import { layerNorm } from './norm';
 import { linear } from './linear';
 
@@ -19,21 +19,24 @@ export function feedForward(s: Scope, x: Tensor, d: number): Tensor {
 }
 
 export type BlockAttention =
-  | { kind: 'full' }
-  | { kind: 'past'; pastK: Tensor; pastV: Tensor }
-  | { kind: 'cached'; cacheK: Tensor; cacheV: Tensor; pos: Tensor };
+  /** Full causal attention; with `at` (int64 [1]) only that position's output is computed (y [B, 1, d]). */
+  | { kind: 'full'; at?: Tensor }
+  /** New tokens after a KV cache (the token step); k/v are the new positions' keys (transposed) and values. */
+  | { kind: 'cache'; cache: KvCache };
 
 /**
  * x [B, T, d] -> x + attn(ln1(x)), then + mlp(ln2(·)). `attention` picks the full causal form (default)
- * or a KV-cache form; the returned k/v are the block's present keys/values for the cache.
+ * or the KV-cache form; the returned k/v are the block's present keys/values for the cache.
  */
 export function transformerBlock(s: Scope, x: Tensor, nHead: number, attention: BlockAttention = { kind: 'full' }): AttentionResult {
   const d = x.shape[2] as number;
   const a = s.child('attn');
   const h = layerNorm(s.child('ln1'), x, d); // [B, T, d]
-  const r = attention.kind === 'full' ? causalSelfAttention(a, h, nHead)
-    : attention.kind === 'past' ? causalSelfAttentionWithPast(a, h, attention.pastK, attention.pastV, nHead)
-      : causalSelfAttentionCached(a, h, attention.cacheK, attention.cacheV, attention.pos, nHead);
-  const y = feedForward(s, x.add(r.y), d); // [B, T, d]
-  return { y, k: r.k, v: r.v };
+  if (attention.kind === 'cache') {
+    const r = cachedSelfAttention(a, h, attention.cache, nHead); // y [B, n, d]
+    return { y: feedForward(s, x.add(r.y), d), k: r.k, v: r.v }; // y [B, n, d]
+  }
+  const r = causalSelfAttention(a, h, nHead, attention.at); // y [B, T, d] or [B, 1, d]
+  const residual = attention.at ? x.gather(attention.at, 1) : x; // [B, T, d] or [B, 1, d]
+  return { y: feedForward(s, residual.add(r.y), d), k: r.k, v: r.v };
 }

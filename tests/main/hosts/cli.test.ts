@@ -8,7 +8,7 @@ import { WebSocket } from 'ws';
 import { helpText, runCli } from '../../../main/hosts/cli';
 import { CliError } from '../../../main/hosts/cli-command';
 import type { CliCommand } from '../../../main/hosts/cli-command';
-import { COMMANDS } from '../../../main/hosts/commands/index';
+import { COMMAND_LOADERS, loadCommands } from '../../../main/hosts/commands/index';
 
 let dir: string;
 beforeEach(() => {
@@ -28,9 +28,12 @@ describe('tessera CLI', () => {
   it('lists every registered command in --help', async () => {
     const c = capture();
     expect(await runCli(['--help'], { io: c.io })).toBe(0);
-    for (const command of COMMANDS) expect(c.out.join('\n')).toContain(`  ${command.name}`);
-    expect(c.out.join('\n')).toBe(helpText());
-    expect(new Set(COMMANDS.map((x) => x.name)).size).toBe(COMMANDS.length);
+    const commands = await loadCommands();
+    for (const command of commands) expect(c.out.join('\n')).toContain(`  ${command.name}`);
+    expect(c.out.join('\n')).toBe(helpText(commands));
+    expect(new Set(commands.map((x) => x.name)).size).toBe(commands.length);
+    // each loader is registered under its command's own name (a command runs without loading the others)
+    expect(COMMAND_LOADERS.map(([name]) => name)).toEqual(commands.map((x) => x.name));
   });
 
   it('prints info as JSON with the real runtimes and settings', async () => {

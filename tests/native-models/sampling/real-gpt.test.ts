@@ -101,6 +101,28 @@ describe('sampling with the real tiny GPT (onnxruntime)', () => {
     expect(Array.from(both.subarray(64))).toEqual(Array.from(second));
   });
 
+  it('generate() with n = 4 (what --n and the studio\'s variations run: one batch) equals 4 single runs of seeds S..S+3', async () => {
+    const labels = Int32Array.from({ length: 32 * 32 }, (_, k) => ((k >> 5) >> 3) + ((k & 31) >> 4) * 4);
+    const req = { mode: 'semantic' as const, width: 64, height: 64, seed: 40, n: 4, sampler: { temperature: 1, topK: 30, topP: 0.95, greedy: false },
+      condition: { kind: 'labels' as const, map: { width: 32, height: 32, labels } } };
+    const calls: number[] = [];
+    const prefill = gen.models.gpt.prefill.bind(gen.models.gpt);
+    const counted = { ...gen.models, gpt: Object.assign(Object.create(gen.models.gpt) as typeof gen.models.gpt, {
+      prefill: (t: Int32Array, b: number, l: number) => { calls.push(b); return prefill(t, b, l); },
+    }) };
+    const batch = await generate(counted, req);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((b) => b === 4)).toBe(true); // the four variations went through the model together
+    expect(batch.seeds).toEqual([40, 41, 42, 43]);
+    const n = 8 * 8;
+    for (let k = 0; k < 4; k++) {
+      const one = await generate(gen.models, { ...req, n: 1, seed: 40 + k });
+      expect(Array.from(batch.tokens.subarray(k * n, (k + 1) * n)), `variation ${k}`).toEqual(Array.from(one.tokens));
+      expect(Buffer.from(batch.images[k]!).equals(Buffer.from(one.images[0]!)), `image ${k}`).toBe(true);
+    }
+    expect(new Set(Array.from({ length: 4 }, (_, k) => batch.tokens.subarray(k * n, (k + 1) * n).join())).size).toBe(4);
+  });
+
   it('generate(): semantic labels → image, same seed → same pixels, labels beyond the palette refused', async () => {
     const labels = Int32Array.from({ length: 32 * 32 }, (_, k) => ((k >> 5) >> 3) + ((k & 31) >> 4) * 4);
     const req = { mode: 'semantic' as const, width: 64, height: 64, seed: 5, n: 1, sampler: { temperature: 1, topK: 30, topP: null, greedy: false },
