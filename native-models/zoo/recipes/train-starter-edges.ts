@@ -30,7 +30,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ManifestDraft, VqganArchitecture } from '../../formats/bundle';
+import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
 import { bytesToFloat32 } from '../../formats/dtype';
 import { openSafetensors, writeSafetensors, type TensorSource } from '../../formats/safetensors';
 import type { Tensor } from '../../graph/graph';
@@ -63,8 +63,17 @@ export const EDGES_COND_STAGE: VqganArchitecture = {
   quantizer: 'vq', legacy_beta: true, beta: 0.25,
 };
 
-/** Same transformer shape as starter-landscapes: 64 c-tokens + 64 z-tokens, vocab 1024 (≥ both codebooks). */
-export const EDGES_GPT = LANDSCAPES_GPT;
+/**
+ * Same transformer shape as starter-landscapes' runs 1–3: 64 c-tokens + 64 z-tokens, vocab 512 (≥ both codebooks of
+ * the shipped bundle, whose first stage is landscapes run 1's). With landscapes' run-4 first stage (1024 codes) the
+ * vocabulary must be 1024: pass a bundle of that first stage and the recipe widens it (edgesGpt).
+ */
+export const EDGES_GPT: GptArchitecture = { ...LANDSCAPES_GPT, vocab_size: 512 };
+
+/** The edges transformer for a first stage of `nEmbed` codes (vocab = the larger codebook, as taming). */
+export function edgesGpt(nEmbed: number): GptArchitecture {
+  return { ...EDGES_GPT, vocab_size: Math.max(EDGES_GPT.vocab_size, nEmbed, EDGES_COND_STAGE.n_embed) };
+}
 
 /** Logit scale of the condition decoder's output and the weight of edge pixels in its cross-entropy. */
 export const EDGE_LOGIT_SCALE = 4;
@@ -291,7 +300,8 @@ async function main(): Promise<void> {
   if (s.stopAfterCond) return log('stopped after the condition stage (--stop-after cond); rerun without it to continue.');
 
   // ---- stage 2: GPT on (c, z) tokens of the frozen stages ----
-  const gptCfg = gptConfigFromArchitecture(EDGES_GPT);
+  const gptArch = edgesGpt(firstArch.n_embed);
+  const gptCfg = gptConfigFromArchitecture(gptArch);
   let gptW = await book.finishedWeights('gpt');
   if (gptW && state.gpt!.steps < s.gptSteps) log(`gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights`);
   if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
@@ -304,7 +314,7 @@ async function main(): Promise<void> {
     const seeded = await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(33)));
     const fresh = (): Record<string, Float32Array> => seeded;
     const { run, resume, init, base, steps } = await book.startContinuable('gpt', name, {
-      kind: 'tessera-starter', name, batch: s.batch, lr: s.gptLr, architecture: EDGES_GPT as unknown as JsonValue,
+      kind: 'tessera-starter', name, batch: s.batch, lr: s.gptLr, architecture: gptArch as unknown as JsonValue,
     }, s.gptSteps, fresh);
     const ts = Date.now();
     const res = await trainGpt(run, source, {
@@ -324,7 +334,7 @@ async function main(): Promise<void> {
     name, kind: 'cond-transformer',
     firstStage: firstArch,
     condStage: { kind: 'vqgan', architecture: EDGES_COND_STAGE },
-    transformer: EDGES_GPT,
+    transformer: gptArch,
     condition: { mode: 'edge', key: 'edge' },
     permuter: { kind: 'identity' },
     firstStageKey: 'image',

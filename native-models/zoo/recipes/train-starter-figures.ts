@@ -48,7 +48,7 @@ import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
 import { adoptVqganStage, initialWeights, runIfMain, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
-import { LANDSCAPES_FIRST_STAGE, starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
+import { starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const FIGURES_NAME = 'starter-figures';
@@ -66,13 +66,19 @@ export const FIGURES_COND_STAGE: VqganArchitecture = {
 };
 
 /**
- * First stage (run 3): f = 8, ch 64 (ch_mult 1, 1, 2, 2), 1024 codes of dim 32 — as starter-landscapes' run 4
- * (LANDSCAPES_FIRST_STAGE: at ch 32 the full-resolution GroupNorms were instance norms). Run 2 had ch 32,
- * ch_mult 1, 2, 2, 4, 512 codes of dim 64.
+ * First stage (run 2, shipped): f = 8, 512 codes of dim 64; wider than starter-landscapes' run 1–3 at the lower
+ * levels (ch_mult 1, 2, 2, 4), since limbs a few pixels wide must survive the 8× downsampling. Run 3 (issue 14)
+ * tried starter-landscapes' run-4 stage (ch 64, ch_mult 1, 1, 2, 2, 1024 codes of dim 32) with the discriminator and
+ * the random-feature perceptual term, 2400 steps at batch 4: PSNR 17.9 dB, bone coverage 43.2 % — worse than run 2
+ * (19.2 dB, 51.7 %), so run 2 still ships (DATA.md).
  */
-export const FIGURES_FIRST_STAGE: VqganArchitecture = { ...LANDSCAPES_FIRST_STAGE, resolution: FIGURES_CROP };
+export const FIGURES_FIRST_STAGE: VqganArchitecture = {
+  ch: 32, ch_mult: [1, 2, 2, 4], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: FIGURES_CROP,
+  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
+  quantizer: 'vq', legacy_beta: true, beta: 0.25,
+};
 
-export const FIGURES_GPT: GptArchitecture = { vocab_size: 1024, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0 };
+export const FIGURES_GPT: GptArchitecture = { vocab_size: 512, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0 };
 
 /** Extra weight of stickman pixels in the condition stage's reconstruction loss. */
 export const POSE_POS_WEIGHT = 4;
