@@ -26,12 +26,14 @@ interface MetricLine {
   unit: '%' | 'dB' | '' | 's';
 }
 
+/** One metric of a report: its name, where it sits in the JSON, and whether it is a share (printed as a %). */
+type MetricSpec = readonly [metric: string, path: string, unit: MetricLine['unit'] | 'share'];
+
 interface Evaluation {
   starter: string;
   script: string;
   sheet: string;
-  /** The metric lines read from the evaluator's JSON report. */
-  read: (report: Record<string, unknown>) => MetricLine[];
+  metrics: readonly MetricSpec[];
 }
 
 /** A nested number of a JSON report; throws naming the path when the evaluator's report lacks it. */
@@ -42,41 +44,51 @@ function num(report: unknown, path: string): number {
   return v;
 }
 
+/** The first stage's reconstruction statistics (evaluate-common.ts reconstructionStats), in every report. */
+const FIRST_STAGE: readonly MetricSpec[] = [
+  ['first-stage-psnr', 'reconstruction.psnrOfMeanMse', 'dB'],
+  ['codes-used', 'reconstruction.codesUsed', ''],
+  ['codebook-perplexity', 'reconstruction.perplexity', ''],
+];
+
 const EVALUATIONS: readonly Evaluation[] = [
   {
     starter: 'starter-landscapes', script: 'evaluate-starter.ts', sheet: 'starter-landscapes-sheet.png',
-    read: (r) => [
-      { starter: 'starter-landscapes', metric: 'faithfulness', value: 100 * num(r, 'faithfulness.generatedAgreement'), unit: '%' },
-      { starter: 'starter-landscapes', metric: 'faithfulness-ceiling-real', value: 100 * num(r, 'faithfulness.realAgreement'), unit: '%' },
-      { starter: 'starter-landscapes', metric: 'faithfulness-first-stage-reconstruction', value: 100 * num(r, 'faithfulness.reconstructedAgreement'), unit: '%' },
-      { starter: 'starter-landscapes', metric: 'first-stage-psnr', value: num(r, 'reconstruction.psnrOfMeanMse'), unit: 'dB' },
-      { starter: 'starter-landscapes', metric: 'codes-used', value: num(r, 'reconstruction.codesUsed'), unit: '' },
-      { starter: 'starter-landscapes', metric: 'codebook-perplexity', value: num(r, 'reconstruction.perplexity'), unit: '' },
-      { starter: 'starter-landscapes', metric: 'seconds-per-256', value: num(r, 'speed.meanSeconds'), unit: 's' },
+    metrics: [
+      ['faithfulness', 'faithfulness.generatedAgreement', 'share'],
+      ['faithfulness-ceiling-real', 'faithfulness.realAgreement', 'share'],
+      ['faithfulness-first-stage-reconstruction', 'faithfulness.reconstructedAgreement', 'share'],
+      ...FIRST_STAGE,
+      ['seconds-per-256', 'speed.meanSeconds', 's'],
     ],
   },
   {
     starter: 'starter-figures', script: 'evaluate-figures.ts', sheet: 'starter-figures-sheet.png',
-    read: (r) => [
-      { starter: 'starter-figures', metric: 'bone-coverage', value: 100 * num(r, 'faithfulness.generated.limbCoverage'), unit: '%' },
-      { starter: 'starter-figures', metric: 'bone-coverage-mismatched-pose', value: 100 * num(r, 'faithfulness.mismatchedPose.limbCoverage'), unit: '%' },
-      { starter: 'starter-figures', metric: 'bone-coverage-first-stage-reconstruction', value: 100 * num(r, 'faithfulness.reconstruction.limbCoverage'), unit: '%' },
-      { starter: 'starter-figures', metric: 'first-stage-psnr', value: num(r, 'reconstruction.psnrOfMeanMse'), unit: 'dB' },
-      { starter: 'starter-figures', metric: 'codes-used', value: num(r, 'reconstruction.codesUsed'), unit: '' },
-      { starter: 'starter-figures', metric: 'codebook-perplexity', value: num(r, 'reconstruction.perplexity'), unit: '' },
-      { starter: 'starter-figures', metric: 'seconds-per-256', value: num(r, 'speed.at256.meanSeconds'), unit: 's' },
+    metrics: [
+      ['bone-coverage', 'faithfulness.generated.limbCoverage', 'share'],
+      ['bone-coverage-mismatched-pose', 'faithfulness.mismatchedPose.limbCoverage', 'share'],
+      ['bone-coverage-first-stage-reconstruction', 'faithfulness.reconstruction.limbCoverage', 'share'],
+      ...FIRST_STAGE,
+      ['seconds-per-256', 'speed.at256.meanSeconds', 's'],
     ],
   },
   {
     starter: 'starter-landscapes-edges', script: 'evaluate-edges.ts', sheet: 'starter-landscapes-edges-sheet.png',
-    read: (r) => [
-      { starter: 'starter-landscapes-edges', metric: 'edge-f1-2px', value: num(r, 'faithfulness.tolerance2px.generated.f1'), unit: '' },
-      { starter: 'starter-landscapes-edges', metric: 'edge-f1-2px-unrelated-real', value: num(r, 'faithfulness.tolerance2px.unrelatedReal.f1'), unit: '' },
-      { starter: 'starter-landscapes-edges', metric: 'edge-f1-2px-first-stage-reconstruction', value: num(r, 'faithfulness.tolerance2px.reconstruction.f1'), unit: '' },
-      { starter: 'starter-landscapes-edges', metric: 'seconds-per-256', value: num(r, 'speed.meanSeconds'), unit: 's' },
+    metrics: [
+      ['edge-f1-2px', 'faithfulness.tolerance2px.generated.f1', ''],
+      ['edge-f1-2px-unrelated-real', 'faithfulness.tolerance2px.unrelatedReal.f1', ''],
+      ['edge-f1-2px-first-stage-reconstruction', 'faithfulness.tolerance2px.reconstruction.f1', ''],
+      ['seconds-per-256', 'speed.meanSeconds', 's'],
     ],
   },
 ];
+
+/** The metric lines of one evaluator's report. */
+function readMetrics(e: Evaluation, report: Record<string, unknown>): MetricLine[] {
+  return e.metrics.map(([metric, path, unit]) => unit === 'share'
+    ? { starter: e.starter, metric, value: 100 * num(report, path), unit: '%' }
+    : { starter: e.starter, metric, value: num(report, path), unit });
+}
 
 function formatValue(m: MetricLine): string {
   if (m.unit === '%') return `${m.value.toFixed(1)} %`;
@@ -110,7 +122,7 @@ async function main(): Promise<void> {
       await runEvaluator(e.script, args);
       const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
       reports[e.starter] = report;
-      for (const m of e.read(report)) {
+      for (const m of readMetrics(e, report)) {
         lines.push(m);
         console.log(`${m.starter} ${m.metric}: ${formatValue(m)}`);
       }
