@@ -13,6 +13,8 @@
 //              (each needs its own window forward in both loops, the costliest kind); the full image is estimated as
 //              1536 × the per-token time (an upper estimate for Tessera, whose edge rows reuse cached windows)
 //   batch      (with --batch N) N variations as one batch: N × 256 tokens vs one image
+//   int8       (with --int8) the same step with int8 weight-only linears (models/int8-weights.ts, MatMulNBits): its
+//              time against the fp32 bound and its own (int8 bytes), its logits against fp32, greedy image tokens
 // Times are wall-clock on whatever else the machine runs; ratios compare runs made in this one process run.
 // Debian's python3-torch is built with the netlib reference BLAS (BLAS_INFO=generic): the reference runs its
 // multi-row linears on oneDNN instead (bench/reference/sampling_bench.py MiniGpt onednn), one-row ones on F.linear.
@@ -20,6 +22,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GptConfig } from '../native-models/models/gpt';
+import { int8LinearNames } from '../native-models/models/int8-weights';
 import { GptModel } from '../native-models/models/load';
 import type { NamedTensor } from '../native-models/models/param-spec';
 import { sampleGrid, type SampleJob } from '../native-models/sampling/loop';
@@ -86,6 +89,7 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
   const windowTokens = Number(flag(args, 'window-tokens', '2'));
   const batch = Number(flag(args, 'batch', '0'));
   const image = !args.includes('--no-image');
+  const int8 = args.includes('--int8');
   const H = 32;
   const W = 48;
   const cgrid = Int32Array.from({ length: H * W }, (_, k) => (k * 7919 + 13) % c.vocabSize);
@@ -140,8 +144,10 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
   console.log(`ratio vs bandwidth bound: ${(step / bound).toFixed(2)}   (goal ≤ 2.0)`);
   if (ref) console.log(`ratio vs pytorch: ${(step / ref.step_s).toFixed(2)}   (goal ≤ 0.8)`);
 
+  let fp32Image: Int32Array | null = null;
   if (image) {
     const r = await seconds(() => sampleGrid(gpt, job(1, { h: 16, w: 16 }, cond16)));
+    fp32Image = r.value;
     const refImage = ref ? ref.prefill_s + 255 * ref.step_s : undefined;
     console.log(`256² image (16×16 tokens after a 256-token condition, KV cache): Tessera ${r.s.toFixed(1)} s` +
       (refImage ? `, PyTorch ${refImage.toFixed(1)} s (estimated: its prefill + 255 × its step), ratio ${(r.s / refImage).toFixed(2)}` : ''));
@@ -150,6 +156,7 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
       console.log(`${batch} variations as one batch: ${rb.s.toFixed(1)} s = ${(rb.s / r.s).toFixed(2)} × one image (goal ≤ 2.0 for 4)`);
     }
   }
+  if (int8) await int8Section(c, w, cond16, pre.value.logits, { steps, threads, bound, bandwidth, step, fp32Image });
   if (windowTokens > 0) {
     const targets = new Uint8Array(H * W);
     // warm-up on another mid-grid target of the same window shape (compiles its prefill and extend programs)
@@ -166,4 +173,42 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
     console.log(`  whole 1536-token image, estimated: Tessera ≤ ${(per * H * W / 60).toFixed(0)} min` +
       (refPer ? `, PyTorch reference ${(refPer * H * W / 60).toFixed(0)} min` : ''));
   }
+}
+
+/** The int8 weight-only step beside the fp32 one (same weights, same process). */
+async function int8Section(c: GptConfig, w: Map<string, NamedTensor>, cond16: Int32Array, fp32Logits: Float32Array,
+  o: { steps: number; threads: number; bound: number; bandwidth: number; step: number; fp32Image: Int32Array | null }): Promise<void> {
+  const gpt = new GptModel(c, w, { gptWeights: 'int8', runtime: { intraOpThreads: o.threads, interOpThreads: 1 } });
+  gpt.release((await gpt.prefill(cond16, 1, 256)).cache);
+  const { logits, cache } = await gpt.prefill(cond16, 1, 256);
+  const times: number[] = [];
+  for (let s = 0; s < o.steps + 2; s++) {
+    const r = await seconds(() => gpt.step(cache, Int32Array.of(cond16[s]!)));
+    if (s >= 2) times.push(r.s);
+  }
+  gpt.release(cache);
+  times.sort((a, b) => a - b);
+  const step = times[times.length >> 1]!;
+  let diff = 0;
+  let scale = 0;
+  logits.forEach((v, k) => { diff = Math.max(diff, Math.abs(v - fp32Logits[k]!)); scale = Math.max(scale, Math.abs(fp32Logits[k]!)); });
+  const bytes = int8StepBytes(c, w, 256 + o.steps);
+  const ownBound = bytes / o.bandwidth;
+  console.log(`int8 token step (weight-only, blocks of 32): ${(step * 1000).toFixed(1)} ms = ${(step / o.step).toFixed(2)} × fp32; ` +
+    `reads ${(bytes / 1e9).toFixed(2)} GB → its own bound ${(ownBound * 1000).toFixed(1)} ms; prefill last logits max |Δ| vs fp32 ${diff.toFixed(3)} (max |logit| ${scale.toFixed(1)})`);
+  console.log(`int8 ratio vs fp32 bandwidth bound: ${(step / o.bound).toFixed(2)}   int8 ratio vs its own bound: ${(step / ownBound).toFixed(2)}`);
+  if (o.fp32Image) {
+    const r = await seconds(() => sampleGrid(gpt, job(1, { h: 16, w: 16 }, cond16)));
+    let same = 0;
+    for (let k = 0; k < r.value.length; k++) if (r.value[k] === o.fp32Image[k]) same++;
+    console.log(`int8 256² image: ${r.s.toFixed(1)} s; greedy tokens equal to fp32: ${same}/${r.value.length}`);
+  }
+}
+
+/** Bytes an int8 step reads: 1 byte + a float32 scale per 32 for each linear weight, fp32 for the rest, the live K/V. */
+function int8StepBytes(c: GptConfig, w: Map<string, NamedTensor>, past: number): number {
+  const linears = new Set(int8LinearNames(w));
+  let n = 0;
+  for (const [name, t] of w) n += name === 'tok_emb.weight' || name === 'pos_emb' ? 4 * c.nEmbd : linears.has(name) ? t.data.length * (1 + 4 / 32) : 4 * t.data.length;
+  return n + 2 * c.nLayer * past * c.nEmbd * 4;
 }

@@ -55,6 +55,8 @@ export interface GenerationRecord {
   executionProvider: string;
   /** Human-readable device, e.g. "NVIDIA H200" or "CPU (16 cores)". */
   device?: string;
+  /** 'int8' when the transformer ran on int8 weight-only linears (`--weights int8`): the same seed needs them again. */
+  gptWeights?: 'int8';
   timings: GenerationTimings;
   /** Index of this image among the variations of one request. */
   variation?: { index: number; count: number };

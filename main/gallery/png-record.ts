@@ -393,6 +393,10 @@ export function parseGenerationRecord(value: unknown): GenerationRecord {
     if (v !== undefined) record.timings[key] = v;
   }
   if (value.device !== undefined) record.device = str(value, 'device', '');
+  if (value.gptWeights !== undefined) {
+    if (value.gptWeights !== 'int8') fail('gptWeights', '"int8" or absent', value.gptWeights);
+    record.gptWeights = 'int8';
+  }
   if (value.variation !== undefined) {
     const v = value.variation;
     if (!isObject(v)) fail('variation', 'an object', v);
@@ -418,7 +422,7 @@ export function formatParameters(record: GenerationRecord): string {
     `top-k: ${s.topK ?? 'off'}`,
     `top-p: ${s.topP ?? 'off'}`,
     `size: ${record.size.width}x${record.size.height}`,
-    `provider: ${record.executionProvider}`,
+    `provider: ${record.executionProvider}${record.gptWeights ? ` (${record.gptWeights} weights)` : ''}`,
     `time: ${(record.timings.totalMs / 1000).toFixed(2)} s`,
     `version: ${record.appVersion}`,
   ];

@@ -30,7 +30,7 @@ export async function resolveModelSpec(spec: string): Promise<string> {
   throw new Error(`Model "${spec}" not found: no manifest.json in ${candidates.join(' or ')}. Give a bundle folder (tessera import writes one) or a zoo model name.`);
 }
 
-export async function loadGenerator(spec: string, options: { provider?: string } = {}): Promise<LoadedGenerator> {
+export async function loadGenerator(spec: string, options: { provider?: string; gptWeights?: 'float32' | 'int8' } = {}): Promise<LoadedGenerator> {
   const dir = await resolveModelSpec(spec);
-  return loadBundleGenerator(dir, { provider: process.env.TESSERA_PROVIDER || options.provider || 'cpu' });
+  return loadBundleGenerator(dir, { provider: process.env.TESSERA_PROVIDER || options.provider || 'cpu', ...(options.gptWeights ? { gptWeights: options.gptWeights } : {}) });
 }

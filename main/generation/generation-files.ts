@@ -118,6 +118,8 @@ export interface RecordContext {
   model: { id: string; sha256: string; name?: string };
   executionProvider: string;
   device?: string;
+  /** 'int8' when the transformer ran on int8 weights. */
+  gptWeights?: 'int8';
   /** The condition document (editor document, or a description of the CLI's files). */
   condition: JsonValue | null;
   classNames?: readonly string[];
@@ -148,6 +150,7 @@ export function buildRecord(req: GenerateRequest, result: GenerateResult, k: num
     condition: ctx.condition,
   };
   if (ctx.device) record.device = ctx.device;
+  if (ctx.gptWeights) record.gptWeights = ctx.gptWeights;
   if (result.images.length > 1) record.variation = { index: k, count: result.images.length };
   if (req.classIndex !== undefined && req.mode === 'class') record.classIndex = req.classIndex;
   if (req.mode === 'class' && ctx.classNames && req.classIndex !== undefined && ctx.classNames[req.classIndex]) {

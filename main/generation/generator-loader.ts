@@ -12,7 +12,7 @@ export type Palette = ReadonlyArray<readonly [number, number, number]>;
 export type LoadedGenerator = BundleGenerator;
 
 /** `options.provider`: the onnxruntime execution provider to load the programs on (the job's resolved device). */
-export type GeneratorLoader = (spec: string, options?: { provider?: string }) => Promise<LoadedGenerator>;
+export type GeneratorLoader = (spec: string, options?: { provider?: string; gptWeights?: 'float32' | 'int8' }) => Promise<LoadedGenerator>;
 
 /** The shape of a loader module. */
 export interface GeneratorLoaderModule {

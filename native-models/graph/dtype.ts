@@ -1,7 +1,7 @@
 // Element types of graph tensors. The strings match onnxruntime's `Tensor.Type` so feeds type-check
 // against graph inputs. float64 is supported for gradient checks (ORT CPU runs many ops in double).
 
-export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'bool';
+export type DType = 'float32' | 'float16' | 'float64' | 'int64' | 'int32' | 'uint8' | 'bool';
 
 export type TypedArray = Float32Array | Float64Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 
@@ -14,6 +14,7 @@ export function isFloat(d: DType): boolean {
 /** ONNX TensorProto.DataType enum values. */
 export const ONNX_DTYPE: Readonly<Record<DType, number>> = {
   float32: 1,
+  uint8: 2,
   int32: 6,
   int64: 7,
   bool: 9,
@@ -27,6 +28,7 @@ export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = {
   float64: 8,
   int64: 8,
   int32: 4,
+  uint8: 1,
   bool: 1,
 };
 
@@ -43,7 +45,7 @@ export function allocate(dtype: DType, size: number): TypedArray {
     case 'float16': return new Uint16Array(size);
     case 'int64': return new BigInt64Array(size);
     case 'int32': return new Int32Array(size);
-    case 'bool': return new Uint8Array(size);
+    case 'uint8': case 'bool': return new Uint8Array(size);
   }
 }
 
@@ -68,6 +70,12 @@ export function dtypeOfArray(a: TypedArray): DType {
   if (a instanceof BigInt64Array) return 'int64';
   if (a instanceof Int32Array) return 'int32';
   return 'bool';
+}
+
+/** Whether `a` can carry values of `dtype` (a Uint8Array carries bool and uint8). */
+export function arrayFits(a: TypedArray, dtype: DType): boolean {
+  const d = dtypeOfArray(a);
+  return d === dtype || (d === 'bool' && dtype === 'uint8');
 }
 
 export function sizeOf(shape: readonly number[]): number {

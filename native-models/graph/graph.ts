@@ -255,6 +255,11 @@ export class Graph {
   readonly params: Tensor[] = [];
   /** Named outputs registered with output(); compile(graph) uses them when no outputs are passed. */
   readonly outputs: Record<string, Tensor> = {};
+  /**
+   * How nn/linear reads the weights of this graph's linear layers: float32 `weight` [out, in] (default), or 'int8'
+   * blockwise-quantised `weight_q8` + `weight_scales` (models/int8-weights.ts) through MatMulNBits (inference only).
+   */
+  linearWeights: 'float32' | 'int8' = 'float32';
   private readonly byName = new Map<string, Tensor>();
   private readonly scalars = new Map<string, Tensor>();
   private nextId = 0;
@@ -333,7 +338,8 @@ export class Graph {
     if (!name || /^v\d+$/.test(name)) throw new GraphError(`${kind} name "${name}" is empty or reserved (v<number> names are internal)`);
     if (this.byName.has(name)) throw new GraphError(`${kind} name "${name}" is already used in this graph`);
     if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new GraphError(`${kind} "${name}": bad shape ${formatShape(shape)}`);
-    if (kind === 'param' && !isFloat(dtype)) throw new GraphError(`param "${name}": dtype ${dtype} is not a float type`);
+    // uint8 params: frozen int8 weights (linearWeights 'int8'), which only inference graphs read
+    if (kind === 'param' && !isFloat(dtype) && dtype !== 'uint8') throw new GraphError(`param "${name}": dtype ${dtype} is not a float type (or uint8)`);
     const t = this.make(shape, dtype, kind, null, 0, null, name);
     this.byName.set(name, t);
     return t;

@@ -39,6 +39,8 @@ export interface OpAttrs {
   Cast: { to: DType };
   Identity: Empty; StopGradient: Empty;
   MatMul: Empty;
+  /** onnxruntime's weight-only quantised matmul (com.microsoft MatMulNBits); see the op's entry. */
+  MatMulNBits: { k: number; n: number; bits: 8; blockSize: number; accuracyLevel: number };
   Conv: ConvAttrs;
   ConvTranspose: ConvAttrs & { outputPadding: [number, number] };
   AveragePool: { kernel: [number, number]; strides: [number, number]; pads: [number, number, number, number]; countIncludePad: boolean };
@@ -69,7 +71,8 @@ export interface Emitter {
   int64s(values: readonly number[]): string;
   /** Name of a rank-0 initializer. */
   scalar(value: number, dtype: DType): string;
-  node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Record<string, AttrValue>): void;
+  /** One node; `domain` names a non-ONNX operator set (onnxruntime's 'com.microsoft' contrib ops). */
+  node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Record<string, AttrValue>, domain?: string): void;
 }
 
 export interface VjpContext<K extends OpType> {
@@ -240,6 +243,28 @@ export const OPS: { readonly [K in OpType]: OpDef<K> } = {
       return t([...batch, a.shape[a.rank - 2] as number, b.shape[b.rank - 1] as number], d);
     },
     vjp: ({ g, x: [a, b] }) => [() => g.matmul((b as Tensor).swapAxes(-1, -2)), () => (a as Tensor).swapAxes(-1, -2).matmul(g)],
+  },
+  // y [.., N] = x [.., K] · dequant(B)ᵀ with B [N, K/bs, bs] uint8 (zero point 2^(bits−1) = 128) and per-block
+  // scales [N·K/bs] float32: nn.Linear's weight [out, in] in blocks of `blockSize` along `in`. Inference only (the
+  // weights are frozen integers). accuracyLevel 4 lets the CPU kernel quantise x to int8 per block and run int8
+  // dot products (the fast path on x86); 0 dequantises to float32.
+  MatMulNBits: {
+    arity: [3, 3],
+    infer: (x, a) => {
+      const [xi, b, s] = [at(x, 0), at(x, 1), at(x, 2)];
+      need(xi.dtype === 'float32' && s.dtype === 'float32' && b.dtype === 'uint8', 'needs float32 x, uint8 B and float32 scales');
+      need(a.k % a.blockSize === 0, `K=${a.k} is not a multiple of block size ${a.blockSize}`);
+      const blocks = a.k / a.blockSize;
+      need(xi.rank >= 2 && xi.shape[xi.rank - 1] === a.k, `x ${formatShape(xi.shape)} does not end in K=${a.k}`);
+      need(sameShape(b.shape, [a.n, blocks, a.blockSize]), `B ${formatShape(b.shape)} is not [N, K/bs, bs] = [${a.n}, ${blocks}, ${a.blockSize}]`);
+      need(sameShape(s.shape, [a.n * blocks]), `scales ${formatShape(s.shape)} are not [N·K/bs] = [${a.n * blocks}]`);
+      return t([...xi.shape.slice(0, -1), a.n], 'float32');
+    },
+    vjp: 'nonDifferentiable',
+    emit: (node, e) => e.node('MatMulNBits', e.inputs(node), e.outputs(node), {
+      K: int(node.attrs.k), N: int(node.attrs.n), bits: int(node.attrs.bits), block_size: int(node.attrs.blockSize),
+      accuracy_level: int(node.attrs.accuracyLevel),
+    }, 'com.microsoft'),
   },
   Conv: {
     arity: [2, 3],

@@ -28,6 +28,7 @@ import type { RuntimeOptions } from '../runtime/session';
 import type { TokenModel } from '../sampling/token-model';
 import { validateCondStage, type CondStageConfig, type VqConditionMode } from './cond-stages';
 import { gptLogits, gptLogitsAt, gptParameters, gptPrefill, gptStep, validateGptConfig, type GptConfig } from './gpt';
+import { int8Feeds } from './int8-weights';
 import { checkWeights, type NamedTensor, type WeightMap } from './param-spec';
 import { makePermutation, type Permutation, type PermuterName } from './permuters';
 import { vqganDecode, vqganEncode, vqganFactor, vqganParameters, type VqganConfig } from './vqgan';
@@ -36,6 +37,12 @@ export interface ModelOptions {
   runtime?: RuntimeOptions;
   /** Bake weights into the programs as initializers (default: true for VQGANs, false for the GPT; see above). */
   bakeWeights?: boolean;
+  /**
+   * The transformer's linear weights: float32 as loaded (default), or 'int8' (models/int8-weights.ts: blockwise
+   * weight-only int8 through onnxruntime's MatMulNBits, a quarter of the bytes per token step; logits differ by
+   * the measured error in docs, so sampled tokens can differ). VQGANs ignore it.
+   */
+  gptWeights?: 'float32' | 'int8';
   /**
    * Called once for every program compiled (programs are built on first use): its session's provider is the
    * one it actually runs on, which differs from `runtime.provider` when the session layer fell back to CPU.
@@ -60,16 +67,25 @@ export function gptConfigFromArchitecture(a: GptArchitecture): GptConfig {
 /** Compiles a graph built by `build` with the weights baked in or as feeds; the caller feeds `weightFeeds`. */
 class ProgramSet {
   private readonly programs = new Map<string, Promise<Program>>();
-  constructor(private readonly weights: WeightMap, private readonly options: ModelOptions, private readonly bakeByDefault: boolean) {}
+  /** int8 linear weights by param name (`linearWeights` 'int8'), made once from the float32 ones. */
+  private readonly int8: ReadonlyMap<string, Uint8Array | Float32Array>;
+
+  constructor(private readonly weights: WeightMap, private readonly options: ModelOptions, private readonly bakeByDefault: boolean,
+    private readonly linearWeights: 'float32' | 'int8' = 'float32') {
+    this.int8 = linearWeights === 'int8' ? int8Feeds(weights) : new Map();
+  }
 
   get(key: string, build: (g: Graph) => Record<string, Tensor>): Promise<Program> {
     let p = this.programs.get(key);
     if (!p) {
       const g = new Graph();
+      g.linearWeights = this.linearWeights;
       const outputs = build(g);
       const bake = this.options.bakeWeights ?? this.bakeByDefault;
-      const weights: Record<string, Float32Array> = {};
-      if (bake) for (const t of g.params) weights[t.name] = this.tensor(t.name).data;
+      const weights: Record<string, Float32Array | Uint8Array> = {};
+      // int8 weights are always baked: MatMulNBits pre-packs constant weights for its int8 kernels, fed ones
+      // take a dequantising path measured 4.7× slower than fp32 (24 × 1024 step)
+      for (const t of g.params) if (bake || this.int8.has(t.name)) weights[t.name] = this.value(t.name);
       p = compile(g, outputs, { ...this.options.runtime, weights });
       const onProgram = this.options.onProgram;
       if (onProgram) p.then(onProgram, () => undefined);
@@ -80,10 +96,14 @@ class ProgramSet {
   }
 
   /** Weight feeds a program still expects (none when baked). */
-  feedsFor(program: Program): Record<string, Float32Array> {
-    const out: Record<string, Float32Array> = {};
-    for (const io of program.inputs) if (this.weights.has(io.name)) out[io.name] = this.tensor(io.name).data;
+  feedsFor(program: Program): Record<string, Float32Array | Uint8Array> {
+    const out: Record<string, Float32Array | Uint8Array> = {};
+    for (const io of program.inputs) if (this.weights.has(io.name) || this.int8.has(io.name)) out[io.name] = this.value(io.name);
     return out;
+  }
+
+  private value(name: string): Float32Array | Uint8Array {
+    return this.int8.get(name) ?? this.tensor(name).data;
   }
 
   private tensor(name: string): NamedTensor {
@@ -175,7 +195,7 @@ export class GptModel implements TokenModel<GptCache> {
   constructor(readonly config: GptConfig, weights: WeightMap, options: ModelOptions = {}) {
     validateGptConfig(config);
     checkWeights(gptParameters(config), weights, 'GPT');
-    this.programs = new ProgramSet(weights, options, false);
+    this.programs = new ProgramSet(weights, options, false, options.gptWeights ?? 'float32');
     this.headSize = config.nEmbd / config.nHead;
   }
 
@@ -297,7 +317,7 @@ export class GptModel implements TokenModel<GptCache> {
     });
     const mask = new Float32Array(c.blockSize);
     for (let k = p; k < c.blockSize; k++) mask[k] = -1e9;
-    const feeds: Record<string, Float32Array | BigInt64Array> = {
+    const feeds: Record<string, Float32Array | Uint8Array | BigInt64Array> = {
       ...this.programs.feedsFor(program), tokens: int64(tokens), positions: int64(Array.from({ length: count }, (_, k) => p + k)),
       past_mask: mask,
     };

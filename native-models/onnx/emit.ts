@@ -5,7 +5,7 @@ import type { Graph, Node, Tensor } from '../graph/graph';
 import { OPS, ONNX_OPSET } from '../graph/ops';
 import type { Emitter } from '../graph/ops';
 import type { DType, TypedArray } from '../graph/dtype';
-import { ONNX_DTYPE, dtypeOfArray, fromNumbers, toHalfBits, sizeOf } from '../graph/dtype';
+import { ONNX_DTYPE, arrayFits, dtypeOfArray, fromNumbers, toHalfBits, sizeOf } from '../graph/dtype';
 import type { AttrValue, ModelProto, NodeProto, TensorProto, ValueInfo } from './proto';
 
 export const IR_VERSION = 8;
@@ -67,6 +67,7 @@ export function emitModel(graph: Graph, outputs: Record<string, Tensor>, opts: E
   const nodes: NodeProto[] = [];
   const constCache = new Map<string, string>();
   let nextConst = 0;
+  const domains = new Set<string>(); // operator domains besides ONNX's own (com.microsoft for MatMulNBits)
   const constant = (key: string, dtype: DType, shape: number[], data: TypedArray): string => {
     let n = constCache.get(key);
     if (!n) {
@@ -81,8 +82,10 @@ export function emitModel(graph: Graph, outputs: Record<string, Tensor>, opts: E
     outputs: (node: Node) => node.outputs.map(nameOf),
     int64s: (values) => constant(`i64:${values.join(',')}`, 'int64', [values.length], fromNumbers('int64', values)),
     scalar: (value, dtype) => constant(`${dtype}:${value}`, dtype, [], dtype === 'float16' ? new Uint16Array([toHalfBits(value)]) : fromNumbers(dtype, [value])),
-    node: (opType, inputs, outs, attrs: Record<string, AttrValue> = {}) =>
-      nodes.push({ opType, inputs: [...inputs], outputs: [...outs], name: `${opType}_${nodes.length}`, domain: '', attrs }),
+    node: (opType, inputs, outs, attrs: Record<string, AttrValue> = {}, domain = '') => {
+      if (domain) domains.add(domain);
+      nodes.push({ opType, inputs: [...inputs], outputs: [...outs], name: `${opType}_${nodes.length}`, domain, attrs });
+    },
   };
 
   // 3. leaves: inputs/params (fed or baked), constants
@@ -97,7 +100,7 @@ export function emitModel(graph: Graph, outputs: Record<string, Tensor>, opts: E
       initializers.push(initializer(t.name, t.dtype, t.shape, t.data as TypedArray));
     } else if (weights[t.name]) {
       const w = weights[t.name] as TypedArray;
-      if (w.length !== sizeOf(t.shape) || dtypeOfArray(w) !== t.dtype) {
+      if (w.length !== sizeOf(t.shape) || !arrayFits(w, t.dtype)) {
         throw new Error(`emitModel: weight "${t.name}" has ${w.length} ${dtypeOfArray(w)} values, the graph wants ${t.dtype} [${t.shape.join(', ')}]`);
       }
       initializers.push(initializer(t.name, t.dtype, t.shape, w));
@@ -118,7 +121,7 @@ export function emitModel(graph: Graph, outputs: Record<string, Tensor>, opts: E
   const vi = (io: IoInfo): ValueInfo => ({ name: io.name, elemType: ONNX_DTYPE[io.dtype], shape: io.shape });
   const model: ModelProto = {
     irVersion: IR_VERSION,
-    opsets: [{ domain: '', version: ONNX_OPSET }],
+    opsets: [{ domain: '', version: ONNX_OPSET }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     producerName: 'tessera-native-models',
     producerVersion: '1',
     graph: { name: opts.name ?? 'tessera', nodes, initializers, inputs: inputs.map(vi), outputs: outInfos.map(vi) },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Graph, Tensor } from '../graph/graph';
 import type { DType, TypedArray } from '../graph/dtype';
-import { dtypeFromOnnx, dtypeOfArray, sizeOf } from '../graph/dtype';
+import { arrayFits, dtypeFromOnnx, dtypeOfArray, sizeOf } from '../graph/dtype';
 import { emitModel } from '../onnx/emit';
 import type { EmitOptions, IoInfo } from '../onnx/emit';
 import { decodeModel, encodeModel, encodeModelChunks } from '../onnx/proto';
@@ -86,7 +86,7 @@ export class Program {
 
 function toOrt(data: TypedArray, io: IoInfo, what: string): ort.Tensor {
   const dt = dtypeOfArray(data);
-  if (dt !== io.dtype && !(io.dtype === 'bool' && data instanceof Uint8Array)) {
+  if (!arrayFits(data, io.dtype)) {
     throw new Error(`Program.run: ${what} "${io.name}" is a ${data.constructor.name} (${dt}); it needs ${io.dtype}`);
   }
   if (data.length !== sizeOf(io.shape)) {

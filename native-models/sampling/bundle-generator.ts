@@ -70,6 +70,8 @@ function cpuDevice(): string {
 export interface BundleLoadOptions {
   /** onnxruntime execution provider ('cpu', 'cuda', 'auto', …). */
   provider?: string;
+  /** The transformer's linear weights: float32 (default) or int8 weight-only (models/int8-weights.ts). */
+  gptWeights?: 'float32' | 'int8';
 }
 
 export function vqFactor(a: VqganArchitecture): number {
@@ -136,7 +138,7 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
   const t = manifest.transformer!;
   const gptParams = t.n_layer * 12 * t.n_embd * t.n_embd + (t.vocab_size * 2 + t.block_size) * t.n_embd;
   const sessions = new SessionProviders();
-  const loaded = await loadBundle(dir, { runtime: { provider }, bakeWeights: gptParams <= 30_000_000, onProgram: (p) => sessions.record(p) });
+  const loaded = await loadBundle(dir, { runtime: { provider }, bakeWeights: gptParams <= 30_000_000, gptWeights: options.gptWeights ?? 'float32', onProgram: (p) => sessions.record(p) });
   if (loaded.kind !== 'cond-transformer') throw new Error(`${manifest.name} is a VQGAN bundle; generation needs a transformer bundle.`);
   const { firstStage, gpt, condStage: cs } = loaded;
   let condition: ConditionStage;

@@ -60,6 +60,22 @@ describe('tessera generate (real tiny model)', () => {
     expect(stripPngMetadata(await fs.readFile(path.join(dir, 'c.png'))).equals(stripPngMetadata(pa))).toBe(false);
   });
 
+  it('--weights int8 runs the shipped starter on int8 transformer weights and says so in the record; other values are refused', async () => {
+    const layout = path.join(import.meta.dirname, '../../../../examples/landscape-layout.png');
+    const out = path.join(dir, 'int8.png');
+    const r = await cli(['--model', 'starter-landscapes', '--cond', layout, '--size', '64x64', '--seed', '5', '--weights', 'int8', '--out', out]);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    const rec = readGenerationRecord(await fs.readFile(out))!;
+    expect(rec).toMatchObject({ mode: 'semantic', seed: 5, gptWeights: 'int8', size: { width: 64, height: 64 } });
+    const plain = path.join(dir, 'fp32.png');
+    expect((await cli(['--model', 'starter-landscapes', '--cond', layout, '--size', '64x64', '--seed', '5', '--out', plain])).code).toBe(0);
+    expect(readGenerationRecord(await fs.readFile(plain))!.gptWeights).toBeUndefined();
+    const bad = await cli(['--model', 'starter-landscapes', '--cond', layout, '--weights', 'int4', '--out', path.join(dir, 'never-int4.png')]);
+    expect(bad.code).toBe(2);
+    expect(bad.err.join('\n')).toMatch(/--weights int4 is not valid: use float32 or int8/);
+    await expect(fs.access(path.join(dir, 'never-int4.png'))).rejects.toThrow();
+  });
+
   it('refuses bad input with one clear line and writes nothing', async () => {
     const badLabels = new PNG({ width: 64, height: 64 });
     for (let k = 0; k < 64 * 64; k++) badLabels.data.set([200, 200, 200, 255], k * 4);
