@@ -156,7 +156,7 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
       console.log(`${batch} variations as one batch: ${rb.s.toFixed(1)} s = ${(rb.s / r.s).toFixed(2)} × one image (goal ≤ 2.0 for 4)`);
     }
   }
-  if (int8) await int8Section(c, w, cond16, pre.value.logits, { steps, threads, bound, bandwidth, step, fp32Image });
+  if (int8) await int8Section(c, w, cond16, pre.value.logits, { steps, threads, bound, bandwidth, step, fp32Image, batch });
   if (windowTokens > 0) {
     const targets = new Uint8Array(H * W);
     // warm-up on another mid-grid target of the same window shape (compiles its prefill and extend programs)
@@ -177,7 +177,7 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
 
 /** The int8 weight-only step beside the fp32 one (same weights, same process). */
 async function int8Section(c: GptConfig, w: Map<string, NamedTensor>, cond16: Int32Array, fp32Logits: Float32Array,
-  o: { steps: number; threads: number; bound: number; bandwidth: number; step: number; fp32Image: Int32Array | null }): Promise<void> {
+  o: { steps: number; threads: number; bound: number; bandwidth: number; step: number; fp32Image: Int32Array | null; batch: number }): Promise<void> {
   const gpt = new GptModel(c, w, { gptWeights: 'int8', runtime: { intraOpThreads: o.threads, interOpThreads: 1 } });
   gpt.release((await gpt.prefill(cond16, 1, 256)).cache);
   const { logits, cache } = await gpt.prefill(cond16, 1, 256);
@@ -202,6 +202,10 @@ async function int8Section(c: GptConfig, w: Map<string, NamedTensor>, cond16: In
     let same = 0;
     for (let k = 0; k < r.value.length; k++) if (r.value[k] === o.fp32Image[k]) same++;
     console.log(`int8 256² image: ${r.s.toFixed(1)} s; greedy tokens equal to fp32: ${same}/${r.value.length}`);
+    if (o.batch > 1) {
+      const rb = await seconds(() => sampleGrid(gpt, job(o.batch, { h: 16, w: 16 }, cond16)));
+      console.log(`int8 ${o.batch} variations as one batch: ${rb.s.toFixed(1)} s = ${(rb.s / r.s).toFixed(2)} × one int8 image (goal ≤ 2.0 for 4)`);
+    }
   }
 }
 
