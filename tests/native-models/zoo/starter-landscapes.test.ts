@@ -5,7 +5,7 @@ import { LANDSCAPE_CLASSES } from '../../../native-models/zoo/recipes/landscapes
 import { exampleScene } from '../../../native-models/zoo/recipes/make-examples';
 import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const PINNED_TOKENS_SHA256 = '27b8a266e30388c321b035ab29ec2e9fffd5b3f48a24575fbec76a704c242eb3';
+const PINNED_TOKENS_SHA256 = '969dd45dab36cb67d5453a37e878a75f505a292ae3bda55bccf114d57a863e02';
 
 const bundle = useStarterBundle('starter-landscapes');
 
