@@ -2,7 +2,7 @@
 // killed: `node --import tsx tests/crash/gallery-writer.ts <db> <imagesDir> <seed> <mode>`.
 // mode "random": between the PNG write and the row insert it pauses 0-15 ms (so some kills land there);
 // mode "stall-after-png": it stops for good after the first PNG write (the kill always leaves an orphan).
-// It also stars, annotates and removes earlier entries. Prints `ready` once open, `saved <id>` per save and `removed <id>` per delete.
+// It also stars, annotates and removes earlier entries. Prints `ready` once open, `saved <id>` per save, `removing <id>` before and `removed <id>` after each delete.
 import { GalleryStore } from '../../main/gallery/gallery-store';
 import { FuzzRng } from '../fuzz/harness';
 import { makeImage, makeRecord } from '../main/gallery/helpers';
@@ -26,5 +26,9 @@ for (let i = 0; ; i++) {
   const other = existing[rng.int(existing.length)];
   if (other && i % 3 === 1) store.setStar(other.id, !other.starred);
   if (other && i % 4 === 2) store.setNotes(other.id, `note ${i} `.repeat(1 + rng.int(50)));
-  if (other && i % 5 === 4 && store.remove(other.id)) process.stdout.write(`removed ${other.id}\n`);
+  if (other && i % 5 === 4) {
+    // said before the delete: a kill between its commit and the `removed` line must not read as a lost save
+    process.stdout.write(`removing ${other.id}\n`);
+    if (store.remove(other.id)) process.stdout.write(`removed ${other.id}\n`);
+  }
 }
