@@ -58,20 +58,31 @@ function readCookie(header: string | undefined, name: string): string | null {
   return null;
 }
 
+/**
+ * The Host headers the web host answers: 127.0.0.1 or localhost with any port. A browser names the host it
+ * connected to, so a DNS-rebinding page (evil.example resolving to 127.0.0.1) is refused; the port may differ from
+ * the listening one because an SSH tunnel (`ssh -L 8765:127.0.0.1:<port>`) delivers the laptop's local port. The
+ * Origin must then be that same host (`http://<Host>`), so a page of another local port cannot ride the cookie.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const m = /^(127\.0\.0\.1|localhost):(\d{1,5})$/.exec(host);
+  return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+}
+
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = options.token ?? randomBytes(32).toString('hex');
   const rendererDir = path.resolve(options.rendererDir);
   let port = options.port ?? 0;
   const cookieName = () => `tessera-token-${port}`;
-  const allowedHosts = () => [`127.0.0.1:${port}`, `localhost:${port}`];
 
   /** 'ok', or the HTTP status and reason for refusing this request. */
   function authorise(req: http.IncomingMessage, url: URL): { status: 200 | 401 | 403; reason: string; viaQuery: boolean } {
-    if (!allowedHosts().includes(req.headers.host ?? '')) {
-      return { status: 403, reason: `Host header ${JSON.stringify(req.headers.host ?? '')} is not this Tessera web host.`, viaQuery: false };
+    const hostHeader = req.headers.host ?? '';
+    if (!isLoopbackHost(hostHeader)) {
+      return { status: 403, reason: `Host header ${JSON.stringify(hostHeader)} is not this Tessera web host (only 127.0.0.1 or localhost, any port).`, viaQuery: false };
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedHosts().some((h) => origin === `http://${h}`)) {
+    if (origin !== undefined && origin !== `http://${hostHeader}`) {
       return { status: 403, reason: `Origin ${JSON.stringify(origin)} may not use this Tessera web host.`, viaQuery: false };
     }
     const fromQuery = url.searchParams.get('token');
@@ -111,7 +122,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const headers: Record<string, string> = {
       'Content-Type': contentTypeFor(file),
       'Content-Length': String(stat.size),
-      'Content-Security-Policy': contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]),
+      // the page's own origin as the browser sees it (through an SSH tunnel: the laptop's local port)
+      'Content-Security-Policy': contentSecurityPolicy([`ws://${req.headers.host ?? `127.0.0.1:${port}`}`]),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'X-Frame-Options': 'DENY',

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { startWebHost } from '../../../main/hosts/web-host';
+import { isLoopbackHost, startWebHost } from '../../../main/hosts/web-host';
 import type { WebHost } from '../../../main/hosts/web-host';
 import { openBackend } from '../../../main/services/backend';
 import type { Backend } from '../../../main/services/backend';
@@ -37,8 +37,13 @@ afterAll(async () => {
 
 /** Sends raw bytes as one HTTP request and returns the status line's code and the whole response text. */
 function rawHttp(request: string): Promise<{ status: number; text: string }> {
+  return rawHttpTo(host.port, request);
+}
+
+/** Like rawHttp, to another port (the tunnel). */
+function rawHttpTo(port: number, request: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(host.port, '127.0.0.1');
+    const socket = net.connect(port, '127.0.0.1');
     let text = '';
     socket.on('data', (c) => (text += c.toString('latin1')));
     socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0), text }));
@@ -111,6 +116,56 @@ async function stillServing(): Promise<void> {
   expect((await get(`/?token=${host.token}`)).status).toBe(200);
 }
 
+/**
+ * A TCP forwarder on another loopback port: what `ssh -N -L <local>:127.0.0.1:<port> gpu-box` gives the laptop's
+ * browser (sshd is not available in CI; the web host sees the same bytes either way).
+ */
+async function tunnel(): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = net.createServer((inbound) => {
+    const outbound = net.connect(host.port, '127.0.0.1');
+    inbound.pipe(outbound).pipe(inbound);
+    const end = () => { inbound.destroy(); outbound.destroy(); };
+    inbound.on('error', end);
+    outbound.on('error', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe('remote use through an SSH tunnel (SECURITY.md)', () => {
+  it('answers through a forwarded local port with the token, refuses it without, and pins Origin to the Host', async () => {
+    const t = await tunnel();
+    try {
+      const local = `127.0.0.1:${t.port}`;
+      expect(t.port).not.toBe(host.port);
+      const page = await rawHttpTo(t.port, `GET /?token=${host.token} HTTP/1.1\r\nHost: ${local}\r\nConnection: close\r\n\r\n`);
+      expect(page.status).toBe(200);
+      // the page may open its WebSocket to the address the browser sees (the tunnel's), not the host's own port
+      expect(page.text).toMatch(new RegExp(`connect-src 'self' ws://${local.replace(/\./g, '\\.')}`));
+      const client = await openSocket(`ws://${local}/api?token=${host.token}`);
+      expect(await client.call('app.info')).toMatchObject({ result: { name: 'Tessera' } });
+      client.ws.close();
+      expect(await upgradeStatus(`ws://${local}/api`)).toBe(401);
+      expect(await upgradeStatus(`ws://${local}/api?token=${'0'.repeat(64)}`)).toBe(401);
+      expect((await rawHttpTo(t.port, `GET / HTTP/1.1\r\nHost: ${local}\r\nConnection: close\r\n\r\n`)).status).toBe(401);
+      // a page of another local port may not use the socket, even through the tunnel
+      expect(await upgradeStatus(`ws://${local}/api?token=${host.token}`, { Origin: `http://127.0.0.1:${host.port}` })).toBe(403);
+      expect(await upgradeStatus(`ws://${local}/api?token=${host.token}`, { Origin: `http://${local}` })).toBe(101);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('takes 127.0.0.1 and localhost with any port as Host, nothing else', () => {
+    for (const h of ['127.0.0.1:1', 'localhost:8765', '127.0.0.1:65535']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of ['127.0.0.1', 'localhost:0', '127.0.0.1:65536', 'evil.example:80', '127.0.0.1.nip.io:80', '[::1]:80', '0.0.0.0:80', 'localhost:80 ']) {
+      expect(isLoopbackHost(h), h).toBe(false);
+    }
+    expect(host.url.startsWith('http://127.0.0.1:')).toBe(true); // it listens on loopback only
+  });
+});
+
 describe('web host hardening', () => {
   it('requires the token on every HTTP route and the WebSocket', async () => {
     const wrong = [
@@ -133,7 +188,7 @@ describe('web host hardening', () => {
 
   it('refuses foreign Host headers (DNS rebinding) and foreign WebSocket origins', async () => {
     for (const hostHeader of [
-      `evil.example:${host.port}`, `127.0.0.1:${host.port + 1}`, '127.0.0.1', `localhost.evil.example:${host.port}`,
+      `evil.example:${host.port}`, '127.0.0.1', 'localhost:0', '127.0.0.1:70000', `localhost.evil.example:${host.port}`,
       `127.0.0.1.nip.io:${host.port}`, `[::1]:${host.port}`, `0.0.0.0:${host.port}`, `127.0.0.2:${host.port}`,
     ]) {
       const res = await get(`/?token=${host.token}`, { Host: hostHeader });
@@ -148,8 +203,11 @@ describe('web host hardening', () => {
     ]) {
       expect(await upgradeStatus(host.socketUrl, { Origin: origin }), origin).toBe(403);
     }
-    for (const origin of [`http://127.0.0.1:${host.port}`, `http://localhost:${host.port}`]) {
-      expect(await upgradeStatus(host.socketUrl, { Origin: origin }), origin).toBe(101);
+    // the Origin must be the page the socket's Host serves (a page of localhost:<port> connects to localhost:<port>)
+    expect(await upgradeStatus(host.socketUrl, { Origin: `http://localhost:${host.port}` })).toBe(403);
+    for (const name of ['127.0.0.1', 'localhost']) {
+      const origin = `http://${name}:${host.port}`;
+      expect(await upgradeStatus(host.socketUrl, { Host: `${name}:${host.port}`, Origin: origin }), origin).toBe(101);
     }
     await stillServing();
   });
