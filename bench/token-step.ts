@@ -39,10 +39,23 @@ interface Reference {
 }
 
 /** Bytes one token step at cache length `past` must read: weights (one row of each embedding) + the live K/V. */
-function stepBytes(c: GptConfig, w: Map<string, NamedTensor>, past: number, bytesPerWeight: number): { weights: number; cache: number } {
+function stepBytes(c: GptConfig, w: Map<string, NamedTensor>, past: number, bytesOf: (name: string, values: number) => number = (_n, v) => 4 * v): { weights: number; cache: number } {
   let n = 0;
-  for (const [name, t] of w) n += name === 'tok_emb.weight' || name === 'pos_emb' ? c.nEmbd : t.data.length;
-  return { weights: n * bytesPerWeight, cache: 2 * c.nLayer * past * c.nEmbd * 4 };
+  for (const [name, t] of w) n += name === 'tok_emb.weight' || name === 'pos_emb' ? 4 * c.nEmbd : bytesOf(name, t.data.length);
+  return { weights: n, cache: 2 * c.nLayer * past * c.nEmbd * 4 };
+}
+
+/** Median time of `steps` KV-cache steps after a 256-token prefill (two untimed steps first: compilation). */
+async function medianStep(gpt: GptModel, cond16: Int32Array, steps: number): Promise<number> {
+  const { cache } = await gpt.prefill(cond16, 1, 256);
+  const times: number[] = [];
+  for (let s = 0; s < steps + 2; s++) {
+    const r = await seconds(() => gpt.step(cache, Int32Array.of(cond16[s]!)));
+    if (s >= 2) times.push(r.s);
+  }
+  gpt.release(cache);
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1]!;
 }
 
 async function seconds<T>(f: () => Promise<T>): Promise<{ s: number; value: T }> {
@@ -119,22 +132,15 @@ export async function runTokenStepBench(args: string[]): Promise<void> {
   // the step: prefill 256 tokens (once untimed: compilation), two untimed steps (compilation), then `steps` timed ones
   gpt.release((await gpt.prefill(cond16, 1, 256)).cache);
   const pre = await seconds(() => gpt.prefill(cond16, 1, 256));
-  const { cache } = pre.value;
+  gpt.release(pre.value.cache);
   if (ref) {
     let diff = 0;
     let scale = 0;
     pre.value.logits.forEach((v, k) => { diff = Math.max(diff, Math.abs(v - ref.prefill_logits[k]!)); scale = Math.max(scale, Math.abs(v)); });
     console.log(`prefill (256 tokens): Tessera ${pre.s.toFixed(2)} s, PyTorch ${ref.prefill_s.toFixed(2)} s; last logits max |Δ| ${diff.toExponential(1)} (max |logit| ${scale.toFixed(1)})`);
   }
-  const times: number[] = [];
-  for (let s = 0; s < steps + 2; s++) {
-    const r = await seconds(() => gpt.step(cache, Int32Array.of(cond16[s]!)));
-    if (s >= 2) times.push(r.s);
-  }
-  gpt.release(cache);
-  times.sort((a, b) => a - b);
-  const step = times[times.length >> 1]!;
-  const bytes = stepBytes(c, w, 256 + steps, 4);
+  const step = await medianStep(gpt, cond16, steps);
+  const bytes = stepBytes(c, w, 256 + steps);
   const bandwidth = ref?.bandwidth ?? copyBandwidth();
   const bound = (bytes.weights + bytes.cache) / bandwidth;
   console.log(`bandwidth: ${(bandwidth / 1e9).toFixed(1)} GB/s (${ref ? 'torch.sum over 1 GiB' : 'TypedArray copy, no PyTorch'}); ` +
@@ -181,18 +187,14 @@ async function int8Section(c: GptConfig, w: Map<string, NamedTensor>, cond16: In
   const gpt = new GptModel(c, w, { gptWeights: 'int8', runtime: { intraOpThreads: o.threads, interOpThreads: 1 } });
   gpt.release((await gpt.prefill(cond16, 1, 256)).cache);
   const { logits, cache } = await gpt.prefill(cond16, 1, 256);
-  const times: number[] = [];
-  for (let s = 0; s < o.steps + 2; s++) {
-    const r = await seconds(() => gpt.step(cache, Int32Array.of(cond16[s]!)));
-    if (s >= 2) times.push(r.s);
-  }
   gpt.release(cache);
-  times.sort((a, b) => a - b);
-  const step = times[times.length >> 1]!;
+  const step = await medianStep(gpt, cond16, o.steps);
   let diff = 0;
   let scale = 0;
   logits.forEach((v, k) => { diff = Math.max(diff, Math.abs(v - fp32Logits[k]!)); scale = Math.max(scale, Math.abs(fp32Logits[k]!)); });
-  const bytes = int8StepBytes(c, w, 256 + o.steps);
+  const linears = new Set(int8LinearNames(w));
+  const b = stepBytes(c, w, 256 + o.steps, (name, v) => (linears.has(name) ? v * (1 + 4 / 32) : 4 * v)); // 1 byte + a float32 scale per 32
+  const bytes = b.weights + b.cache;
   const ownBound = bytes / o.bandwidth;
   console.log(`int8 token step (weight-only, blocks of 32): ${(step * 1000).toFixed(1)} ms = ${(step / o.step).toFixed(2)} × fp32; ` +
     `reads ${(bytes / 1e9).toFixed(2)} GB → its own bound ${(ownBound * 1000).toFixed(1)} ms; prefill last logits max |Δ| vs fp32 ${diff.toFixed(3)} (max |logit| ${scale.toFixed(1)})`);
@@ -207,12 +209,4 @@ async function int8Section(c: GptConfig, w: Map<string, NamedTensor>, cond16: In
       console.log(`int8 ${o.batch} variations as one batch: ${rb.s.toFixed(1)} s = ${(rb.s / r.s).toFixed(2)} × one int8 image (goal ≤ 2.0 for 4)`);
     }
   }
-}
-
-/** Bytes an int8 step reads: 1 byte + a float32 scale per 32 for each linear weight, fp32 for the rest, the live K/V. */
-function int8StepBytes(c: GptConfig, w: Map<string, NamedTensor>, past: number): number {
-  const linears = new Set(int8LinearNames(w));
-  let n = 0;
-  for (const [name, t] of w) n += name === 'tok_emb.weight' || name === 'pos_emb' ? 4 * c.nEmbd : linears.has(name) ? t.data.length * (1 + 4 / 32) : 4 * t.data.length;
-  return n + 2 * c.nLayer * past * c.nEmbd * 4;
 }
