@@ -12,7 +12,7 @@ const banFolder = (folder, why) => ({ group: [`**/${folder}/**`, `**/${folder}`]
 // contract and the renderer too: the only native-models file they may import.
 const banLibrary = (why) => ({ regex: '(^|/)native-models(/(?!condition-modes$).*)?$', message: why });
 // Training recipes, procedural data and evaluators of the starters are not app runtime code.
-const noRecipes = { group: ['**/zoo/recipes/**', '**/zoo/recipes'], message: 'the app and the library never import the starter recipes (native-models/zoo/recipes).' };
+const noRecipes = { group: ['**/recipes/**', '**/recipes'], message: 'the app and the library never import the starter recipes (recipes/ at the top level: training, procedural data, evaluators).' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
@@ -78,11 +78,23 @@ export default tseslint.config(
     ]),
   },
   {
+    // The starter recipes train and evaluate with the library, like any user of it: never the app.
+    files: ['recipes/**/*.ts'],
+    rules: restrict([
+      banFolder('main', 'recipes use the library (native-models), never the app.'),
+      banFolder('renderer', 'recipes use the library (native-models), never the app.'),
+      banFolder('preload', 'recipes use the library (native-models), never the app.'),
+      { group: ['electron'], message: 'recipes run under Node, not Electron.' },
+      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+    ]),
+  },
+  {
     files: ['preload/**/*.ts'],
     rules: restrict([
       banFolder('main', 'preload imports only its contract and electron.'),
       banFolder('renderer', 'preload imports only its contract and electron.'),
       banLibrary('preload imports only its contract, the condition modes and electron.'),
+      noRecipes,
     ]),
   },
   {
@@ -95,6 +107,7 @@ export default tseslint.config(
           banLibrary('the renderer never runs models; it calls the API.'),
           { group: ['electron', 'node:*', 'fs', 'path', 'child_process'], message: 'the renderer has no Node or Electron access.' },
           { group: ['**/preload/index', '**/preload/index.ts'], message: 'the renderer imports only types from preload/contract.' },
+          noRecipes,
         ],
       }],
     },

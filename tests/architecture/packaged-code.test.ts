@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './source-files';
 
-/** Names defined only in native-models/zoo/recipes (procedural data, training, evaluation). */
-const RECIPE_ONLY = ['writeLandscapeDataset', 'generateLandscape', 'writeFigureDataset', 'LANDSCAPE_RECIPE_VERSION', 'FIGURES_RECIPE_VERSION'];
+/** Names defined only in recipes (procedural data, training, evaluation). */
+const RECIPE_ONLY = ['writeLandscapeDataset', 'generateLandscape', 'writeFigureDataset', 'LANDSCAPE_RECIPE_VERSION', 'FIGURES_RECIPE_VERSION', 'STARTER_PRESETS'];
 
 const files = (dir: string): string[] =>
   readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));

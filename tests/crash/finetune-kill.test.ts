@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle } from '../../native-models/formats/bundle';
 import { listCheckpoints, loadLatestCheckpoint } from '../../native-models/training/checkpoint';
-import { writeLandscapeDataset } from '../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../recipes/landscapes';
 import { FuzzRng } from '../fuzz/harness';
 import { writeTinyBaseBundle } from '../native-models/training/fixtures/tiny-bundle';
 

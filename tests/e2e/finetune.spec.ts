@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
-import { writeLandscapeDataset } from '../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../recipes/landscapes';
 import { writeTinyBaseBundle } from '../native-models/training/fixtures/tiny-bundle';
 import { serveTessera } from './web-host-fixture';
 import type { ServedTessera } from './web-host-fixture';

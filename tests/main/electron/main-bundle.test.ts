@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as os from 'node:os';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../recipes/landscapes';
 import { ipcChannel, listMethodPaths } from '../../../preload/contract';
 import { writeTinyBaseBundle } from '../../native-models/training/fixtures/tiny-bundle';
 import type { ApiOutcome, EventPath } from '../../../preload/contract';

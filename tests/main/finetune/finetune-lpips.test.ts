@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceService } from '../../../main/services/device';
 import { FinetuneService } from '../../../main/finetune/finetune-service';
 import { listRegistry } from '../../../main/models/model-registry';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../recipes/landscapes';
 import type { FinetuneFinishEvent } from '../../../preload/finetune-types';
 import { writeTinyBaseBundle } from '../../native-models/training/fixtures/tiny-bundle';
 

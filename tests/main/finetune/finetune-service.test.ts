@@ -13,7 +13,7 @@ import { finetuneSchemas } from '../../../main/finetune/finetune-domain';
 import { FinetuneService, readJob, writeJob } from '../../../main/finetune/finetune-service';
 import { startFinetuneTsWorker } from '../../../main/finetune/finetune-worker-client';
 import { listRegistry } from '../../../main/models/model-registry';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../recipes/landscapes';
 import type { FinetuneFinishEvent, FinetuneProgressEvent } from '../../../preload/finetune-types';
 import { writeTinyBaseBundle } from '../../native-models/training/fixtures/tiny-bundle';
 

@@ -10,7 +10,7 @@ import { vqganParameters, type VqganConfig } from '../../../native-models/models
 import { finetune } from '../../../native-models/training/finetune';
 import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
-import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../recipes/landscapes';
 import { TINY_FIRST_STAGE, TINY_GPT, TINY_VQ, writeTinyBaseBundle } from './fixtures/tiny-bundle';
 import { bombPng } from '../../fixtures/bomb-png';
 

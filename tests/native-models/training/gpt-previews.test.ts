@@ -10,7 +10,7 @@ import { finetune } from '../../../native-models/training/finetune';
 import { conditionPanel, GptPreviews } from '../../../native-models/training/gpt-previews';
 import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../recipes/landscapes';
 import { TINY_GPT, TINY_VQ, writeTinyBaseBundle } from './fixtures/tiny-bundle';
 
 let root: string;

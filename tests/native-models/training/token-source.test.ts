@@ -12,7 +12,7 @@ import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
 import { Run } from '../../../native-models/training/run';
 import { conditionPlanes, imageTokenSource } from '../../../native-models/training/token-source';
-import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { LANDSCAPE_CLASSES, writeLandscapeDataset } from '../../../recipes/landscapes';
 
 // Frozen tiny VQGANs with seeded weights: first stage f = 2 (RGB), condition stage f = 4 (8 one-hot classes).
 const zCfg: VqganConfig = { ch: 32, chMult: [1, 2], numResBlocks: 0, attnResolutions: [], resolution: 16, zChannels: 8, inChannels: 3, outCh: 3, embedDim: 8, nEmbed: 32, resampWithConv: true, quantizer: 'vq2' };

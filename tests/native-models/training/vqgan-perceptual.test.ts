@@ -15,7 +15,7 @@ import { TrainRng } from '../../../native-models/training/rng';
 import { Run } from '../../../native-models/training/run';
 import { buildVqganGeneratorStep } from '../../../native-models/training/vqgan-loss';
 import { imageSetSource, trainVqgan, type ImageSource } from '../../../native-models/training/vqgan-trainer';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../recipes/landscapes';
 import { writeTinyBaseBundle } from './fixtures/tiny-bundle';
 
 const LPIPS_DIR = join(__dirname, '../../fixtures/lpips');

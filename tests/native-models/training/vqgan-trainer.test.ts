@@ -8,7 +8,7 @@ import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
 import { listRuns, resumeRun, Run } from '../../../native-models/training/run';
 import { imageSetSource, trainVqgan, type ImageSource } from '../../../native-models/training/vqgan-trainer';
-import { writeLandscapeDataset } from '../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../recipes/landscapes';
 
 // A tiny VQGAN (f = 2, 8×8 tokens on 16×16 crops) and a 2-layer PatchGAN, trained on recipe-generated scenes.
 const vqgan: VqganConfig = {

@@ -1,8 +1,8 @@
 // The shipped starter-landscapes bundle (issue 9): loads, validates, matches its hash, and generates a fixed-seed
 // window with a pinned token checksum (starter-bundle.ts).
 import { describe, expect, it } from 'vitest';
-import { LANDSCAPE_CLASSES } from '../../../native-models/zoo/recipes/landscapes';
-import { exampleScene } from '../../../native-models/zoo/recipes/make-examples';
+import { LANDSCAPE_CLASSES } from '../../../recipes/landscapes';
+import { exampleScene } from '../../../recipes/make-examples';
 import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
 const PINNED_TOKENS_SHA256 = '969dd45dab36cb67d5453a37e878a75f505a292ae3bda55bccf114d57a863e02';

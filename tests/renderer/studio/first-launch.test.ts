@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { exampleScene, EXAMPLE_MODEL } from '../../../native-models/zoo/recipes/make-examples';
-import { LANDSCAPE_CLASSES } from '../../../native-models/zoo/recipes/landscapes';
+import { exampleScene, EXAMPLE_MODEL } from '../../../recipes/make-examples';
+import { LANDSCAPE_CLASSES } from '../../../recipes/landscapes';
 import { decodeRuns, firstLaunchDocument } from '../../../renderer/studio/first-launch';
 
 describe('studio first launch', () => {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../main/hosts/cli';
-import { writeLandscapeDataset } from '../../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../../recipes/landscapes';
 import { writeTinyBaseBundle } from '../../../native-models/training/fixtures/tiny-bundle';
 
 const LPIPS_DIR = path.join(__dirname, '../../../fixtures/lpips');

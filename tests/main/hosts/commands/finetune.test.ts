@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../main/hosts/cli';
 import { readManifest } from '../../../../native-models/formats/bundle';
-import { writeLandscapeDataset } from '../../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../../recipes/landscapes';
 import { writeTinyBaseBundle } from '../../../native-models/training/fixtures/tiny-bundle';
 
 let root: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageSet } from '../../../../native-models/training/data/dataset';
 import { DataOrder } from '../../../../native-models/training/data/order';
 import { TrainRng } from '../../../../native-models/training/rng';
-import { writeLandscapeDataset } from '../../../../native-models/zoo/recipes/landscapes';
+import { writeLandscapeDataset } from '../../../../recipes/landscapes';
 
 let dir: string;
 let data: string;

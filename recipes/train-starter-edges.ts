@@ -30,50 +30,32 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import { bytesToFloat32 } from '../../formats/dtype';
-import { openSafetensors, writeSafetensors, type TensorSource } from '../../formats/safetensors';
-import type { Tensor } from '../../graph/graph';
-import { gptParameters } from '../../models/gpt';
-import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
-import { vqganParameters, type VqganConfig } from '../../models/vqgan';
-import type { JsonValue } from '../../training/data/cache';
-import { maskToPlane } from '../../training/data/crops';
-import { ImageSet } from '../../training/data/dataset';
-import { trainGpt } from '../../training/gpt-trainer';
-import { initParams } from '../../training/init';
-import { TrainRng } from '../../training/rng';
-import { imageTokenSource } from '../../training/token-source';
-import { trainVqgan, type ImageSource } from '../../training/vqgan-trainer';
+import type { ManifestDraft, VqganArchitecture } from '../native-models/formats/bundle';
+import { bytesToFloat32 } from '../native-models/formats/dtype';
+import { openSafetensors, writeSafetensors, type TensorSource } from '../native-models/formats/safetensors';
+import type { Tensor } from '../native-models/graph/graph';
+import { gptParameters } from '../native-models/models/gpt';
+import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../native-models/models/load';
+import { vqganParameters, type VqganConfig } from '../native-models/models/vqgan';
+import type { JsonValue } from '../native-models/training/data/cache';
+import { maskToPlane } from '../native-models/training/data/crops';
+import { ImageSet } from '../native-models/training/data/dataset';
+import { trainGpt } from '../native-models/training/gpt-trainer';
+import { initParams } from '../native-models/training/init';
+import { TrainRng } from '../native-models/training/rng';
+import { imageTokenSource } from '../native-models/training/token-source';
+import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { adoptVqganStage, initialWeights, runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
-import { LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
+import { starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
+import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE } from './starter-presets';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EDGES_NAME = 'starter-landscapes-edges';
 
 /** Canny thresholds of the condition (the examples' EXAMPLE_CANNY; σ = 1.4, the detector's default). */
 export const EDGE_CANNY = { low: 0.02, high: 0.05 } as const;
-
-/** Condition stage: one edge plane in [−1, 1], f = 8, 256 codes of dim 32. */
-export const EDGES_COND_STAGE: VqganArchitecture = {
-  ch: 32, ch_mult: [1, 1, 1, 1], num_res_blocks: 1, attn_resolutions: [], z_channels: 32, resolution: STARTER_CROP,
-  in_channels: 1, out_ch: 1, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 256, embed_dim: 32,
-  quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
-
-/**
- * Same transformer shape as starter-landscapes' runs 1–3: 64 c-tokens + 64 z-tokens, vocab 512 (≥ both codebooks of
- * the shipped bundle, whose first stage is landscapes run 1's). With landscapes' run-4 first stage (1024 codes) the
- * vocabulary must be 1024: pass a bundle of that first stage and the recipe widens it (edgesGpt).
- */
-export const EDGES_GPT: GptArchitecture = { ...LANDSCAPES_GPT, vocab_size: 512 };
-
-/** The edges transformer for a first stage of `nEmbed` codes (vocab = the larger codebook, as taming). */
-export function edgesGpt(nEmbed: number): GptArchitecture {
-  return { ...EDGES_GPT, vocab_size: Math.max(EDGES_GPT.vocab_size, nEmbed, EDGES_COND_STAGE.n_embed) };
-}
 
 /** Logit scale of the condition decoder's output and the weight of edge pixels in its cross-entropy. */
 export const EDGE_LOGIT_SCALE = 4;
@@ -339,7 +321,7 @@ async function main(): Promise<void> {
     permuter: { kind: 'identity' },
     firstStageKey: 'image',
     provenance: {
-      source: `trained by \`npm run train:starter -- ${name}\` on procedural landscapes (native-models/zoo/recipes/landscapes.ts) and their Canny edges`,
+      source: `trained by \`npm run train:starter -- ${name}\` on procedural landscapes (recipes/landscapes.ts) and their Canny edges`,
       importedAt: new Date().toISOString(), tool: 'tessera train:starter',
       globalStep: (state.cond?.steps ?? 0) + (state.gpt?.steps ?? 0),
       notes: [

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifyPixels } from '../../../../native-models/zoo/recipes/pixel-classifier';
+import { classifyPixels } from '../../recipes/pixel-classifier';
 import {
   fitFigureClassifier, FIGURES_HELD_OUT_SEED, limbMask, scoreFigureMask, silhouetteOf, summarise,
-} from '../../../../native-models/zoo/recipes/evaluate-figures';
-import { DEFAULT_FIGURE_CLIPS, generateFigure, loadPosePool, type FigurePosePool } from '../../../../native-models/zoo/recipes/figures';
-import { sceneSeed } from '../../../../native-models/zoo/recipes/landscapes';
+} from '../../recipes/evaluate-figures';
+import { DEFAULT_FIGURE_CLIPS, generateFigure, loadPosePool, type FigurePosePool } from '../../recipes/figures';
+import { sceneSeed } from '../../recipes/landscapes';
 
 if (!existsSync(DEFAULT_FIGURE_CLIPS[0]!)) {
   throw new Error(`${DEFAULT_FIGURE_CLIPS[0]} is missing: the figures recipe tests read CMU motion capture from Debian's assimp-testmodels (apt-get install assimp-testmodels).`);

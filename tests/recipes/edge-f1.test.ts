@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dilate, edgeF1, pooled, edgeMatch } from '../../../../native-models/zoo/recipes/edge-f1';
+import { dilate, edgeF1, pooled, edgeMatch } from '../../recipes/edge-f1';
 
 const W = 12, H = 10;
 const line = (x: number): Uint8Array => {

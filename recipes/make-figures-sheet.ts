@@ -3,12 +3,12 @@
  * 16 figures of dataset seed SHEET_SEED (not a training seed), each beside its pose condition as the generator
  * sees it (the OpenPose stickman of its `.pose.json`, sampling/pose-render.ts), 4 rows × 4 pairs of 128×128 tiles.
  *
- * `npx tsx native-models/zoo/recipes/make-figures-sheet.ts [out.png]`
+ * `npx tsx recipes/make-figures-sheet.ts [out.png]`
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { renderPose } from '../../sampling/pose-render';
+import { renderPose } from '../native-models/sampling/pose-render';
 import { generateFigure, loadPosePool, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
 
@@ -39,7 +39,7 @@ export function figuresSheet(pool: FigurePosePool): { rgb: Uint8Array; width: nu
 
 async function main(): Promise<void> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const out = resolve(process.argv[2] ?? join(here, '..', 'figures-data-sheet.png'));
+  const out = resolve(process.argv[2] ?? join(here, '..', 'native-models', 'zoo', 'figures-data-sheet.png'));
   const sheet = figuresSheet(await loadPosePool());
   // Palette PNG (256 colours, dithered) keeps the committed file small.
   const info = await sharp(Buffer.from(sheet.rgb.buffer), { raw: { width: sheet.width, height: sheet.height, channels: 3 } })

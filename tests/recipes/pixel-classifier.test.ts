@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from '../../../../native-models/zoo/recipes/landscapes';
-import { classifyPixels, fitPixelClassifier, PIXEL_FEATURES, pixelFeatures } from '../../../../native-models/zoo/recipes/pixel-classifier';
+import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from '../../recipes/landscapes';
+import { classifyPixels, fitPixelClassifier, PIXEL_FEATURES, pixelFeatures } from '../../recipes/pixel-classifier';
 
 describe('landscape pixel classifier (faithfulness metric)', () => {
   it('computes position-free box features: a uniform image gives the same features everywhere', () => {

@@ -10,7 +10,7 @@
  * ones the radius is interpolated at the closest point of the axis (a close approximation while the taper is
  * gentle) and both end spheres are tested as well.
  */
-import type { TrainRng } from '../../training/rng';
+import type { TrainRng } from '../native-models/training/rng';
 import { generateLandscape, ValueNoise } from './landscapes';
 
 export type RGB = [number, number, number];

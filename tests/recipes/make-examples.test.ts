@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseOpenPose } from '../../../../native-models/training/data/pose';
-import { EXAMPLE_POSE, EXAMPLE_SIZE, exampleLayoutModule, exampleScene, runLengthLabels } from '../../../../native-models/zoo/recipes/make-examples';
-import { LANDSCAPE_CLASSES } from '../../../../native-models/zoo/recipes/landscapes';
+import { parseOpenPose } from '../../native-models/training/data/pose';
+import { EXAMPLE_POSE, EXAMPLE_SIZE, exampleLayoutModule, exampleScene, runLengthLabels } from '../../recipes/make-examples';
+import { LANDSCAPE_CLASSES } from '../../recipes/landscapes';
 
-const EXAMPLES = fileURLToPath(new URL('../../../../examples/', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 describe('committed examples', () => {
   it('the layout PNG is the example scene\'s label map in palette colours', async () => {
@@ -37,7 +37,7 @@ describe('committed examples', () => {
   });
 
   it('the studio\'s embedded first-launch layout is the generated one (rerun make-examples.ts after changing the scene)', async () => {
-    const committed = await readFile(fileURLToPath(new URL('../../../../renderer/studio/example-layout.ts', import.meta.url)), 'utf8');
+    const committed = await readFile(fileURLToPath(new URL('../../renderer/studio/example-layout.ts', import.meta.url)), 'utf8');
     expect(committed).toBe(exampleLayoutModule());
     expect(runLengthLabels([3, 3, 0, 7, 7, 7])).toBe('3*2 0*1 7*3');
   });

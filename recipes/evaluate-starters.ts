@@ -16,7 +16,7 @@ import { arg } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ZOO = resolve(HERE, '..');
+const ZOO = resolve(HERE, '..', 'native-models', 'zoo');
 
 /** One metric line: `<starter> <metric>: <value>` and the value that goes into the summary. */
 interface MetricLine {

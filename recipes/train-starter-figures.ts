@@ -31,54 +31,28 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import type { Tensor } from '../../graph/graph';
-import { gptParameters } from '../../models/gpt';
-import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
-import { byteToUnit, toPlanar } from '../../sampling/condition-maps';
-import { renderPose } from '../../sampling/pose-render';
-import type { PreparedImage } from '../../training/data/crops';
-import type { JsonValue } from '../../training/data/cache';
-import { ImageSet } from '../../training/data/dataset';
-import { transformKeypoints, type Keypoints } from '../../training/data/pose';
-import { trainGpt } from '../../training/gpt-trainer';
-import { initParams } from '../../training/init';
-import { TrainRng } from '../../training/rng';
-import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
+import type { ManifestDraft } from '../native-models/formats/bundle';
+import type { Tensor } from '../native-models/graph/graph';
+import { gptParameters } from '../native-models/models/gpt';
+import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../native-models/models/load';
+import { byteToUnit, toPlanar } from '../native-models/sampling/condition-maps';
+import { renderPose } from '../native-models/sampling/pose-render';
+import type { PreparedImage } from '../native-models/training/data/crops';
+import type { JsonValue } from '../native-models/training/data/cache';
+import { ImageSet } from '../native-models/training/data/dataset';
+import { transformKeypoints, type Keypoints } from '../native-models/training/data/pose';
+import { trainGpt } from '../native-models/training/gpt-trainer';
+import { initParams } from '../native-models/training/init';
+import { TrainRng } from '../native-models/training/rng';
+import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
 import { adoptVqganStage, initialWeights, runIfMain, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
+import { FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_DATA_SEED, FIGURES_FIRST_STAGE, FIGURES_GPT, FIGURES_IMAGE, FIGURES_RESIZE } from './starter-presets';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const FIGURES_NAME = 'starter-figures';
-export const FIGURES_CROP = 64;
-export const FIGURES_IMAGE = 256;
-export const FIGURES_DATA_SEED = 9;
-/** Training and default generation size: 128² figures = 16×16 tokens, generated with the 8×8 sliding window. */
-export const FIGURES_RESIZE = 128;
-
-/** Condition stage: the RGB stickman in [−1, 1], f = 8, 256 codes of dim 32 (ch 64: see LANDSCAPES_COND_STAGE). */
-export const FIGURES_COND_STAGE: VqganArchitecture = {
-  ch: 64, ch_mult: [1, 1, 1, 1], num_res_blocks: 1, attn_resolutions: [], z_channels: 32, resolution: FIGURES_CROP,
-  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 256, embed_dim: 32,
-  quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
-
-/**
- * First stage (run 2, shipped): f = 8, 512 codes of dim 64; wider than starter-landscapes' run 1–3 at the lower
- * levels (ch_mult 1, 2, 2, 4), since limbs a few pixels wide must survive the 8× downsampling. Run 3 (issue 14)
- * tried starter-landscapes' run-4 stage (ch 64, ch_mult 1, 1, 2, 2, 1024 codes of dim 32) with the discriminator and
- * the random-feature perceptual term, 2400 steps at batch 4: PSNR 17.9 dB, bone coverage 43.2 % — worse than run 2
- * (19.2 dB, 51.7 %), so run 2 still ships (DATA.md).
- */
-export const FIGURES_FIRST_STAGE: VqganArchitecture = {
-  ch: 32, ch_mult: [1, 2, 2, 4], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: FIGURES_CROP,
-  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 512, embed_dim: 64,
-  quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
-
-export const FIGURES_GPT: GptArchitecture = { vocab_size: 512, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0 };
 
 /** Extra weight of stickman pixels in the condition stage's reconstruction loss. */
 export const POSE_POS_WEIGHT = 4;
@@ -341,7 +315,7 @@ async function main(): Promise<void> {
     // Whole figures at the training size: the studio and `tessera generate` start there.
     outputSize: { width: s.resize, height: s.resize },
     provenance: {
-      source: `trained by \`npm run train:starter -- ${name}\` on rendered figures (native-models/zoo/recipes/figures.ts) in poses of CMU motion capture (mocap.cs.cmu.edu)`,
+      source: `trained by \`npm run train:starter -- ${name}\` on rendered figures (recipes/figures.ts) in poses of CMU motion capture (mocap.cs.cmu.edu)`,
       importedAt: new Date().toISOString(), tool: 'tessera train:starter',
       globalStep: (state.cond?.steps ?? 0) + (state.vqgan?.steps ?? 0) + (state.gpt?.steps ?? 0),
       notes: [

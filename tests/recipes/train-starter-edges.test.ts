@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../../../native-models/graph/graph';
-import { compile } from '../../../../native-models/runtime/program';
-import { STARTER_CROP } from '../../../../native-models/zoo/recipes/train-starter';
-import {
-  EDGE_LOGIT_SCALE, EDGE_POS_WEIGHT, EDGES_COND_STAGE, EDGES_GPT, edgeBce, planeToMask,
-} from '../../../../native-models/zoo/recipes/train-starter-edges';
+import { Graph } from '../../native-models/graph/graph';
+import { compile } from '../../native-models/runtime/program';
+import { EDGE_LOGIT_SCALE, EDGE_POS_WEIGHT, edgeBce, planeToMask } from '../../recipes/train-starter-edges';
+import { EDGES_COND_STAGE, EDGES_GPT, STARTER_CROP } from '../../recipes/starter-presets';
 
 describe('edges recipe: architectures', () => {
   it('has a one-channel f = 8 condition stage whose codes fit the shared token table', () => {

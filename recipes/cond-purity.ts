@@ -6,17 +6,17 @@
  *  - pixel accuracy: encode → decode → argmax over the class logits, compared with the label map per pixel.
  * Runs 1/2 had 78 % purity; the transformer stage should only start from a condition stage with ≥ 95 %.
  *
- * `npx tsx native-models/zoo/recipes/cond-purity.ts <condition-stage run dir | bundle dir> [--n 10]`
+ * `npx tsx recipes/cond-purity.ts <condition-stage run dir | bundle dir> [--n 10]`
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadLatestCheckpoint } from '../../training/checkpoint';
-import { loadBundle, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
-import { vqganParameters } from '../../models/vqgan';
-import { oneHot } from '../../training/data/crops';
+import { loadLatestCheckpoint } from '../native-models/training/checkpoint';
+import { loadBundle, VqganModel, vqganConfigFromArchitecture } from '../native-models/models/load';
+import { vqganParameters } from '../native-models/models/vqgan';
+import { oneHot } from '../native-models/training/data/crops';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
-import { LANDSCAPES_COND_STAGE, STARTER_SCENE } from './train-starter';
+import { LANDSCAPES_COND_STAGE, STARTER_SCENE } from './starter-presets';
 
 export const PURITY_HELD_OUT_SEED = 1009;
 

@@ -9,18 +9,18 @@
  *  - speed: seconds per 256×256 image (sliding window) on this machine;
  *  - a contact sheet PNG: layout | generated | real scene, one row per held-out layout.
  *
- * `npx tsx native-models/zoo/recipes/evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json]`
+ * `npx tsx recipes/evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json]`
  */
 import { resolve } from 'node:path';
-import { loadBundleGenerator } from '../../sampling/bundle-generator';
-import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate } from '../../sampling/generate';
+import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
+import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
+import { generate } from '../native-models/sampling/generate';
 import { arg, emitReport, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier } from './pixel-classifier';
-import { STARTER_DATA_SEED, STARTER_SCENE } from './train-starter';
+import { STARTER_DATA_SEED, STARTER_SCENE } from './starter-presets';
 
 /** Seed of the held-out scenes: never used for training (training uses STARTER_DATA_SEED). */
 export const HELD_OUT_SEED = 1009;

@@ -12,21 +12,21 @@
  * The outer BORDER pixels of every map are cleared before scoring (Canny never marks the outermost ring of an
  * image, while a crop of a scene's map can have edges there).
  *
- * `npx tsx native-models/zoo/recipes/evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
+ * `npx tsx recipes/evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
  *  [--json out.json] [--speed-runs 3]`
  */
 import { resolve } from 'node:path';
-import { loadBundle } from '../../models/load';
-import { loadBundleGenerator } from '../../sampling/bundle-generator';
-import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate } from '../../sampling/generate';
+import { loadBundle } from '../native-models/models/load';
+import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
+import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
+import { generate } from '../native-models/sampling/generate';
 import { arg, emitReport, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
-import { canny, rgbToGrey } from '../../training/data/canny';
+import { canny, rgbToGrey } from '../native-models/training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { generateLandscape, sceneSeed } from './landscapes';
 import { conditionReconstructionF1, EDGE_CANNY } from './train-starter-edges';
-import { STARTER_SCENE } from './train-starter';
+import { STARTER_SCENE } from './starter-presets';
 
 /** Dataset seed of the held-out scenes (the same as evaluate-starter's; training uses STARTER_DATA_SEED = 9). */
 export const EDGES_HELD_OUT_SEED = 1009;

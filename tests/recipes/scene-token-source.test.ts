@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ScannedImage } from '../../../../native-models/training/data/scan';
-import { TrainRng } from '../../../../native-models/training/rng';
-import { sceneTokenSource, type GridEncoder } from '../../../../native-models/zoo/recipes/scene-token-source';
+import type { ScannedImage } from '../../native-models/training/data/scan';
+import { TrainRng } from '../../native-models/training/rng';
+import { sceneTokenSource, type GridEncoder } from '../../recipes/scene-token-source';
 
 /** A stand-in encoder (factor 8): token = position in the grid + 100 × encoded size, so windows are traceable. */
 function fakeEncoder(channels: number): GridEncoder & { calls: number } {

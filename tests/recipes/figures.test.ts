@@ -5,15 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOpenPose } from '../../../../native-models/training/data/pose';
-import { imagesForMode, scanFolder } from '../../../../native-models/training/data/scan';
+import { parseOpenPose } from '../../native-models/training/data/pose';
+import { imagesForMode, scanFolder } from '../../native-models/training/data/scan';
 import {
   cmuBodyPose, cmuJointIndices, cmuToCoco18, forwardKinematics, parseBvh, type BvhClip,
-} from '../../../../native-models/zoo/recipes/bvh';
+} from '../../recipes/bvh';
 import {
   DEFAULT_FIGURE_CLIPS, figurePoseJson, generateFigure, loadPosePool, writeFigureDataset, type FigurePosePool,
-} from '../../../../native-models/zoo/recipes/figures';
-import { sceneSeed } from '../../../../native-models/zoo/recipes/landscapes';
+} from '../../recipes/figures';
+import { sceneSeed } from '../../recipes/landscapes';
 
 const CLIP = DEFAULT_FIGURE_CLIPS[0]!;
 if (!existsSync(CLIP)) {

@@ -16,7 +16,7 @@
  * Replaces the first version (5×5 mean RGB + luma std, one diagonal Gaussian per class), whose ceiling on real
  * held-out scenes was 73 % — too low for an 80 % faithfulness aim to be reachable at all.
  */
-import { TrainRng } from '../../training/rng';
+import { TrainRng } from '../native-models/training/rng';
 
 export const PIXEL_FEATURES = 19;
 const HIDDEN = 48;

@@ -18,21 +18,22 @@
  * (seconds per image at the evaluation size and at 256×256) and a contact sheet: rows of
  * stickman | generated | real held-out figure, two poses per row.
  *
- * `npx tsx native-models/zoo/recipes/evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
+ * `npx tsx recipes/evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png]
  *  [--json out.json] [--speed-runs 3] [--sheet-rows 4]`
  */
 import { resolve } from 'node:path';
-import { loadBundle } from '../../models/load';
-import { loadBundleGenerator } from '../../sampling/bundle-generator';
-import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate } from '../../sampling/generate';
-import { renderPose } from '../../sampling/pose-render';
+import { loadBundle } from '../native-models/models/load';
+import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
+import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
+import { generate } from '../native-models/sampling/generate';
+import { renderPose } from '../native-models/sampling/pose-render';
 import { arg, emitReport, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { generateFigure, loadPosePool, type Figure, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
 import { classifyPixels, fitPixelClassifier, type PixelClassifier } from './pixel-classifier';
-import { FIGURES_DATA_SEED, FIGURES_RESIZE, stickmanAccuracy, stickmanPlanes } from './train-starter-figures';
+import { stickmanAccuracy, stickmanPlanes } from './train-starter-figures';
+import { FIGURES_DATA_SEED, FIGURES_RESIZE } from './starter-presets';
 
 /** Dataset seed of the held-out figures (training uses FIGURES_DATA_SEED = 9). */
 export const FIGURES_HELD_OUT_SEED = 1009;

@@ -23,7 +23,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { TrainRng } from '../../training/rng';
+import { TrainRng } from '../native-models/training/rng';
 
 export const LANDSCAPE_RECIPE_VERSION = 1;
 

@@ -5,8 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { DEFAULT_SAMPLER } from '../../sampling/filters';
-import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../../sampling/generate';
+import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
+import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../native-models/sampling/generate';
 
 /** The value after `flag` in argv, if the flag is there. */
 export function arg(argv: readonly string[], flag: string): string | undefined {

@@ -15,10 +15,10 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ScannedImage } from '../../training/data/scan';
-import { oneHot } from '../../training/data/crops';
-import type { TokenBatch, TokenSource } from '../../training/gpt-trainer';
-import type { TrainRng } from '../../training/rng';
+import type { ScannedImage } from '../native-models/training/data/scan';
+import { oneHot } from '../native-models/training/data/crops';
+import type { TokenBatch, TokenSource } from '../native-models/training/gpt-trainer';
+import type { TrainRng } from '../native-models/training/rng';
 import { generateLandscape, sceneSeed } from './landscapes';
 
 /** A frozen VQGAN encoder (models/load.ts VqganModel fits). */

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { halfToFloat } from '../../../../native-models/formats/dtype';
-import { Graph } from '../../../../native-models/graph/graph';
-import { compile } from '../../../../native-models/runtime/program';
-import {
-  floatToHalf, LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, LOGIT_SCALE, oneHotCrossEntropy, STARTER_CROP, toFloat16Bytes,
-} from '../../../../native-models/zoo/recipes/train-starter';
+import { halfToFloat } from '../../native-models/formats/dtype';
+import { Graph } from '../../native-models/graph/graph';
+import { compile } from '../../native-models/runtime/program';
+import { floatToHalf, LOGIT_SCALE, oneHotCrossEntropy, toFloat16Bytes } from '../../recipes/train-starter';
+import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP } from '../../recipes/starter-presets';
 
 describe('starter recipe: fp16 export', () => {
   it('round-trips representable halves exactly and rounds others to the nearest half', () => {

@@ -31,48 +31,27 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GptArchitecture, ManifestDraft, VqganArchitecture } from '../../formats/bundle';
-import type { TensorSource } from '../../formats/safetensors';
-import { gptParameters, type GptConfig } from '../../models/gpt';
-import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../../models/load';
-import { vqganParameters } from '../../models/vqgan';
-import type { JsonValue } from '../../training/data/cache';
-import { oneHot } from '../../training/data/crops';
-import { ImageSet } from '../../training/data/dataset';
-import { trainGpt } from '../../training/gpt-trainer';
-import { initParams } from '../../training/init';
-import type { Tensor } from '../../graph/graph';
-import { randomFeaturesPerceptual } from '../../training/random-features-perceptual';
-import { TrainRng } from '../../training/rng';
-import type { DiscriminatorConfig } from '../../models/discriminator';
-import { imageSetSource, type ImageSource } from '../../training/vqgan-trainer';
+import type { ManifestDraft, VqganArchitecture } from '../native-models/formats/bundle';
+import type { TensorSource } from '../native-models/formats/safetensors';
+import { gptParameters, type GptConfig } from '../native-models/models/gpt';
+import { gptConfigFromArchitecture, VqganModel, vqganConfigFromArchitecture } from '../native-models/models/load';
+import { vqganParameters } from '../native-models/models/vqgan';
+import type { JsonValue } from '../native-models/training/data/cache';
+import { oneHot } from '../native-models/training/data/crops';
+import { ImageSet } from '../native-models/training/data/dataset';
+import { trainGpt } from '../native-models/training/gpt-trainer';
+import { initParams } from '../native-models/training/init';
+import type { Tensor } from '../native-models/graph/graph';
+import { randomFeaturesPerceptual } from '../native-models/training/random-features-perceptual';
+import { TrainRng } from '../native-models/training/rng';
+import type { DiscriminatorConfig } from '../native-models/models/discriminator';
+import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { sceneTokenSource } from './scene-token-source';
 import { adoptVqganStage, initialWeights, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_DISCRIMINATOR, STARTER_NAMES, STARTER_PERCEPTUAL_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-export const STARTER_CROP = 64;
-export const STARTER_SCENE = 256;
-export const STARTER_DATA_SEED = 9;
-/** Sizes at which the GPT's training tokens are encoded (the whole 256 scene and its 128 quadrants). */
-export const STARTER_TOKEN_SCALES: readonly number[] = [256, 128];
-
-/**
- * First stage (run 4): f = 8 (4 levels), 64–128 channels, 1024 codes of dim 32. Runs 1–3 used ch 32: taming's
- * GroupNorm has 32 groups, so at 32 channels the decoder's full-resolution norms (and norm_out before conv_out) are
- * instance norms that remove each channel's image mean and contrast. Their reconstructions got the 8×8 block means
- * wrong (19 dB; with the real block means pasted in, 26 dB), i.e. colours, not detail, were lost. With 64 channels each
- * group holds two, and the decoder can carry absolute colour in their difference.
- */
-export const LANDSCAPES_FIRST_STAGE: VqganArchitecture = {
-  ch: 64, ch_mult: [1, 1, 2, 2], num_res_blocks: 1, attn_resolutions: [], z_channels: 64, resolution: STARTER_CROP,
-  in_channels: 3, out_ch: 3, double_z: false, dropout: 0, resamp_with_conv: true, n_embed: 1024, embed_dim: 32,
-  quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
-
-/** The patch discriminator of the first stage (taming's NLayerDiscriminator with BatchNorm, narrower for 64² crops). */
-export const STARTER_DISCRIMINATOR: DiscriminatorConfig = { inChannels: 3, ndf: 32, nLayers: 2, norm: 'batchnorm' };
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * The first stage's loss beyond L1 + codebook (DATA.md): the random-feature perceptual term (weight 0.1) from the
@@ -86,24 +65,6 @@ export function starterFirstStageLoss(steps: number): { perceptual: (x: Tensor, 
     disc: { config: STARTER_DISCRIMINATOR, start: Math.round(0.7 * steps), warmup: 200, weight: 0.3 },
   };
 }
-export const STARTER_PERCEPTUAL_SEED = 77;
-
-/**
- * Condition stage: one-hot label maps (8 classes), f = 8, 128 codes. ch 64, not 32: taming's GroupNorm has 32 groups,
- * so with 32 channels every norm is an instance norm that removes each channel's mean; the decoder's norm_out (full
- * resolution) then cannot tell a uniform sky crop from a uniform water crop and the encoder's norm_out makes codes
- * depend on the rest of the crop. Runs 1/2 (ch 32) stayed near the class prior (code purity 74–78 %, pixel accuracy
- * 54 %); with 2 channels per group the sign of their difference survives the norm.
- */
-export const LANDSCAPES_COND_STAGE: VqganArchitecture = {
-  ch: 64, ch_mult: [1, 1, 1, 1], num_res_blocks: 1, attn_resolutions: [], z_channels: 32, resolution: STARTER_CROP,
-  in_channels: LANDSCAPE_CLASSES.length, out_ch: LANDSCAPE_CLASSES.length, double_z: false, dropout: 0,
-  resamp_with_conv: true, n_embed: 128, embed_dim: 32, quantizer: 'vq', legacy_beta: true, beta: 0.25,
-};
-
-export const LANDSCAPES_GPT: GptArchitecture = {
-  vocab_size: 1024, block_size: 128, n_layer: 4, n_head: 4, n_embd: 128, n_unmasked: 0,
-};
 
 interface Settings {
   name: string;
@@ -136,7 +97,7 @@ function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
   if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--init-from BUNDLE] [--smoke]');
   if (name !== 'starter-landscapes') {
-    throw new Error(`train:starter: no recipe for "${name}" yet; available: starter-landscapes, starter-landscapes-edges, starter-figures (see native-models/zoo/DATA.md).`);
+    throw new Error(`train:starter: no recipe for "${name}"; available: ${STARTER_NAMES.join(', ')} (see native-models/zoo/DATA.md).`);
   }
   const val = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
@@ -348,7 +309,7 @@ async function main(): Promise<void> {
     firstStageKey: 'image',
     palette: { names: LANDSCAPE_CLASSES.map((c) => c.name), colors: LANDSCAPE_CLASSES.map((c) => [...c.color] as [number, number, number]) },
     provenance: {
-      source: 'trained from scratch by `npm run train:starter -- starter-landscapes` on procedural landscapes (native-models/zoo/recipes/landscapes.ts)',
+      source: 'trained from scratch by `npm run train:starter -- starter-landscapes` on procedural landscapes (recipes/landscapes.ts)',
       importedAt: new Date().toISOString(), tool: 'tessera train:starter',
       globalStep: (state.cond?.steps ?? 0) + (state.vqgan?.steps ?? 0) + (state.gpt?.steps ?? 0),
       notes: [

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Graph } from '../../../../native-models/graph/graph';
-import { compile } from '../../../../native-models/runtime/program';
-import {
-  FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_FIRST_STAGE, FIGURES_GPT, parseFiguresArgs, POSE_POS_WEIGHT, poseWeightedL1,
-  figureGrid, mirrorFigure, stickmanAccuracy, stickmanPlanes,
-} from '../../../../native-models/zoo/recipes/train-starter-figures';
+import { Graph } from '../../native-models/graph/graph';
+import { compile } from '../../native-models/runtime/program';
+import { parseFiguresArgs, POSE_POS_WEIGHT, poseWeightedL1, figureGrid, mirrorFigure, stickmanAccuracy, stickmanPlanes } from '../../recipes/train-starter-figures';
+import { FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_FIRST_STAGE, FIGURES_GPT } from '../../recipes/starter-presets';
 
 describe('starter-figures recipe', () => {
   it('has 8×8 token windows for both stages and a GPT that holds c + z', () => {

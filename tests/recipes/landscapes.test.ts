@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readLabelMap } from '../../../../native-models/training/data/crops';
+import { readLabelMap } from '../../native-models/training/data/crops';
 import {
   assertOutsideRepo, generateLandscape, LANDSCAPE_CLASSES, sceneSeed, writeLandscapeDataset,
-} from '../../../../native-models/zoo/recipes/landscapes';
+} from '../../recipes/landscapes';
 
 const digest = (seed: number, w: number, h: number): string => {
   const s = generateLandscape(seed, w, h);

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adoptVqganStage, StageBook, vqganStageFrom, type StageState } from '../../../../native-models/zoo/recipes/starter-stages';
-import { TINY_FIRST_STAGE, writeTinyBaseBundle } from '../../training/fixtures/tiny-bundle';
+import { adoptVqganStage, StageBook, vqganStageFrom, type StageState } from '../../recipes/starter-stages';
+import { TINY_FIRST_STAGE, writeTinyBaseBundle } from '../native-models/training/fixtures/tiny-bundle';
 
 type State = Partial<Record<'vqgan', StageState>>;
 let root: string;
