@@ -13,6 +13,15 @@ const banFolder = (folder, why) => ({ group: [`**/${folder}/**`, `**/${folder}`]
 const banLibrary = (why) => ({ regex: '(^|/)native-models(/(?!condition-modes$).*)?$', message: why });
 // Training recipes, procedural data and evaluators of the starters are not app runtime code.
 const noRecipes = { group: ['**/recipes/**', '**/recipes'], message: 'the app and the library never import the starter recipes (recipes/ at the top level: training, procedural data, evaluators).' };
+const onlyRuntimeImportsOrt = { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' };
+// native-models: a library without the app, Electron or the recipes.
+const libraryBans = [
+  banFolder('main', 'native-models imports nothing of the app.'),
+  banFolder('renderer', 'native-models imports nothing of the app.'),
+  banFolder('preload', 'native-models imports nothing of the app.'),
+  { group: ['electron'], message: 'native-models must not depend on Electron.' },
+  noRecipes,
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'release/**', 'test-results/**', 'playwright-report/**', '.cache/**'] },
@@ -36,25 +45,12 @@ export default tseslint.config(
   },
   {
     files: ['native-models/**/*.ts'],
-    rules: restrict([
-      banFolder('main', 'native-models imports nothing of the app.'),
-      banFolder('renderer', 'native-models imports nothing of the app.'),
-      banFolder('preload', 'native-models imports nothing of the app.'),
-      { group: ['electron'], message: 'native-models must not depend on Electron.' },
-      noRecipes,
-    ]),
+    rules: restrict(libraryBans),
   },
   {
     files: ['native-models/**/*.ts'],
     ignores: ['native-models/runtime/**'],
-    rules: restrict([
-      banFolder('main', 'native-models imports nothing of the app.'),
-      banFolder('renderer', 'native-models imports nothing of the app.'),
-      banFolder('preload', 'native-models imports nothing of the app.'),
-      { group: ['electron'], message: 'native-models must not depend on Electron.' },
-      noRecipes,
-      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
-    ]),
+    rules: restrict([...libraryBans, onlyRuntimeImportsOrt]),
   },
   {
     files: ['main/services/**/*.ts', 'main/generation/**/*.ts', 'main/finetune/**/*.ts', 'main/gallery/**/*.ts', 'main/models/**/*.ts'],
@@ -65,7 +61,7 @@ export default tseslint.config(
       { group: ['electron'], message: 'services run under Electron, the web host, the CLI and tests unchanged: no electron import.' },
       noRecipes,
       { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
-      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+      onlyRuntimeImportsOrt,
     ]),
   },
   {
@@ -74,7 +70,7 @@ export default tseslint.config(
       banFolder('renderer', 'main never imports the renderer.'),
       noRecipes,
       { group: ['**/preload/index', '**/preload/index.ts'], message: 'Only preload/contract may be imported from preload.' },
-      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+      onlyRuntimeImportsOrt,
     ]),
   },
   {
@@ -85,7 +81,7 @@ export default tseslint.config(
       banFolder('renderer', 'recipes use the library (native-models), never the app.'),
       banFolder('preload', 'recipes use the library (native-models), never the app.'),
       { group: ['electron'], message: 'recipes run under Node, not Electron.' },
-      { group: ['onnxruntime-node', 'onnxruntime-*'], message: 'Only native-models/runtime imports onnxruntime-node.' },
+      onlyRuntimeImportsOrt,
     ]),
   },
   {

@@ -297,6 +297,20 @@ export async function runVqganStage<S extends object>(book: StageBook<S>, key: S
 }
 
 /** Writes the finished bundle to `out`, and `<work>/summary.json` (settings, stages, time, weights); logs the result. */
+/** Session options of a recipe run: its thread count for compiled programs and for model sessions. */
+export interface StarterThreads { compile: { intraOpThreads: number }; runtime: { runtime: { intraOpThreads: number } } }
+
+/**
+ * Opens a recipe run: its work folder `<cache>/<name>` (`-smoke` for --smoke), the stage book in it, and the thread
+ * options; logs where data, runs and the bundle go.
+ */
+export async function openStarterRun<S extends object>(s: { cache: string; out: string; smoke: boolean; threads: number }, name: string, dataDir: string): Promise<{ work: string; book: StageBook<S> } & StarterThreads> {
+  const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
+  const book = await StageBook.open<S>(work);
+  starterLog(`${name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
+  return { work, book, compile: { intraOpThreads: s.threads }, runtime: { runtime: { intraOpThreads: s.threads } } };
+}
+
 export async function writeStarterBundle<S extends object>(book: StageBook<S>, out: string, draft: ManifestDraft, tensors: readonly TensorSource[], settings: object, startedAt: number): Promise<BundleManifest> {
   const m = await writeBundle(out, draft, tensors);
   await writeFile(join(book.work, 'summary.json'), JSON.stringify({ settings, state: book.state, totalSeconds: (Date.now() - startedAt) / 1000, weights: m.weights }, null, 2) + '\n');

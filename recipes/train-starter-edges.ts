@@ -47,7 +47,7 @@ import { imageTokenSource } from '../native-models/training/token-source';
 import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { adoptVqganStage, initialWeights, runIfMain, vqganStageFrom, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE } from './starter-presets';
 
@@ -193,14 +193,10 @@ async function main(): Promise<void> {
   const s = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
   const name = EDGES_NAME;
-  const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
   const dataDir = join(s.cache, `landscapes-v${LANDSCAPE_RECIPE_VERSION}-s${STARTER_DATA_SEED}-${STARTER_SCENE}`);
-  const book = await StageBook.open<State>(work);
+  const { work, book, compile, runtime } = await openStarterRun<State>(s, name, dataDir);
   const { state } = book;
   const log = starterLog;
-  const compile = { intraOpThreads: s.threads };
-  const runtime = { runtime: { intraOpThreads: s.threads } };
-  log(`${name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
 
   // ---- data ----
   const ds = await writeLandscapeDataset({ outDir: dataDir, count: s.scenes, seed: STARTER_DATA_SEED, width: STARTER_SCENE, height: STARTER_SCENE });

@@ -47,7 +47,7 @@ import { TrainRng } from '../native-models/training/rng';
 import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
-import { adoptVqganStage, initialWeights, runIfMain, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
 import { FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_DATA_SEED, FIGURES_FIRST_STAGE, FIGURES_GPT, FIGURES_IMAGE, FIGURES_RESIZE } from './starter-presets';
 
@@ -214,14 +214,10 @@ async function main(): Promise<void> {
   const s = parseFiguresArgs(process.argv.slice(2));
   const t0 = Date.now();
   const name = FIGURES_NAME;
-  const work = join(s.cache, s.smoke ? `${name}-smoke` : name);
   const dataDir = join(s.cache, `figures-v${FIGURES_RECIPE_VERSION}-s${FIGURES_DATA_SEED}-${FIGURES_IMAGE}`);
-  const book = await StageBook.open<State>(work);
+  const { work, book, compile, runtime } = await openStarterRun<State>(s, name, dataDir);
   const { state } = book;
   const log = starterLog;
-  const compile = { intraOpThreads: s.threads };
-  const runtime = { runtime: { intraOpThreads: s.threads } };
-  log(`${name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
 
   // ---- data ----
   const ds = await writeFigureDataset({ outDir: dataDir, count: s.figures, seed: FIGURES_DATA_SEED, width: FIGURES_IMAGE, height: FIGURES_IMAGE });

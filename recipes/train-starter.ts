@@ -48,7 +48,7 @@ import type { DiscriminatorConfig } from '../native-models/models/discriminator'
 import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { sceneTokenSource } from './scene-token-source';
-import { adoptVqganStage, initialWeights, runVqganStage, StageBook, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, initialWeights, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_DISCRIMINATOR, STARTER_NAMES, STARTER_PERCEPTUAL_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -238,13 +238,10 @@ type State = Partial<Record<'cond' | 'vqgan' | 'gpt', StageState>>;
 async function main(): Promise<void> {
   const s = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const work = join(s.cache, s.smoke ? `${s.name}-smoke` : s.name);
   const dataDir = join(s.cache, `landscapes-v${LANDSCAPE_RECIPE_VERSION}-s${STARTER_DATA_SEED}-${STARTER_SCENE}`);
-  const book = await StageBook.open<State>(work);
+  const { work, book, compile } = await openStarterRun<State>(s, s.name, dataDir);
   const { state } = book;
   const log = starterLog;
-  const compile = { intraOpThreads: s.threads };
-  log(`${s.name}: data ${dataDir}, runs ${book.runsDir}, out ${s.out}`);
 
   // ---- data ----
   const ds = await writeLandscapeDataset({ outDir: dataDir, count: s.scenes, seed: STARTER_DATA_SEED, width: STARTER_SCENE, height: STARTER_SCENE });

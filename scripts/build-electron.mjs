@@ -17,14 +17,13 @@ const external = [
   ...builtinModules, ...builtinModules.map((m) => `node:${m}`), /^node:/, /^@img\//,
 ];
 
-async function bundle(entry, fileName) {
+/** One Node bundle of `entry` into outDir as `fileName`: Vite SSR build, native modules external. */
+async function buildNode(entry, fileName, { define, output, onwarn }) {
   await build({
     root,
     configFile: false,
     logLevel: 'warn',
-    // CommonJS has no import.meta: give modules that locate files relative to themselves a real URL
-    // (the bundle's own file) instead of undefined.
-    define: { 'import.meta.url': 'require("node:url").pathToFileURL(__filename).href' },
+    ...(define ? { define } : {}),
     build: {
       ssr: path.join(root, entry),
       outDir,
@@ -32,16 +31,23 @@ async function bundle(entry, fileName) {
       target: 'node22',
       minify: false,
       sourcemap: true,
-      rollupOptions: {
-        external,
-        // Lazily imported modules (onnxruntime's provider probe) become chunks loaded on first use, so a
-        // missing native module is reported by app.info instead of crashing the process at start.
-        output: { format: 'cjs', entryFileNames: fileName, chunkFileNames: 'chunks/[name]-[hash].cjs', dynamicImportInCjs: false },
-      },
+      rollupOptions: { external, ...(onwarn ? { onwarn } : {}), output: { entryFileNames: fileName, ...output } },
     },
     ssr: { noExternal: true, external: ['electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'] },
   });
   console.log(`built ${path.relative(root, path.join(outDir, fileName))}`);
+}
+
+/** The main process and the preload as CommonJS. */
+function bundle(entry, fileName) {
+  return buildNode(entry, fileName, {
+    // CommonJS has no import.meta: give modules that locate files relative to themselves a real URL
+    // (the bundle's own file) instead of undefined.
+    define: { 'import.meta.url': 'require("node:url").pathToFileURL(__filename).href' },
+    // Lazily imported modules (onnxruntime's provider probe) become chunks loaded on first use, so a
+    // missing native module is reported by app.info instead of crashing the process at start.
+    output: { format: 'cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', dynamicImportInCjs: false },
+  });
 }
 
 /**
@@ -49,28 +55,12 @@ async function bundle(entry, fileName) {
  * no tsx): the generation worker, its model loader (imported by URL inside the worker) and the fine-tune worker.
  * ESM keeps import.meta.url and dynamic import() of file: URLs working as in the sources.
  */
-async function bundleWorker(entry, fileName) {
-  await build({
-    root,
-    configFile: false,
-    logLevel: 'warn',
-    build: {
-      ssr: path.join(root, entry),
-      outDir,
-      emptyOutDir: false,
-      target: 'node22',
-      minify: false,
-      sourcemap: true,
-      rollupOptions: {
-        external,
-        // device.ts imports the runtime lazily for the main process; in a worker it is loaded anyway.
-        onwarn: (w, warn) => { if (w.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') warn(w); },
-        output: { format: 'es', entryFileNames: fileName, chunkFileNames: 'chunks/[name]-[hash].mjs' },
-      },
-    },
-    ssr: { noExternal: true, external: ['electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'] },
+function bundleWorker(entry, fileName) {
+  return buildNode(entry, fileName, {
+    // device.ts imports the runtime lazily for the main process; in a worker it is loaded anyway.
+    onwarn: (w, warn) => { if (w.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') warn(w); },
+    output: { format: 'es', chunkFileNames: 'chunks/[name]-[hash].mjs' },
   });
-  console.log(`built ${path.relative(root, path.join(outDir, fileName))}`);
 }
 
 await bundle('main/electron/main.ts', 'main.cjs');

@@ -110,7 +110,7 @@ function intList(v: PickleValue, what: string): number[] {
   });
 }
 
-function asInt(v: PickleValue | undefined, what: string): number {
+export function asInt(v: PickleValue | undefined, what: string): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
   if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
   throw new PickleFormatError(`${what}: expected an int, got ${describe(v)}`);
@@ -146,7 +146,8 @@ const TORCH_RECONSTRUCTORS: Map<string, Reconstructor> = new Map<string, Reconst
   ],
 ]);
 
-function persistentLoad(pid: PickleValue): PickleValue {
+/** A torch storage's persistent id, ('storage', type, key, location, numel[, view]), checked and typed. */
+export function storageId(pid: PickleValue): { key: string; dtype: DType; location: string; numel: number; view: PickleValue | undefined } {
   const t = pid instanceof PyTuple ? pid.items : null;
   if (!t || t[0] !== 'storage' || t.length < 5) throw new PickleFormatError(`unsupported persistent id ${describe(pid)} (expected a torch storage)`);
   const type = t[1];
@@ -156,7 +157,12 @@ function persistentLoad(pid: PickleValue): PickleValue {
   const key = t[2];
   if (typeof key !== 'string') throw new PickleFormatError(`storage key is ${describe(key)}, not a string`);
   const location = typeof t[3] === 'string' ? t[3] : 'cpu';
-  return new StorageRef(key, dtype, asInt(t[4], 'storage numel'), location);
+  return { key, dtype, location, numel: asInt(t[4], 'storage numel'), view: t[5] };
+}
+
+function persistentLoad(pid: PickleValue): PickleValue {
+  const { key, dtype, numel, location } = storageId(pid);
+  return new StorageRef(key, dtype, numel, location);
 }
 
 const LEGACY_MAGIC = Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19]);
@@ -341,18 +347,7 @@ function makeTensorInfo(zip: ZipReader, path: string, prefix: string, name: stri
       if (contiguous) return await zip.readRange(entryName, t.storageOffset * es, n * es);
       // strided view: read the spanned range once, then gather row-major
       const span = await zip.readRange(entryName, t.storageOffset * es, (maxIndex - t.storageOffset + 1) * es);
-      const out = Buffer.allocUnsafe(n * es);
-      const idx = new Array<number>(t.shape.length).fill(0);
-      for (let i = 0; i < n; i++) {
-        let off = 0;
-        for (let d = 0; d < idx.length; d++) off += idx[d]! * t.strides[d]!;
-        span.copy(out, i * es, off * es, off * es + es);
-        for (let d = idx.length - 1; d >= 0; d--) {
-          if (++idx[d]! < t.shape[d]!) break;
-          idx[d] = 0;
-        }
-      }
-      return out;
+      return gatherStrided(span, t, n, es);
     } catch (e) {
       throw toCheckpointError(path, e);
     }
@@ -368,4 +363,23 @@ function makeTensorInfo(zip: ZipReader, path: string, prefix: string, name: stri
     contiguous,
     read,
   };
+}
+
+/**
+ * The `n` elements (`es` bytes each) of a strided view, row-major: `span` holds its storage from the view's first
+ * element on (storage offset already applied), `t.strides` are in elements.
+ */
+export function gatherStrided(span: Buffer, t: { shape: readonly number[]; strides: readonly number[] }, n: number, es: number): Buffer {
+  const out = Buffer.allocUnsafe(n * es);
+  const idx = new Array<number>(t.shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let off = 0;
+    for (let d = 0; d < idx.length; d++) off += idx[d]! * t.strides[d]!;
+    span.copy(out, i * es, off * es, off * es + es);
+    for (let d = idx.length - 1; d >= 0; d--) {
+      if (++idx[d]! < t.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  return out;
 }

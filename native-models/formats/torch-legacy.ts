@@ -12,12 +12,12 @@
 // format for model imports.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { CheckpointFormatError, defaultSkipReason, partitionStateDict, type OpenCheckpointOptions, type TorchCheckpoint, type TorchTensorInfo } from './torch-checkpoint';
-import { PickleFormatError, PyDict, PyGlobal, PyTuple, UnsafePickleError } from './pickle-values';
+import { CheckpointFormatError, defaultSkipReason, gatherStrided, partitionStateDict, storageId, type OpenCheckpointOptions, type TorchCheckpoint, type TorchTensorInfo } from './torch-checkpoint';
+import { PickleFormatError, PyDict, PyTuple, UnsafePickleError } from './pickle-values';
 import type { PickleExtension, PickleValue, Reconstructor } from './pickle-values';
 import { describe } from './pickle-safety';
 import { unpickle } from './pickle-vm';
-import { DTYPE_BYTES, TORCH_STORAGE_DTYPE, numel } from './dtype';
+import { DTYPE_BYTES, numel } from './dtype';
 import type { DType } from './dtype';
 
 const MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -74,19 +74,11 @@ const RECONSTRUCTORS = new Map<string, Reconstructor>([
 /** Storages by root key: numel and dtype of the root (views add their offset to the tensors). */
 function storageLoader(roots: Map<string, { dtype: DType; numel: number }>): (pid: PickleValue) => PickleValue {
   return (pid) => {
-    const t = pid instanceof PyTuple ? pid.items : null;
-    if (!t || t[0] !== 'storage' || t.length < 5) throw new PickleFormatError(`unsupported persistent id ${describe(pid)} (expected a torch storage)`);
-    const type = t[1];
-    const typeName = type instanceof PyGlobal ? type.name : String(type);
-    const dtype = TORCH_STORAGE_DTYPE[typeName];
-    if (!dtype) throw new PickleFormatError(`unsupported storage type ${type instanceof PyGlobal ? type.qualified : typeName}`);
-    const key = t[2];
-    if (typeof key !== 'string') throw new PickleFormatError(`storage key is ${describe(key)}, not a string`);
-    const n = int(t[4], 'storage numel');
+    const { key, dtype, numel: n, view } = storageId(pid);
+    if (n < 0) throw new PickleFormatError(`storage ${key}: negative numel ${n}`);
     const prev = roots.get(key);
     if (prev && (prev.dtype !== dtype || prev.numel !== n)) throw new PickleFormatError(`storage ${key} is described twice differently`);
     roots.set(key, { dtype, numel: n });
-    const view = t[5];
     if (view instanceof PyTuple && view.items.length >= 3) {
       return new LegacyStorage(key, dtype, int(view.items[2], 'view size'), int(view.items[1], 'view offset'));
     }
@@ -231,18 +223,7 @@ function tensorInfo(fh: FileHandle, path: string, name: string, t: LegacyTensor,
     }
     const span = await readAt(fh, base + t.storageOffset * es, (maxIndex - t.storageOffset + 1) * es);
     if (contiguous) return span;
-    const out = Buffer.allocUnsafe(n * es);
-    const idx = new Array<number>(t.shape.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      let off = 0;
-      for (let d = 0; d < idx.length; d++) off += idx[d]! * t.strides[d]!;
-      span.copy(out, i * es, off * es, off * es + es);
-      for (let d = idx.length - 1; d >= 0; d--) {
-        if (++idx[d]! < t.shape[d]!) break;
-        idx[d] = 0;
-      }
-    }
-    return out;
+    return gatherStrided(span, t, n, es);
   };
   return {
     name, dtype, shape: t.shape, strides: t.strides, storageOffset: t.storageOffset, storageKey: t.storage.key,

@@ -18,14 +18,14 @@
 import { gptParameters, type GptConfig } from '../models/gpt';
 import type { CompileOptions } from '../runtime/program';
 import { compile } from '../runtime/program';
-import { saveCheckpoint, type CheckpointTensor, type TrainingState } from './checkpoint';
+import { saveCheckpoint, type CheckpointTensor } from './checkpoint';
 import { DataOrder } from './data/order';
 import { buildGptLoss, gptDecays, gptLossFeeds } from './gpt-loss';
 import { buildTrainStep } from './optim/train-step';
-import { ProgressMeter, formatProgress, type TrainProgress } from './progress';
+import { ProgressMeter, formatProgress, type TrainHooks } from './progress';
 import { TrainRng } from './rng';
 import type { Run } from './run';
-import { corruptTokens, warmupCosine } from './schedule';
+import { corruptTokens, warmupCosine, type TrainLoopOptions } from './schedule';
 import { Trainer } from './trainer';
 
 /** c- and z-token grids of a batch: c [B, Tc], z [B, Tz] (row-major). */
@@ -44,28 +44,14 @@ export interface TokenSource {
   batch(split: 'train' | 'heldOut', indices: readonly number[], rng: TrainRng, augment: boolean): Promise<TokenBatch>;
 }
 
-export interface GptTrainOptions {
+export interface GptTrainOptions extends TrainLoopOptions {
   gpt: GptConfig;
   /** Starting weights by GPT state_dict key (no `transformer.` prefix). */
   init: Record<string, Float32Array>;
-  steps: number;
-  batchSize: number;
-  /** Micro-batches per optimizer step (default 1). */
-  accumulate?: number;
-  lr: number;
-  warmupSteps?: number;
-  minLr?: number;
   /** Probability of keeping each input z token (default 1 = no corruption; taming issue #48 used 0.9). */
   pkeep?: number;
   clipGradNorm?: number;
   weightDecay?: number;
-  seed: number;
-  checkpointEvery: number;
-  keepCheckpoints?: number;
-  /** Held-out NLL every N steps (default: only before and after). */
-  evalEvery?: number;
-  /** Write sample previews every N steps (0 / absent = never); needs `previews`. */
-  sampleEvery?: number;
   /** What writes the previews (gpt-previews.ts `GptPreviews`). */
   previews?: GptPreviewWriter;
   compile?: CompileOptions;
@@ -76,14 +62,8 @@ export interface GptPreviewWriter {
   write(samplePath: (step: number, index: number) => string, step: number, weight: (name: string) => Float32Array): Promise<string[]>;
 }
 
-export interface GptTrainHooks {
-  signal?: AbortSignal;
-  onProgress?(p: TrainProgress): void;
-  /** Sample previews of `step` were written (after that step's onProgress): their files. */
-  onSample?(step: number, files: readonly string[]): void;
-  /** Continue from this checkpoint (from resumeRun / loadLatestCheckpoint). */
-  resume?: TrainingState;
-}
+/** Hooks of trainGpt (onSample: the sample previews of a step). */
+export type GptTrainHooks = TrainHooks;
 
 export interface GptTrainResult {
   step: number;

@@ -7,6 +7,8 @@
  * images/s = batch size (× accumulation) / ema; ETA = steps left × ema.
  */
 
+import type { TrainingState } from './checkpoint';
+
 export interface TrainProgress {
   step: number;
   totalSteps: number;
@@ -18,6 +20,16 @@ export interface TrainProgress {
   stepsPerSec: number | null;
   etaSec: number | null;
   elapsedSec: number;
+}
+
+/** What a caller hands a trainer (trainGpt, trainVqgan): cancellation, progress, previews, a checkpoint to resume. */
+export interface TrainHooks {
+  signal?: AbortSignal;
+  onProgress?(p: TrainProgress): void;
+  /** Sample previews of `step` were written (after that step's onProgress): their files. */
+  onSample?(step: number, files: readonly string[]): void;
+  /** Continue from this checkpoint (from resumeRun / loadLatestCheckpoint). */
+  resume?: TrainingState;
 }
 
 export class ProgressMeter {

@@ -11,6 +11,26 @@
  */
 import type { TrainRng } from './rng';
 
+/** The loop settings both trainers (trainGpt, trainVqgan) share: length, batch, schedule, seed, checkpoints. */
+export interface TrainLoopOptions {
+  steps: number;
+  batchSize: number;
+  /** Micro-batches per optimizer step (default 1). */
+  accumulate?: number;
+  /** Peak learning rate (warmupCosine). */
+  lr: number;
+  warmupSteps?: number;
+  /** LR at the end of the cosine (default: trainGpt 0; trainVqgan lr, i.e. constant after warmup as in the reference). */
+  minLr?: number;
+  seed: number;
+  checkpointEvery: number;
+  keepCheckpoints?: number;
+  /** Held-out evaluation every N steps (default: only before and after). */
+  evalEvery?: number;
+  /** Write previews every N steps (0 / absent = never). */
+  sampleEvery?: number;
+}
+
 export interface WarmupCosineOptions {
   /** Peak learning rate reached at the end of warmup. */
   lr: number;

@@ -192,18 +192,11 @@ export class Trainer {
       if (name === stateNames.step) feeds[name] = this.stepScalar;
       else if (name === stateNames.lr) feeds[name] = this.lrScalar;
       else if (this.slots.has(name)) feeds[name] = this.onDevice?.get(name) ?? this.slot(name).front;
-      else if (this.fixed.has(name)) feeds[name] = this.fixed.get(name) as TypedArray;
-      else if (batch[name]) feeds[name] = batch[name] as TypedArray;
-      else throw new Error(`Trainer.trainStep: missing batch input "${name}" (batch inputs: ${this.spec.batch.map((b) => b.name).join(', ')})`);
+      else feeds[name] = this.fixedOrBatch(name, batch);
     }
     const t0 = performance.now();
     const scalars = this.onDevice ? await this.runOnDevice(program, feeds) : await this.runOnHost(program, feeds);
-    const ms = performance.now() - t0;
-    this.times.push(ms);
-    if (this.times.length > 1000) this.times.shift();
-    this.micro = apply ? 0 : this.micro + 1;
-    if (apply) this.steps++;
-    return { step: this.steps, applied: apply, scalars, ms, outputs: Object.fromEntries(this.extrasOut) };
+    return this.finishStep(scalars, t0, apply);
   }
 
   /** Host mode: gradient program, then accumulation or the JavaScript optimizer update. */
@@ -212,9 +205,7 @@ export class Trainer {
     for (const io of program.inputs) {
       const name = io.name;
       if (this.slots.has(name)) feeds[name] = this.slot(name).front;
-      else if (this.fixed.has(name)) feeds[name] = this.fixed.get(name) as TypedArray;
-      else if (batch[name]) feeds[name] = batch[name] as TypedArray;
-      else throw new Error(`Trainer.trainStep: missing batch input "${name}" (batch inputs: ${this.spec.batch.map((b) => b.name).join(', ')})`);
+      else feeds[name] = this.fixedOrBatch(name, batch);
     }
     const t0 = performance.now();
     const scalars = await this.runOnHost(program, feeds);
@@ -228,6 +219,20 @@ export class Trainer {
       if (this.spec.clipGradNorm !== null) scalars[stateNames.gradNorm] = norm;
       hostAdamStep(this.hostParams, grad, coef, this.slot(stateNames.flatM).front as Float32Array, this.slot(stateNames.flatV).front as Float32Array, this.steps + 1, lr, this.spec.optimizer);
     }
+    return this.finishStep(scalars, t0, apply);
+  }
+
+  /** A program input that is neither optimizer state nor a slot: a fixed tensor or this step's batch. */
+  private fixedOrBatch(name: string, batch: Record<string, TypedArray>): TypedArray {
+    const fixed = this.fixed.get(name);
+    if (fixed) return fixed;
+    const b = batch[name];
+    if (b) return b;
+    throw new Error(`Trainer.trainStep: missing batch input "${name}" (batch inputs: ${this.spec.batch.map((x) => x.name).join(', ')})`);
+  }
+
+  /** Times the step (last 1000 kept), advances the micro-batch and step counters. */
+  private finishStep(scalars: Record<string, number>, t0: number, apply: boolean): StepResult {
     const ms = performance.now() - t0;
     this.times.push(ms);
     if (this.times.length > 1000) this.times.shift();

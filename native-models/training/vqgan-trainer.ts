@@ -24,16 +24,16 @@ import { discriminatorParameters, type DiscriminatorConfig } from '../models/dis
 import { vqganDecode, vqganEncode, vqganFactor, vqganParameters, type VqganConfig } from '../models/vqgan';
 import type { CompileOptions, Program } from '../runtime/program';
 import { compile } from '../runtime/program';
-import { saveCheckpoint, type CheckpointTensor, type TrainingState } from './checkpoint';
+import { saveCheckpoint, type CheckpointTensor } from './checkpoint';
 import { channelsLast, CodebookUsage, restartDeadCodes, zeroRows, type UsageReport } from './codebook';
 import type { ImageSet } from './data/dataset';
 import { DataOrder } from './data/order';
 import { initParams } from './init';
 import { buildTrainStep, stateNames, type TrainStepGraph } from './optim/train-step';
-import { formatProgress, ProgressMeter, type TrainProgress } from './progress';
+import { formatProgress, ProgressMeter, type TrainHooks } from './progress';
 import { TrainRng } from './rng';
 import type { Run } from './run';
-import { warmupCosine } from './schedule';
+import { warmupCosine, type TrainLoopOptions } from './schedule';
 import { Trainer } from './trainer';
 import { buildVqganDiscriminatorStep, buildVqganGeneratorStep, type VqganLossOptions } from './vqgan-loss';
 
@@ -56,19 +56,12 @@ export function imageSetSource(set: ImageSet): ImageSource {
   };
 }
 
-export interface VqganTrainOptions {
+export interface VqganTrainOptions extends TrainLoopOptions {
   vqgan: VqganConfig;
   /** null = no adversarial training. ActNorm discriminators are not supported (BatchNorm, as in taming). */
   disc: DiscriminatorConfig | null;
   /** Starting weights by VQModel state_dict key; discriminator weights (`loss.discriminator.*`) optional. */
   init: Record<string, Float32Array>;
-  steps: number;
-  batchSize: number;
-  accumulate?: number;
-  lr: number;
-  warmupSteps?: number;
-  /** LR at the end of the cosine; default = lr (constant after warmup, as in the reference). */
-  minLr?: number;
   discStart: number;
   /** Discriminator steps before the generator uses it (default 0). */
   discWarmup?: number;
@@ -83,25 +76,15 @@ export interface VqganTrainOptions {
   perceptualWeight?: number;
   /** Says where the perceptual term comes from in the run log (e.g. the LPIPS files). */
   perceptualNote?: string;
-  seed: number;
-  checkpointEvery: number;
-  keepCheckpoints?: number;
-  evalEvery?: number;
-  /** Write input|reconstruction previews of a fixed held-out (or train) batch every N steps (0 = never). */
-  sampleEvery?: number;
+  /** (sampleEvery: input|reconstruction previews of a fixed held-out, or train, batch.) */
   /** Count code usage every N steps (default 10) over a window of 50 counts. */
   usageEvery?: number;
   restartDeadCodes?: boolean;
   compile?: CompileOptions;
 }
 
-export interface VqganTrainHooks {
-  signal?: AbortSignal;
-  onProgress?(p: TrainProgress): void;
-  /** The preview of `step` (inputs over reconstructions) was written (after that step's onProgress). */
-  onSample?(step: number, files: readonly string[]): void;
-  resume?: TrainingState;
-}
+/** Hooks of trainVqgan (onSample: the preview of a step, inputs over reconstructions). */
+export type VqganTrainHooks = TrainHooks;
 
 export interface VqganTrainResult {
   step: number;

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { ReactNode } from 'react';
 import type { GalleryItem } from '../../preload/contract';
+import { InfoTable, type InfoRow } from '../shell/InfoTable';
 import { ConditionPreview } from './ConditionPreview';
 import { GalleryThumb } from './GalleryThumb';
 import { formatBytes, formatDate, formatDuration, MODE_LABELS } from './gallery-format';
@@ -28,7 +28,7 @@ export function GalleryDetails({ item, busy, onToggleStar, onSaveNotes, onDelete
   }, [item.id, item.notes]);
   const r = item.record;
   const t = r.timings;
-  const rows: [string, ReactNode][] = [
+  const rows: InfoRow[] = [
     ['Created', formatDate(r.createdAt)],
     ['Mode', MODE_LABELS[r.mode]],
     ['Model', r.model.name ? `${r.model.name} (${r.model.id})` : r.model.id],
@@ -85,14 +85,7 @@ export function GalleryDetails({ item, busy, onToggleStar, onSaveNotes, onDelete
         </button>
         {saved && <span className="status-ok" role="status">Notes saved</span>}
       </div>
-      <dl className="info-table gallery-params" data-testid="gallery-params">
-        {rows.map(([label, value]) => (
-          <div key={label} className="info-row">
-            <dt>{label}</dt>
-            <dd>{value}</dd>
-          </div>
-        ))}
-      </dl>
+      <InfoTable rows={rows} className="gallery-params" testId="gallery-params" />
       {r.condition !== null && (
         <details className="gallery-condition">
           <summary>Condition document</summary>

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
-import type { FormEvent, ReactNode } from 'react';
+import type { FormEvent } from 'react';
 import type { AppInfo, SettingsSnapshot } from '../../preload/contract';
 import { api, errorMessage } from '../api/client';
+import { InfoTable, type InfoRow } from '../shell/InfoTable';
 import { DeviceSection } from './DeviceSection';
 
 type SaveState = { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'error'; message: string };
@@ -85,14 +86,14 @@ export function SettingsPage() {
 
       <section className="card" aria-labelledby="about-heading">
         <h2 id="about-heading">About this installation</h2>
-        {info ? <InfoTable info={info} /> : <p className="hint">Loading…</p>}
+        {info ? <AppInfoTable info={info} /> : <p className="hint">Loading…</p>}
       </section>
     </div>
   );
 }
 
-function InfoTable({ info }: { info: AppInfo }) {
-  const rows: [string, ReactNode][] = [
+function AppInfoTable({ info }: { info: AppInfo }) {
+  const rows: InfoRow[] = [
     ['Version', `${info.name} ${info.version}`],
     ['Running as', info.host === 'electron' ? 'Desktop app (Electron)' : info.host === 'web' ? 'Web host (browser)' : 'Command line'],
     ['Platform', `${info.platform} ${info.arch}`],
@@ -112,13 +113,6 @@ function InfoTable({ info }: { info: AppInfo }) {
     ['User data', <code key="ud">{info.userDataDir}</code>],
   ];
   return (
-    <dl className="info-table" data-testid="app-info">
-      {rows.map(([label, value]) => (
-        <div key={label} className="info-row">
-          <dt>{label}</dt>
-          <dd>{value}</dd>
-        </div>
-      ))}
-    </dl>
+    <InfoTable rows={rows} testId="app-info" />
   );
 }
