@@ -16,10 +16,11 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ScannedImage } from '../native-models/training/data/scan';
-import { oneHot } from '../native-models/training/data/crops';
+import { canny, rgbToGrey, type CannyOptions } from '../native-models/training/data/canny';
+import { maskToPlane, oneHot } from '../native-models/training/data/crops';
 import type { TokenBatch, TokenSource } from '../native-models/training/gpt-trainer';
 import type { TrainRng } from '../native-models/training/rng';
-import { generateLandscape, sceneSeed } from './landscapes';
+import { generateLandscape, sceneSeed, type Landscape } from './landscapes';
 
 /** A frozen VQGAN encoder (models/load.ts VqganModel fits). */
 export interface GridEncoder {
@@ -36,12 +37,42 @@ export interface TokenGrid {
   z: number[];
 }
 
+/**
+ * The condition of a scene as generation builds it at the scene's size: for a region (y0, x0, side) its planes
+ * [C, side, side], as the condition stage encodes them.
+ */
+export type SceneCondition = (scene: Landscape) => (y0: number, x0: number, side: number) => Float32Array;
+
+/** starter-landscapes: the one-hot label map of the region (C = numClasses). */
+export function labelCondition(numClasses: number): SceneCondition {
+  return (scene) => (y0, x0, side) => {
+    const labels = new Uint8Array(side * side);
+    for (let y = 0; y < side; y++) labels.set(scene.labels.subarray((y0 + y) * scene.width + x0, (y0 + y) * scene.width + x0 + side), y * side);
+    return oneHot(labels, numClasses);
+  };
+}
+
+/**
+ * starter-landscapes-edges: the Canny map of the whole scene (as the image set derives it at the scene size), the
+ * region cut from it, one plane, edges +1 on −1.
+ */
+export function edgeCondition(options: CannyOptions): SceneCondition {
+  return (scene) => {
+    const edges = canny(rgbToGrey(scene.rgb, scene.width, scene.height, 3), scene.width, scene.height, options).edges;
+    return (y0, x0, side) => {
+      const crop = new Uint8Array(side * side);
+      for (let y = 0; y < side; y++) crop.set(edges.subarray((y0 + y) * scene.width + x0, (y0 + y) * scene.width + x0 + side), y * side);
+      return maskToPlane(crop);
+    };
+  };
+}
+
 export interface SceneTokenSourceOptions {
   train: readonly ScannedImage[];
   heldOut: readonly ScannedImage[];
   firstStage: GridEncoder;
   condStage: GridEncoder;
-  numClasses: number;
+  condition: SceneCondition;
   /** Dataset seed the scenes were generated with (scene-NNNNNN = sceneSeed(seed, N)). */
   datasetSeed: number;
   sceneSize: number;
@@ -64,20 +95,19 @@ function sceneIndex(item: ScannedImage): number {
 async function encodeScene(o: SceneTokenSourceOptions, index: number): Promise<TokenGrid[]> {
   const S = o.sceneSize;
   const scene = generateLandscape(sceneSeed(o.datasetSeed, index), S, S);
+  const conditionOf = o.condition(scene);
   const grids: TokenGrid[] = [];
   for (const scale of o.scales) {
     for (let y0 = 0; y0 < S; y0 += scale) {
       for (let x0 = 0; x0 < S; x0 += scale) {
-        const labels = new Uint8Array(scale * scale);
         const img = new Float32Array(3 * scale * scale); // [1, 3, s, s] in [-1, 1]
         for (let y = 0; y < scale; y++) {
           for (let x = 0; x < scale; x++) {
             const p = (y0 + y) * S + x0 + x, q = y * scale + x;
-            labels[q] = scene.labels[p]!;
             for (let c = 0; c < 3; c++) img[c * scale * scale + q] = scene.rgb[p * 3 + c]! / 127.5 - 1;
           }
         }
-        const c = await o.condStage.encode(oneHot(labels, o.numClasses), 1, scale, scale); // [C, s, s] → [s/f, s/f]
+        const c = await o.condStage.encode(conditionOf(y0, x0, scale), 1, scale, scale); // [C, s, s] → [s/f, s/f]
         const z = await o.firstStage.encode(img, 1, scale, scale);
         grids.push({ scale, h: scale / o.firstStage.factor, w: scale / o.firstStage.factor, c: Array.from(c.indices), z: Array.from(z.indices) });
       }

@@ -23,7 +23,8 @@
  * The bundle (fp16, condition mode `edge`) goes to native-models/zoo/starter-landscapes-edges (or --out).
  *
  * Options: --cache DIR, --out DIR, --first-stage DIR, --cond-from DIR (adopt that bundle's condition stage), --init-from BUNDLE (start the GPT from that bundle's), --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
- * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --smoke.
+ * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --tokens scenes|crops (the GPT's training tokens:
+ * windows of whole encoded scenes, the default, or separately encoded crops as the shipped run 2), --smoke.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -46,10 +47,11 @@ import { TrainRng } from '../native-models/training/rng';
 import { imageTokenSource } from '../native-models/training/token-source';
 import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
+import { edgeCondition, sceneTokenSource } from './scene-token-source';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
-import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE } from './starter-presets';
+import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const EDGES_NAME = 'starter-landscapes-edges';
@@ -120,6 +122,12 @@ interface Settings {
   threads: number;
   minCondF1: number;
   stopAfterCond: boolean;
+  /**
+   * The GPT's training tokens: 'scenes' (default since issue 14) = 8×8 windows of whole 256² scenes and their 128²
+   * quadrants, each encoded once as generation encodes it (scene-token-source.ts); 'crops' = separately encoded
+   * 64² crops (training/token-source.ts; the shipped run 2 was trained so).
+   */
+  tokens: 'scenes' | 'crops';
   smoke: boolean;
 }
 
@@ -148,6 +156,8 @@ function parseArgs(argv: readonly string[]): Settings {
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond') throw new Error(`train:starter ${EDGES_NAME}: --stop-after takes cond, got ${stop}.`);
   const minF1 = num('--min-cond-f1', smoke ? 1e-9 : 0.7, false);
+  const tokens = val('--tokens') ?? 'scenes';
+  if (tokens !== 'scenes' && tokens !== 'crops') throw new Error(`train:starter ${EDGES_NAME}: --tokens takes scenes or crops, got ${tokens}.`);
   if (minF1 > 1) throw new Error(`train:starter ${EDGES_NAME}: --min-cond-f1 is an F1 in (0, 1], got ${minF1}.`);
   return {
     smoke, cache,
@@ -164,6 +174,7 @@ function parseArgs(argv: readonly string[]): Settings {
     threads: num('--threads', 2, true),
     minCondF1: minF1,
     stopAfterCond: stop === 'cond',
+    tokens,
   };
 }
 
@@ -285,10 +296,16 @@ async function main(): Promise<void> {
   if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
   else {
     const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), vqganWeights(firstW, firstArch), runtime, 'first stage');
-    const source = await imageTokenSource({
-      set, firstStage: zModel, firstStageId: `sha256:${state.firstStage.sha256}`, cacheDir: join(work, 'tokens'),
-      condition: { kind: 'vq', mode: 'edge', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
-    });
+    const source = s.tokens === 'scenes'
+      ? await sceneTokenSource({
+        train: set.train, heldOut: set.heldOut, firstStage: zModel, condStage: cModel, condition: edgeCondition(EDGE_CANNY),
+        datasetSeed: STARTER_DATA_SEED, sceneSize: STARTER_SCENE, scales: STARTER_TOKEN_SCALES, window: STARTER_CROP / zModel.factor,
+        cacheFile: join(work, 'scene-tokens.json'), cacheKey: `sha256:${state.firstStage.sha256}|${state.cond!.runDir}|${STARTER_TOKEN_SCALES.join(',')}`, log,
+      })
+      : await imageTokenSource({
+        set, firstStage: zModel, firstStageId: `sha256:${state.firstStage.sha256}`, cacheDir: join(work, 'tokens'),
+        condition: { kind: 'vq', mode: 'edge', encoder: cModel, encoderId: `${state.cond!.runDir}:final` },
+      });
     const seeded = await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(33)));
     const fresh = (): Record<string, Float32Array> => seeded;
     const { run, resume, init, base, steps } = await book.startContinuable('gpt', name, {
@@ -325,7 +342,7 @@ async function main(): Promise<void> {
         `condition: Canny (σ 1.4, low ${EDGE_CANNY.low}, high ${EDGE_CANNY.high}) of the image's Rec. 601 grey; white edges on black`,
         `first stage: from starter-landscapes, ${state.firstStage.source}`,
         `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}, reconstruction edge F1 ${rec.f1.toFixed(3)} (1 px)`,
-        `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+        `transformer: ${state.gpt?.steps} steps on ${s.tokens === 'scenes' ? `8×8 windows of whole encoded scenes (${STARTER_TOKEN_SCALES.join(' and ')} px)` : 'separately encoded crops'}, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
         'weights stored as float16',
       ],
     },

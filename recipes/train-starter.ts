@@ -47,7 +47,7 @@ import { TrainRng } from '../native-models/training/rng';
 import type { DiscriminatorConfig } from '../native-models/models/discriminator';
 import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
-import { sceneTokenSource } from './scene-token-source';
+import { labelCondition, sceneTokenSource } from './scene-token-source';
 import { adoptVqganStage, initialWeights, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_DISCRIMINATOR, STARTER_NAMES, STARTER_PERCEPTUAL_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
@@ -275,7 +275,7 @@ async function main(): Promise<void> {
     // Tokens as generation sees them: whole scenes (and quadrants) encoded at once, 8×8 windows of the grids
     // (scene-token-source.ts: separately encoded 64×64 crops get other codes under GroupNorm).
     const source = await sceneTokenSource({
-      train: set.train, heldOut: set.heldOut, firstStage: zModel, condStage: cModel, numClasses: nClasses,
+      train: set.train, heldOut: set.heldOut, firstStage: zModel, condStage: cModel, condition: labelCondition(nClasses),
       datasetSeed: STARTER_DATA_SEED, sceneSize: STARTER_SCENE, scales: STARTER_TOKEN_SCALES, window: STARTER_CROP / zModel.factor,
       cacheFile: join(work, 'scene-tokens.json'), cacheKey: `${state.vqgan!.runDir}|${state.cond!.runDir}|${STARTER_TOKEN_SCALES.join(',')}`, log,
     });

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ScannedImage } from '../../native-models/training/data/scan';
 import { TrainRng } from '../../native-models/training/rng';
-import { sceneTokenSource, type GridEncoder } from '../../recipes/scene-token-source';
+import { canny, rgbToGrey } from '../../native-models/training/data/canny';
+import { generateLandscape, sceneSeed } from '../../recipes/landscapes';
+import { edgeCondition, labelCondition, sceneTokenSource, type GridEncoder } from '../../recipes/scene-token-source';
 
 /** A stand-in encoder (factor 8): token = position in the grid + 100 × encoded size, so windows are traceable. */
 function fakeEncoder(channels: number): GridEncoder & { calls: number } {
@@ -27,7 +29,7 @@ describe('scene token source (GPT tokens as generation sees them)', () => {
     dir = await mkdtemp(join(tmpdir(), 'scene-tokens-'));
     const first = fakeEncoder(3), cond = fakeEncoder(8);
     const opts = {
-      train: [item(0), item(1)], heldOut: [item(2)], firstStage: first, condStage: cond, numClasses: 8, datasetSeed: 9,
+      train: [item(0), item(1)], heldOut: [item(2)], firstStage: first, condStage: cond, condition: labelCondition(8), datasetSeed: 9,
       sceneSize: 32, scales: [32, 16], window: 2, cacheFile: join(dir, 'tokens.json'), cacheKey: 'a',
     };
     const src = await sceneTokenSource(opts);
@@ -50,5 +52,21 @@ describe('scene token source (GPT tokens as generation sees them)', () => {
     expect(first.calls).toBe(15); // cached
     await sceneTokenSource({ ...opts, cacheKey: 'b' });
     expect(first.calls).toBe(30); // another key: encoded again
+  });
+
+  it('cuts the region\'s condition from the whole scene: one-hot labels, or the whole scene\'s Canny edges as ±1', () => {
+    const scene = generateLandscape(sceneSeed(9, 3), 64, 64);
+    const labels = labelCondition(8)(scene)(16, 32, 32); // [8, 32, 32]
+    expect(labels.length).toBe(8 * 32 * 32);
+    for (const [y, x] of [[0, 0], [5, 17], [31, 31]] as const) {
+      const cls = scene.labels[(16 + y) * 64 + 32 + x]!;
+      for (let c = 0; c < 8; c++) expect(labels[c * 1024 + y * 32 + x]).toBe(c === cls ? 1 : 0);
+    }
+    const opts = { sigma: 1.4, low: 0.02, high: 0.05 };
+    const whole = canny(rgbToGrey(scene.rgb, 64, 64, 3), 64, 64, opts).edges;
+    const plane = edgeCondition(opts)(scene)(32, 0, 32); // [1, 32, 32]
+    expect(plane.length).toBe(32 * 32);
+    expect(whole.some((v) => v !== 0)).toBe(true);
+    for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) expect(plane[y * 32 + x]).toBe(whole[(32 + y) * 64 + x] ? 1 : -1);
   });
 });
