@@ -42,6 +42,11 @@ export interface GenerateJobRequest {
   previewEvery?: number;
   /** The editor document the condition came from; stored in each record so the result can be reproduced. */
   document?: JsonValue;
+  /**
+   * The transformer's weights: 'float32' (default, exact) or 'int8' (weight-only, blocks of 32: token steps of large
+   * models read a quarter of the bytes; logits differ slightly, so samples differ). Recorded in each result.
+   */
+  gptWeights?: 'float32' | 'int8';
 }
 
 export interface JobProgressEvent {

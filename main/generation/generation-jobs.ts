@@ -159,6 +159,7 @@ export class GenerationJobs {
         model: { id: r.model.id, sha256: r.model.sha256, ...(r.model.name ? { name: r.model.name } : {}) },
         executionProvider: r.model.executionProvider,
         device: r.model.device,
+        ...(r.model.gptWeights ? { gptWeights: r.model.gptWeights } : {}),
         condition: document,
         classNames: r.model.classNames,
       });

@@ -25,7 +25,7 @@ export interface WorkerResult {
    * `executionProvider`: the provider the model's sessions actually ran on (after any fallback to CPU);
    * `providerFallback`: why the requested provider was not used, when it was not.
    */
-  model: { id: string; sha256: string; name?: string; executionProvider: string; providerFallback?: string; device?: string; classNames?: readonly string[] };
+  model: { id: string; sha256: string; name?: string; executionProvider: string; providerFallback?: string; device?: string; classNames?: readonly string[]; gptWeights?: 'int8' };
 }
 
 export type FromWorker =

@@ -18,15 +18,18 @@ const loaderPromise = import(loaderModule) as Promise<GeneratorLoaderModule>;
 
 const post = (m: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
 const controllers = new Map<string, AbortController>();
-let loaded: { spec: string; provider: string; gen: LoadedGenerator } | null = null;
+let loaded: { spec: string; provider: string; gptWeights: GptWeights; gen: LoadedGenerator } | null = null;
 let queue: Promise<void> = Promise.resolve();
 
-async function modelFor(spec: string, provider: string): Promise<LoadedGenerator> {
-  if (loaded?.spec === spec && loaded.provider === provider) return loaded.gen;
+type GptWeights = 'float32' | 'int8';
+
+/** The loaded model for a job; a job with another model, provider or weight precision loads anew. */
+async function modelFor(spec: string, provider: string, gptWeights: GptWeights): Promise<LoadedGenerator> {
+  if (loaded?.spec === spec && loaded.provider === provider && loaded.gptWeights === gptWeights) return loaded.gen;
   if (loaded) await loaded.gen.dispose?.();
   loaded = null;
-  const gen = await (await loaderPromise).loadGenerator(spec, { provider });
-  loaded = { spec, provider, gen };
+  const gen = await (await loaderPromise).loadGenerator(spec, { provider, ...(gptWeights === 'int8' ? { gptWeights } : {}) });
+  loaded = { spec, provider, gptWeights, gen };
   return gen;
 }
 
@@ -35,7 +38,8 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' 
   if (!controller) return;
   try {
     controller.signal.throwIfAborted();
-    const gen = await modelFor(request.model, provider);
+    const gptWeights = request.gptWeights ?? 'float32';
+    const gen = await modelFor(request.model, provider, gptWeights);
     controller.signal.throwIfAborted();
     const req = resolveJobRequest(request, gen);
     let lastPost = 0;
@@ -76,6 +80,7 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' 
             device: used ? used.device : gen.device,
             ...(used?.fallbackReason ? { providerFallback: used.fallbackReason } : {}),
             classNames: gen.classNames ? [...gen.classNames] : undefined,
+            ...(gptWeights === 'int8' ? { gptWeights } : {}),
           },
         },
       },

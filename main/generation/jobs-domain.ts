@@ -85,6 +85,7 @@ const generateSchema: Schema<GenerateJobRequest> = object({
   completeFrom: optional(number({ integer: true, min: 0 })),
   previewEvery: optional(number({ integer: true, min: 0 })),
   document: optional(jsonValueSchema),
+  gptWeights: optional(literal('float32', 'int8')),
 });
 
 /** Payload schemas of the jobs domain. */

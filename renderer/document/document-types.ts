@@ -87,11 +87,13 @@ export interface GenerationSettings {
   outputHeight: number;
   /** For class-conditional models. */
   classIndex: number | null;
+  /** The transformer's weights: float32 (exact) or int8 (weight-only; faster token steps on large models). */
+  gptWeights: 'float32' | 'int8';
 }
 
 export interface TesseraDocument {
   format: 'tessera.document';
-  /** Id of the last migration applied, e.g. '0002-generation-settings'. */
+  /** Id of the last migration applied, e.g. '0003-transformer-weights'. */
   schema: string;
   mode: EditorMode;
   width: number;

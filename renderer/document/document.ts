@@ -204,6 +204,7 @@ export function parseDocument(input: unknown): { doc: TesseraDocument; applied: 
     outputWidth: num(g.outputWidth, 'generation.outputWidth', { int: true, min: 1, max: 8192 }),
     outputHeight: num(g.outputHeight, 'generation.outputHeight', { int: true, min: 1, max: 8192 }),
     classIndex: numOrNull(g.classIndex, 'generation.classIndex', { int: true, min: 0 }),
+    gptWeights: g.gptWeights === 'float32' || g.gptWeights === 'int8' ? g.gptWeights : bad('generation.gptWeights', '"float32" or "int8"', g.gptWeights),
   };
 
   return {

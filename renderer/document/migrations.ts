@@ -6,6 +6,7 @@
 //                             empty default and checks width/height/mode.
 //   0002-generation-settings  the sampler settings move into the document (`generation`); the
 //                             0001 top-level `modelId` moves to `generation.modelId`.
+//   0003-transformer-weights  `generation.gptWeights` ('float32' | 'int8'), float32 for older documents.
 
 import { CONDITION_MODES } from '../../native-models/condition-modes';
 
@@ -37,6 +38,7 @@ export const DEFAULT_GENERATION = {
   greedy: false,
   variations: 1,
   classIndex: null,
+  gptWeights: 'float32',
 } as const;
 
 export const migrations: readonly DocumentMigration[] = [
@@ -81,6 +83,13 @@ export const migrations: readonly DocumentMigration[] = [
           modelId: existing.modelId ?? modelId ?? null,
         },
       };
+    },
+  },
+  {
+    id: '0003-transformer-weights',
+    up: (doc) => {
+      const generation = isObject(doc.generation) ? doc.generation : {};
+      return { ...doc, generation: { ...generation, gptWeights: generation.gptWeights ?? 'float32' } };
     },
   },
 ];

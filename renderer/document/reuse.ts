@@ -18,6 +18,8 @@ export interface ReusePayload {
   greedy: boolean;
   width: number;
   height: number;
+  /** The transformer weights the result was made with (absent in payloads of older versions: float32). */
+  gptWeights?: 'float32' | 'int8';
 }
 
 interface KeyValueStore {

@@ -44,6 +44,7 @@ export function GalleryDetails({ item, busy, onToggleStar, onSaveNotes, onDelete
   if (r.variation) rows.push(['Variation', `${r.variation.index + 1} of ${r.variation.count}`]);
   if (r.classIndex !== undefined) rows.push(['Class index', String(r.classIndex)]);
   if (r.classesUsed?.length) rows.push(['Classes used', <span key="cls" className="chips">{r.classesUsed.map((c) => <span key={c} className="chip chip-muted">{c}</span>)}</span>]);
+  if (r.gptWeights) rows.push(['Transformer weights', r.gptWeights]);
   rows.push(['App version', r.appVersion]);
   rows.push(['File', <code key="file">{item.filePath}</code>]);
   rows.push(['File size', formatBytes(item.fileSize)]);

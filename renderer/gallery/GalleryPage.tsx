@@ -168,7 +168,7 @@ export function GalleryPage() {
     const r = selected.record;
     stashReuse({
       sourceId: selected.id, document: r.condition, modelId: r.model.id, seed: r.seed,
-      temperature: r.sampler.temperature, topK: r.sampler.topK, topP: r.sampler.topP, greedy: r.sampler.greedy,
+      temperature: r.sampler.temperature, topK: r.sampler.topK, topP: r.sampler.topP, greedy: r.sampler.greedy, gptWeights: r.gptWeights ?? 'float32',
       width: r.size.width, height: r.size.height,
     }, window.sessionStorage);
     window.location.hash = '#/studio';

@@ -38,7 +38,7 @@ function initialEditor(): { editor: StudioEditor; notice: string | null } {
   if (reuse) {
     try {
       const { doc } = parseDocument(reuse.document);
-      doc.generation = { ...doc.generation, modelId: reuse.modelId, seed: reuse.seed, seedLocked: true, temperature: reuse.temperature, topK: reuse.topK, topP: reuse.topP, greedy: reuse.greedy, outputWidth: reuse.width, outputHeight: reuse.height };
+      doc.generation = { ...doc.generation, modelId: reuse.modelId, seed: reuse.seed, seedLocked: true, temperature: reuse.temperature, topK: reuse.topK, topP: reuse.topP, greedy: reuse.greedy, outputWidth: reuse.width, outputHeight: reuse.height, gptWeights: reuse.gptWeights ?? 'float32' };
       return { editor: new StudioEditor(doc), notice: `Loaded the sketch and settings of ${reuse.sourceId} from the gallery.` };
     } catch (err) {
       return { editor: new StudioEditor(), notice: `Could not reuse that result: ${errorMessage(err)}` };

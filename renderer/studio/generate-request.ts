@@ -53,6 +53,7 @@ export function buildGenerateRequest(doc: TesseraDocument, model: ModelSummary, 
     n: g.variations,
     sampler: { temperature: g.temperature, topK: g.topK, topP: g.topP, greedy: g.greedy },
     previewEvery,
+    ...(g.gptWeights === 'int8' ? { gptWeights: 'int8' as const } : {}),
     document: serializeDocument({ ...doc, generation: { ...g, seed: options.seed, modelId: model.id } }),
   };
   if (doc.mode === 'completion') {

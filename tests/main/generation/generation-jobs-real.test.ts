@@ -29,6 +29,23 @@ afterAll(async () => {
 });
 
 describe('generation job on the real model in the worker', () => {
+  it('runs on int8 transformer weights when asked, records it, and reloads the model when the precision changes', async () => {
+    const starter = path.join(import.meta.dirname, '../../../native-models/zoo/starter-landscapes');
+    const labels = Array.from({ length: 64 * 64 }, (_, k) => (k < 2048 ? 0 : 4));
+    const run = async (extra: { gptWeights?: 'float32' | 'int8' }): Promise<JobFinishEvent> => {
+      const done = new Promise<JobFinishEvent>((resolve) => jobs.onDidJobFinish(resolve));
+      await jobs.generate({ model: starter, width: 64, height: 64, seed: 8, condition: { kind: 'labels', width: 64, height: 64, labels }, ...extra });
+      return done;
+    };
+    const int8 = await run({ gptWeights: 'int8' });
+    expect(int8.status, int8.error).toBe('done');
+    expect(int8.images![0]!.record.gptWeights).toBe('int8');
+    expect(readGenerationRecord(await fs.readFile(int8.images![0]!.path))!.gptWeights).toBe('int8');
+    const fp32 = await run({});
+    expect(fp32.status, fp32.error).toBe('done');
+    expect(fp32.images![0]!.record.gptWeights).toBeUndefined();
+  }, 120_000);
+
   it('samples a semantic layout with two variations and saves both with their records', async () => {
     const labels = Array.from({ length: 16 * 16 }, (_, k) => (k < 128 ? 2 : 7));
     const done = new Promise<JobFinishEvent>((resolve) => jobs.onDidJobFinish(resolve));

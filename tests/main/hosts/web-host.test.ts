@@ -130,6 +130,9 @@ describe('web host', () => {
     expect(cancel.result).toEqual({ cancelled: false });
     const bad = await client.call('jobs.generate', { model: 'x', n: 0 });
     expect(bad.error).toMatchObject({ code: 'bad-params' });
+    const int4 = await client.call('jobs.generate', { model: 'x', gptWeights: 'int4' });
+    expect(int4.error).toMatchObject({ code: 'bad-params' });
+    expect(JSON.stringify(int4.error)).toMatch(/gptWeights/);
 
     // gallery (issue 7): a PNG written with its record into the chosen library is adopted by rescan,
     // then found, starred, annotated, thumbnailed, exported and deleted over the socket.

@@ -136,6 +136,11 @@ describe('generate request', () => {
     expect(labels.filter((v) => v === 2)).toHaveLength(128);
     const stored = parseDocument(req.document).doc;
     expect(stored.generation).toMatchObject({ seed: 77, modelId: '/lib/models/scenes' });
+    expect(req.gptWeights).toBeUndefined(); // float32, the default, is not sent
+    doc.generation = { ...doc.generation, gptWeights: 'int8' };
+    const int8 = buildGenerateRequest(doc, model, { seed: 77, encodeGrey });
+    expect(int8.gptWeights).toBe('int8');
+    expect(parseDocument(int8.document).doc.generation.gptWeights).toBe('int8');
   });
 
   it('edge: white-on-black PNG; pose: OpenPose JSON scaled to the output; pose without people is blocked', () => {
