@@ -151,13 +151,29 @@ export function bfloat16ToFloat(b: number): number {
   return f[0]!;
 }
 
+let halfTable: Float32Array | null = null;
+
+/** Every float16 bit pattern's value (256 KiB, built once): decoding a tensor is one lookup per element. */
+function halfToFloatTable(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = halfToFloat(h);
+  }
+  return halfTable;
+}
+
 /** Decode any dtype's raw bytes to float32 (int64 beyond 2^24 loses precision; use for weights). */
 export function bytesToFloat32(dtype: DType, bytes: Uint8Array): Float32Array {
   const a = bytesToTypedArray(dtype, bytes);
   if (a instanceof Float32Array) return a;
   const out = new Float32Array(a.length);
-  if (dtype === 'float16') for (let i = 0; i < a.length; i++) out[i] = halfToFloat(Number(a[i]));
-  else if (dtype === 'bfloat16') for (let i = 0; i < a.length; i++) out[i] = bfloat16ToFloat(Number(a[i]));
-  else for (let i = 0; i < a.length; i++) out[i] = Number(a[i]);
+  if (dtype === 'float16') {
+    const table = halfToFloatTable(), h = a as Uint16Array;
+    for (let i = 0; i < h.length; i++) out[i] = table[h[i]!]!;
+  } else if (dtype === 'bfloat16') {
+    // bfloat16 is the top half of a float32: shift the bits into place.
+    const bits = new Uint32Array(out.buffer), b = a as Uint16Array;
+    for (let i = 0; i < b.length; i++) bits[i] = b[i]! << 16;
+  } else for (let i = 0; i < a.length; i++) out[i] = Number(a[i]);
   return out;
 }
