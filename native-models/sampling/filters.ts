@@ -91,8 +91,9 @@ export function filterLogits(
   for (let i = 0; i < vocab; i++) out[i] = logits[offset + i]! / s.temperature;
   const k = s.topK ?? 0;
   if (k > 0 && k < vocab) {
-    const order = sortedOrder(out);
-    const kth = out[order[k - 1]!]!;
+    // The k-th largest value (taming's top_k_logits keeps every logit ≥ it, ties included): a numeric sort of
+    // a copy (native, ascending) instead of sorting indices with a comparator.
+    const kth = Float64Array.from(out).sort()[vocab - k]!;
     for (let i = 0; i < vocab; i++) if (out[i]! < kth) out[i] = -Infinity;
   }
   const p = s.topP ?? 1;
