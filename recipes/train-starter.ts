@@ -41,6 +41,7 @@ import { oneHot } from '../native-models/training/data/crops';
 import { ImageSet } from '../native-models/training/data/dataset';
 import { trainGpt } from '../native-models/training/gpt-trainer';
 import { initParams } from '../native-models/training/init';
+import { toHalfBits } from '../native-models/graph/dtype';
 import type { Tensor } from '../native-models/graph/graph';
 import { randomFeaturesPerceptual } from '../native-models/training/random-features-perceptual';
 import { TrainRng } from '../native-models/training/rng';
@@ -167,35 +168,10 @@ export function oneHotCrossEntropy(x: Tensor, xrec: Tensor): Tensor {
   return x.mul(xrec.mul(LOGIT_SCALE).logSoftmax(1)).sum([1, 2, 3]).neg().div(h! * w!).reshape([b!]); // [B]
 }
 
-/** IEEE half from a float (round to nearest even), as a 16-bit pattern. */
-export function floatToHalf(f: number): number {
-  const buf = new DataView(new ArrayBuffer(4));
-  buf.setFloat32(0, f);
-  const x = buf.getUint32(0);
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1), half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++; // a carry into the exponent (up to Inf) is correct
-  return sign | h;
-}
-
+/** Float32 values as float16 bytes (round to nearest even: graph/dtype.ts toHalfBits). */
 export function toFloat16Bytes(v: Float32Array): Uint8Array {
   const out = new Uint16Array(v.length);
-  for (let i = 0; i < v.length; i++) out[i] = floatToHalf(v[i]!);
+  for (let i = 0; i < v.length; i++) out[i] = toHalfBits(v[i]!);
   return new Uint8Array(out.buffer);
 }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { halfToFloat } from '../../native-models/formats/dtype';
 import { Graph } from '../../native-models/graph/graph';
 import { compile } from '../../native-models/runtime/program';
-import { floatToHalf, LOGIT_SCALE, oneHotCrossEntropy, toFloat16Bytes } from '../../recipes/train-starter';
+import { toHalfBits as floatToHalf } from '../../native-models/graph/dtype';
+import { LOGIT_SCALE, oneHotCrossEntropy, toFloat16Bytes } from '../../recipes/train-starter';
 import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP } from '../../recipes/starter-presets';
 
 describe('starter recipe: fp16 export', () => {
