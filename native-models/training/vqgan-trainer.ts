@@ -56,6 +56,7 @@ export function imageSetSource(set: ImageSet): ImageSource {
   };
 }
 
+/** trainVqgan's options; its previews (`sampleEvery`) are input | reconstruction of a fixed held-out (or train) batch. */
 export interface VqganTrainOptions extends TrainLoopOptions {
   vqgan: VqganConfig;
   /** null = no adversarial training. ActNorm discriminators are not supported (BatchNorm, as in taming). */
@@ -76,7 +77,6 @@ export interface VqganTrainOptions extends TrainLoopOptions {
   perceptualWeight?: number;
   /** Says where the perceptual term comes from in the run log (e.g. the LPIPS files). */
   perceptualNote?: string;
-  /** (sampleEvery: input|reconstruction previews of a fixed held-out, or train, batch.) */
   /** Count code usage every N steps (default 10) over a window of 50 counts. */
   usageEvery?: number;
   restartDeadCodes?: boolean;
