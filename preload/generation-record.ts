@@ -57,6 +57,8 @@ export interface GenerationRecord {
   device?: string;
   /** 'int8' when the transformer ran on int8 weight-only linears (`--weights int8`): the same seed needs them again. */
   gptWeights?: 'int8';
+  /** Targets per shared sliding window along each axis when > 1 (`--window-stride`; absent = taming's rule). */
+  windowStride?: number;
   timings: GenerationTimings;
   /** Index of this image among the variations of one request. */
   variation?: { index: number; count: number };

@@ -397,6 +397,11 @@ export function parseGenerationRecord(value: unknown): GenerationRecord {
     if (value.gptWeights !== 'int8') fail('gptWeights', '"int8" or absent', value.gptWeights);
     record.gptWeights = 'int8';
   }
+  if (value.windowStride !== undefined) {
+    const s = value.windowStride;
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 2 || s > 64) fail('windowStride', 'an integer 2..64 or absent', s);
+    record.windowStride = s;
+  }
   if (value.variation !== undefined) {
     const v = value.variation;
     if (!isObject(v)) fail('variation', 'an object', v);

@@ -90,6 +90,11 @@ export interface GenerateRequest {
   completeFrom?: number;
   /** Decode a preview every K sampled tokens (0 = never). */
   previewEvery?: number;
+  /**
+   * Targets per shared window along each axis (1 = taming's rule, the default; up to half the window): faster
+   * sliding-window sampling with slightly less context, see window.ts placeWindowStrided.
+   */
+  windowStride?: number;
 }
 
 export interface GenerateProgress extends ProgressInfo {
@@ -323,6 +328,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
       condition,
       initial,
       targets,
+      ...(req.windowStride && req.windowStride > 1 ? { windowStride: { h: req.windowStride, w: req.windowStride } } : {}),
       settings: seeds.map(() => req.sampler),
       rngs: seeds.map((s) => rngForSeed(s)),
       signal,

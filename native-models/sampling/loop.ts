@@ -26,7 +26,7 @@ import { pickTokens } from './filters';
 import type { SamplerSettings } from './filters';
 import type { Pcg32 } from './rng';
 import type { TokenModel } from './token-model';
-import { cropWindow, effectiveWindow, placeWindow, validateGrid } from './window';
+import { cropWindow, effectiveWindow, placeWindowStrided, validateGrid, validateStride } from './window';
 import type { GridShape, WindowPlacement } from './window';
 
 /** The condition part of every window. */
@@ -58,6 +58,11 @@ export interface SampleJob {
   initial?: Int32Array;
   /** [H*W]: 1 = sample this position. Default: every position. */
   targets?: Uint8Array;
+  /**
+   * Targets per shared window, rows × columns (window.ts placeWindowStrided): 1 × 1 (default) is the reference
+   * rule; larger strides trade a little context for far fewer window prefills.
+   */
+  windowStride?: GridShape;
   /** One entry per batch row. */
   settings: readonly SamplerSettings[];
   rngs: readonly Pcg32[];
@@ -84,6 +89,8 @@ export interface LoopStats {
   calls: number;
 }
 
+const NO_STRIDE: GridShape = { h: 1, w: 1 };
+
 /** Targets for image completion: every position from flat raster index `start` on. */
 export function completionTargets(grid: GridShape, start: number): Uint8Array {
   const n = grid.h * grid.w;
@@ -108,6 +115,7 @@ function prepare<C>(model: TokenModel<C>, job: SampleJob): Prepared {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`Batch size must be a positive integer (got ${batch}).`);
   validateGrid(grid, window, condition.kind === 'grid');
   const win = effectiveWindow(grid, window);
+  if (job.windowStride) validateStride(job.windowStride, win);
   const n = grid.h * grid.w;
   let condLength: number;
   if (condition.kind === 'prefix') {
@@ -194,7 +202,7 @@ export async function sampleGridReference<C>(model: TokenModel<C>, job: SampleJo
     job.signal?.throwIfAborted();
     const i = Math.floor(q / grid.w);
     const j = q % grid.w;
-    const place = placeWindow(i, j, grid, window);
+    const place = placeWindowStrided(i, j, grid, window, job.windowStride ?? NO_STRIDE);
     const p = place.li * prep.win.w + place.lj;
     const seq = buildSequence(job, prep, place, windowTokens - 1);
     const len = prep.condLength + windowTokens - 1;
@@ -234,7 +242,8 @@ export async function sampleGrid<C>(
   const maxCaches = options.maxCaches ?? 64;
   const buckets = options.shapeBuckets ?? true;
   const keyOf = (place: WindowPlacement): number => place.i0 * grid.w + place.j0;
-  const placements = prep.order.map((q) => placeWindow(Math.floor(q / grid.w), q % grid.w, grid, window));
+  const stride = job.windowStride ?? NO_STRIDE;
+  const placements = prep.order.map((q) => placeWindowStrided(Math.floor(q / grid.w), q % grid.w, grid, window, stride));
   const lastUse = new Map<number, number>();
   placements.forEach((pl, t) => lastUse.set(keyOf(pl), t));
   const caches = new Map<number, CacheEntry<C>>();

@@ -55,6 +55,37 @@ export function placeWindow(i: number, j: number, grid: GridShape, window: GridS
   return { i0: i - li, j0: j - lj, li, lj };
 }
 
+/** The largest window stride along an axis whose windows keep every target of a group inside them. */
+export function maxWindowStride(win: number): number {
+  return win - Math.floor(win / 2);
+}
+
+/**
+ * Placement with a window stride (opt-in, not the reference rule): targets are grouped in blocks of `stride.h` rows
+ * × `stride.w` columns, and every target of a block uses the window the reference rule gives the block's first
+ * target. Consecutive targets then share one window (and one KV cache), so a 32×32 grid with stride 4 × 4 prefills
+ * 1/16 as many windows. A target sees the same trained window size, only at another position in it: more context
+ * above and to its left, less of the condition below and to its right. Stride 1 × 1 is exactly `placeWindow`.
+ */
+export function placeWindowStrided(i: number, j: number, grid: GridShape, window: GridShape, stride: GridShape): WindowPlacement {
+  if (stride.h === 1 && stride.w === 1) return placeWindow(i, j, grid, window);
+  const first = placeWindow(i - (i % stride.h), j - (j % stride.w), grid, window);
+  const win = effectiveWindow(grid, window);
+  const li = i - first.i0, lj = j - first.j0;
+  // A block reaching past the window's far edge (only where the grid is not a multiple of the stride): own window.
+  if (li >= win.h || lj >= win.w) return placeWindow(i, j, grid, window);
+  return { i0: first.i0, j0: first.j0, li, lj };
+}
+
+/** Checks a window stride: positive integers, at most the half window that keeps a block inside its window. */
+export function validateStride(stride: GridShape, window: GridShape): void {
+  for (const [axis, s, win] of [['rows', stride.h, window.h], ['columns', stride.w, window.w]] as const) {
+    if (!Number.isInteger(s) || s < 1 || s > maxWindowStride(win)) {
+      throw new Error(`The window stride must be a whole number from 1 to ${maxWindowStride(win)} ${axis} for this model's ${window.h}×${window.w} window (got ${s}).`);
+    }
+  }
+}
+
 /** Checks that a grid can be sampled with a window; throws a message that says what to change. */
 export function validateGrid(grid: GridShape, window: GridShape, condIsGrid: boolean): void {
   for (const [name, v] of [['grid height', grid.h], ['grid width', grid.w], ['window height', window.h], ['window width', window.w]] as const) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cropWindow, localIndex, placeWindow, validateGrid } from '../../../native-models/sampling/window';
+import { cropWindow, localIndex, placeWindow, placeWindowStrided, validateGrid } from '../../../native-models/sampling/window';
 
 /** The reference scripts' rule, written out literally for the released 16 × 16 window. */
 function referenceLocal16(i: number, n: number): number {
@@ -49,5 +49,25 @@ describe('sliding-window rule', () => {
     expect(() => validateGrid({ h: 20, w: 8 }, { h: 16, w: 16 }, false)).toThrow(/at least 16 tokens/);
     expect(() => validateGrid({ h: 8, w: 20 }, { h: 16, w: 16 }, true)).toThrow(/needs at least 16 rows/);
     expect(() => validateGrid({ h: 8, w: 20 }, { h: 16, w: 16 }, false)).not.toThrow();
+  });
+});
+
+describe('strided placement', () => {
+  const grid = { h: 32, w: 32 }, win = { h: 8, w: 8 };
+  it('stride 1 is the reference rule; stride 4 keeps every target inside its block\'s shared window', () => {
+    const windows = new Set<string>();
+    for (let i = 0; i < 32; i++) {
+      for (let j = 0; j < 32; j++) {
+        expect(placeWindowStrided(i, j, grid, win, { h: 1, w: 1 })).toEqual(placeWindow(i, j, grid, win));
+        const p = placeWindowStrided(i, j, grid, win, { h: 4, w: 4 });
+        expect([p.li >= 0 && p.li < 8, p.lj >= 0 && p.lj < 8, p.i0 + p.li, p.j0 + p.lj]).toEqual([true, true, i, j]);
+        expect(p.i0 >= 0 && p.i0 + 8 <= 32 && p.j0 >= 0 && p.j0 + 8 <= 32).toBe(true);
+        // the block's first target decides the window
+        const first = placeWindow(i - (i % 4), j - (j % 4), grid, win);
+        expect([p.i0, p.j0]).toEqual([first.i0, first.j0]);
+        windows.add(`${p.i0},${p.j0}`);
+      }
+    }
+    expect(windows.size).toBe(49); // 7 × 7 windows (blocks 0 and 4 of an axis share the edge-anchored one); the reference rule places 25 × 25
   });
 });

@@ -76,6 +76,18 @@ describe('tessera generate (real tiny model)', () => {
     await expect(fs.access(path.join(dir, 'never-int4.png'))).rejects.toThrow();
   });
 
+  it('--window-stride 4 shares each sliding window among 4 × 4 targets and records it; a stride past half the window is refused', async () => {
+    const layout = path.join(import.meta.dirname, '../../../../examples/landscape-layout.png');
+    const out = path.join(dir, 'stride.png');
+    const r = await cli(['--model', 'starter-landscapes', '--cond', layout, '--size', '128x128', '--seed', '5', '--window-stride', '4', '--out', out]);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(readGenerationRecord(await fs.readFile(out))).toMatchObject({ windowStride: 4, size: { width: 128, height: 128 } });
+    const bad = await cli(['--model', 'starter-landscapes', '--cond', layout, '--size', '128x128', '--window-stride', '5', '--out', path.join(dir, 'never-stride.png')]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err.join('\n')).toMatch(/window stride must be a whole number from 1 to 4 rows/);
+    await expect(fs.access(path.join(dir, 'never-stride.png'))).rejects.toThrow();
+  });
+
   it('refuses bad input with one clear line and writes nothing', async () => {
     const badLabels = new PNG({ width: 64, height: 64 });
     for (let k = 0; k < 64 * 64; k++) badLabels.data.set([200, 200, 200, 255], k * 4);
