@@ -7,7 +7,7 @@ import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBund
 import { FIGURES_RESIZE } from '../../../recipes/starter-presets';
 
 const POSE_JSON = fileURLToPath(new URL('../../../examples/figure-pose.json', import.meta.url));
-const PINNED_TOKENS_SHA256 = 'ef4f61149d4f63af280ac6ee8bcf6acd37df95bb8f9761dc33be11e3cf1df675';
+const PINNED_TOKENS_SHA256 = 'aacbca197e9a22266e5462871392d055a7bcebe711ae012bd223e267107319d2';
 
 const bundle = useStarterBundle('starter-figures');
 
