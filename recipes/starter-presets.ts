@@ -143,7 +143,8 @@ export const STARTER_PRESETS = {
     crop: STARTER_CROP, image: STARTER_SCENE, dataSeed: STARTER_DATA_SEED, recipe: 'recipes/train-starter.ts',
   },
   'starter-landscapes-edges': {
-    mode: 'edge', condStage: EDGES_COND_STAGE, firstStage: null, transformer: EDGES_GPT,
+    // Its first stage is starter-landscapes' (adopted, hence null), so its vocabulary follows that codebook.
+    mode: 'edge', condStage: EDGES_COND_STAGE, firstStage: null, transformer: edgesGpt(LANDSCAPES_FIRST_STAGE.n_embed),
     crop: STARTER_CROP, image: STARTER_SCENE, dataSeed: STARTER_DATA_SEED, recipe: 'recipes/train-starter-edges.ts',
   },
   'starter-figures': {

@@ -24,6 +24,12 @@ describe('starter presets', () => {
     expect(STARTER_NAMES.sort()).toEqual(['starter-figures', 'starter-landscapes', 'starter-landscapes-edges']);
   });
 
+  it('fit the zoo budget together: all shipped starters ≤ 60 MB', async () => {
+    let bytes = 0;
+    for (const name of STARTER_NAMES) bytes += (await manifestOf(name) as unknown as { weights: { bytes: number } }).weights.bytes;
+    expect(bytes).toBeLessThanOrEqual(60e6);
+  });
+
   for (const name of STARTER_NAMES) {
     it(`${name}: the shipped bundle has the preset's mode, stages and transformer`, async () => {
       const preset = STARTER_PRESETS[name];
