@@ -5,7 +5,7 @@ import { LANDSCAPE_CLASSES } from '../../../recipes/landscapes';
 import { exampleScene } from '../../../recipes/make-examples';
 import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const PINNED_TOKENS_SHA256 = '969dd45dab36cb67d5453a37e878a75f505a292ae3bda55bccf114d57a863e02';
+const PINNED_TOKENS_SHA256 = '8edec088c0961942261589a4bc1c041d6d133a90eb6f5b177d8714836b10f9f2';
 
 const bundle = useStarterBundle('starter-landscapes');
 
