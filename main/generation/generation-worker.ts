@@ -10,6 +10,7 @@ import type { GeneratorLoaderModule, LoadedGenerator } from './generator-loader'
 import { resolveJobRequest } from './generation-request';
 import { encodePng } from '../gallery/png-record';
 import type { FromWorker, ToWorker, WorkerData } from './generation-protocol';
+import type { GenerateJobRequest } from '../../preload/contract';
 
 const port = parentPort;
 if (!port) throw new Error('generation-worker must run in a worker thread.');
@@ -21,7 +22,7 @@ const controllers = new Map<string, AbortController>();
 let loaded: { spec: string; provider: string; gptWeights: GptWeights; gen: LoadedGenerator } | null = null;
 let queue: Promise<void> = Promise.resolve();
 
-type GptWeights = 'float32' | 'int8';
+type GptWeights = NonNullable<GenerateJobRequest['gptWeights']>;
 
 /** The loaded model for a job; a job with another model, provider or weight precision loads anew. */
 async function modelFor(spec: string, provider: string, gptWeights: GptWeights): Promise<LoadedGenerator> {

@@ -12,6 +12,7 @@ interface ShippedManifest {
   condStage: { kind: string; architecture: VqganArchitecture };
   firstStage: VqganArchitecture;
   transformer: GptArchitecture;
+  weights: { bytes: number };
 }
 
 async function manifestOf(name: string): Promise<ShippedManifest> {
@@ -26,7 +27,7 @@ describe('starter presets', () => {
 
   it('fit the zoo budget together: all shipped starters ≤ 60 MB', async () => {
     let bytes = 0;
-    for (const name of STARTER_NAMES) bytes += (await manifestOf(name) as unknown as { weights: { bytes: number } }).weights.bytes;
+    for (const name of STARTER_NAMES) bytes += (await manifestOf(name)).weights.bytes;
     expect(bytes).toBeLessThanOrEqual(60e6);
   });
 

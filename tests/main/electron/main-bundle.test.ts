@@ -291,9 +291,11 @@ describe('Electron security checklist, item by item', () => {
     expect(opened).toMatchObject({ ok: true, value: { opened: true } });
     const folder = calls.openPath.mock.calls.at(-1)![0];
     expect(folder.startsWith(path.join(userData, 'library'))).toBe(true);
-    // A payload cannot choose the folder: the method takes none.
+    // A payload cannot choose the folder: the method takes none, so one is refused before anything opens.
+    const opens = calls.openPath.mock.calls.length;
     const steered = (await ipcHandlers.get('tessera:gallery.openFolder')!(appEvent(), '/etc')) as ApiOutcome;
-    if (steered.ok) expect(calls.openPath.mock.calls.at(-1)![0]).toBe(folder);
+    expect(steered).toMatchObject({ ok: false, error: { code: 'bad-params' } });
+    expect(calls.openPath.mock.calls.length).toBe(opens);
     expect(calls.openExternal).not.toHaveBeenCalled();
   });
 
