@@ -5,13 +5,42 @@
  */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
+import { DEFAULT_SAMPLER, validateSettings, type SamplerSettings } from '../native-models/sampling/filters';
 import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../native-models/sampling/generate';
 
 /** The value after `flag` in argv, if the flag is there. */
 export function arg(argv: readonly string[], flag: string): string | undefined {
   const i = argv.indexOf(flag);
   return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** How the evaluated images are sampled: the app's defaults unless `--top-k K`, `--temperature T`, `--window-stride S` say otherwise. */
+export interface EvalSampling {
+  sampler: SamplerSettings;
+  /** Targets per shared window along each axis (1 = taming's rule). */
+  windowStride: number;
+}
+
+/** The sampling flags of an evaluator's argv, checked; recorded in its report so a number says how it was made. */
+export function evalSampling(argv: readonly string[]): EvalSampling {
+  const num = (flag: string, fallback: number): number => {
+    const v = arg(argv, flag);
+    if (v === undefined) return fallback;
+    const x = Number(v);
+    if (!Number.isFinite(x)) throw new Error(`${flag} takes a number (got ${v}).`);
+    return x;
+  };
+  const topK = num('--top-k', DEFAULT_SAMPLER.topK ?? 0);
+  const sampler: SamplerSettings = { ...DEFAULT_SAMPLER, topK: topK === 0 ? null : topK, temperature: num('--temperature', DEFAULT_SAMPLER.temperature) };
+  validateSettings(sampler);
+  const windowStride = num('--window-stride', 1);
+  if (!Number.isInteger(windowStride) || windowStride < 1) throw new Error(`--window-stride takes a whole number >= 1 (got ${windowStride}).`);
+  return { sampler, windowStride };
+}
+
+/** The request fields that carry an EvalSampling. */
+export function samplingFields(s: EvalSampling): Pick<GenerateRequest, 'sampler' | 'windowStride'> {
+  return { sampler: s.sampler, ...(s.windowStride > 1 ? { windowStride: s.windowStride } : {}) };
 }
 
 /** Prints the evaluation report as JSON and, with `--json <file>` in argv, writes it there too. */
@@ -64,17 +93,18 @@ export async function reconstructionStats(models: GeneratorModels, images: reado
 }
 
 /**
- * Speed: generates one image per condition (seeds 7, 8, …, DEFAULT_SAMPLER) and times each; returns the results
+ * Speed: generates one image per condition (seeds 7, 8, …, with `sampling`) and times each; returns the results
  * (contact-sheet rows) and the timings.
  */
 export async function timedGenerations(
   models: GeneratorModels, requests: readonly Omit<GenerateRequest, 'seed' | 'n' | 'sampler'>[], log: (line: string) => void,
+  sampling: EvalSampling = { sampler: DEFAULT_SAMPLER, windowStride: 1 },
 ): Promise<{ results: GenerateResult[]; speed: { width: number; height: number; runs: number; secondsEach: number[]; meanSeconds: number } }> {
   const results: GenerateResult[] = [];
   const secs: number[] = [];
   for (const [i, req] of requests.entries()) {
     const t = performance.now();
-    const res = await generate(models, { ...req, seed: 7 + i, n: 1, sampler: DEFAULT_SAMPLER });
+    const res = await generate(models, { ...req, seed: 7 + i, n: 1, ...samplingFields(sampling) });
     secs.push((performance.now() - t) / 1000);
     results.push(res);
     log(`${req.width}×${req.height} in ${secs[secs.length - 1]!.toFixed(2)} s (sample ${(res.timings.sampleMs / 1000).toFixed(2)} s)`);

@@ -18,9 +18,8 @@
 import { resolve } from 'node:path';
 import { loadBundle } from '../native-models/models/load';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
-import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
 import { generate } from '../native-models/sampling/generate';
-import { arg, emitReport, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, evalSampling, samplingFields, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { canny, rgbToGrey } from '../native-models/training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
@@ -62,8 +61,9 @@ const summary = (s: EdgeScore, perImage: readonly number[]): Record<string, numb
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  const sampling = evalSampling(argv);
   const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
-  if (!dir) throw new Error('usage: evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3]');
+  if (!dir) throw new Error('usage: evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--top-k K] [--temperature T] [--window-stride S]');
   const n = Number(arg(argv, '--n') ?? 50);
   const size = Number(arg(argv, '--size') ?? 128);
   const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const res = await generate(gen.models, {
-      mode: 'edge', width: size, height: size, seed: 1000 + i, n: 1, sampler: DEFAULT_SAMPLER,
+      mode: 'edge', width: size, height: size, seed: 1000 + i, n: 1, ...samplingFields(sampling),
       condition: maskToGreyImage(items[i]!.cond, size, size),
     });
     genEdges.push(edgesOf(res.images[0]!, size, size));
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
 
   // ---- speed at 256×256 + contact sheet rows ----
   const shown = items.slice(0, speedRuns);
-  const { results, speed } = await timedGenerations(gen.models, shown.map((it) => ({ mode: 'edge' as const, width: S, height: S, condition: maskToGreyImage(it.fullEdges, S, S) })), log);
+  const { results, speed } = await timedGenerations(gen.models, shown.map((it) => ({ mode: 'edge' as const, width: S, height: S, condition: maskToGreyImage(it.fullEdges, S, S) })), log, sampling);
   const rows = shown.map((it, i) => [Uint8Array.from({ length: S * S * 3 }, (_, k) => (it.fullEdges[Math.floor(k / 3)] ? 255 : 0)), results[i]!.images[0]!, it.scene.rgb]);
 
   const sheetPath = arg(argv, '--sheet');
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     log(`contact sheet ${sheetPath} (rows: condition | generated | real scene)`);
   }
   const report = {
-    bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: EDGES_HELD_OUT_SEED, n, size, canny: EDGE_CANNY, border: BORDER,
+    bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling, heldOutSeed: EDGES_HELD_OUT_SEED, n, size, canny: EDGE_CANNY, border: BORDER,
     edgeDensity: density / n, faithfulness, conditionReconstruction: condRec, speed,
   };
   await emitReport(argv, report);

@@ -24,10 +24,9 @@
 import { resolve } from 'node:path';
 import { loadBundle } from '../native-models/models/load';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
-import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
 import { generate } from '../native-models/sampling/generate';
 import { renderPose } from '../native-models/sampling/pose-render';
-import { arg, emitReport, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, evalSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { generateFigure, loadPosePool, type Figure, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
@@ -95,8 +94,9 @@ export function fitFigureClassifier(pool: FigurePosePool, size: number, count = 
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  const sampling = evalSampling(argv);
   const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
-  if (!dir) throw new Error('usage: evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--sheet-rows 4]');
+  if (!dir) throw new Error('usage: evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--sheet-rows 4] [--top-k K] [--temperature T] [--window-stride S]');
   const n = Number(arg(argv, '--n') ?? 50);
   const size = Number(arg(argv, '--size') ?? FIGURES_RESIZE);
   const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   const tg = performance.now();
   for (let i = 0; i < n; i++) {
     const res = await generate(models, {
-      mode: 'pose', width: size, height: size, seed: 1000 + i, n: 1, sampler: DEFAULT_SAMPLER,
+      mode: 'pose', width: size, height: size, seed: 1000 + i, n: 1, ...samplingFields(sampling),
       condition: { kind: 'pose', people: [{ keypoints: held[i]!.keypoints }] },
     });
     generated.push(res.images[0]!);
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const { speed: at256 } = await timedGenerations(models, held.slice(0, speedRuns).map((f) => ({
     mode: 'pose' as const, width: 256, height: 256,
     condition: { kind: 'pose' as const, people: [{ keypoints: Float64Array.from(f.keypoints, (v, q) => (q % 3 === 2 ? v : v * k256)) }] },
-  })), log);
+  })), log, sampling);
   const speed = { size, secondsAtSize, at256 };
 
   const sheetPath = arg(argv, '--sheet');
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     await writeContactSheet(sheetPath, rows, size);
     log(`contact sheet ${sheetPath} (per pose: stickman | generated | real held-out figure)`);
   }
-  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, reconstruction, conditionStage, faithfulness, speed };
+  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling, heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, reconstruction, conditionStage, faithfulness, speed };
   await emitReport(argv, report);
 }
 

@@ -13,9 +13,8 @@
  */
 import { resolve } from 'node:path';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
-import { DEFAULT_SAMPLER } from '../native-models/sampling/filters';
 import { generate } from '../native-models/sampling/generate';
-import { arg, emitReport, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, evalSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
@@ -44,8 +43,9 @@ function labelsToRgb(labels: Uint8Array): Uint8Array {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  const sampling = evalSampling(argv);
   const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
-  if (!dir) throw new Error('usage: evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json] [--size 128]');
+  if (!dir) throw new Error('usage: evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json] [--size 128] [--top-k K] [--temperature T] [--window-stride S]');
   const n = Number(arg(argv, '--n') ?? 50);
   const evalSize = Number(arg(argv, '--size') ?? 128);
   const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const labels = crop(s.labels, S, 1, x0, y0, evalSize, evalSize);
     const real = crop(s.rgb, S, 3, x0, y0, evalSize, evalSize);
     const res = await generate(models, {
-      mode: 'semantic', width: evalSize, height: evalSize, seed: 1000 + i, n: 1, sampler: DEFAULT_SAMPLER,
+      mode: 'semantic', width: evalSize, height: evalSize, seed: 1000 + i, n: 1, ...samplingFields(sampling),
       condition: { kind: 'labels', map: { width: evalSize, height: evalSize, labels: Int32Array.from(labels) } },
     });
     const a = agreement(classify(res.images[0]!, evalSize, evalSize), labels);
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   const shown = held.slice(0, speedRuns);
   const { results, speed } = await timedGenerations(models, shown.map((h) => ({
     mode: 'semantic' as const, width: S, height: S, condition: { kind: 'labels' as const, map: { width: S, height: S, labels: Int32Array.from(h.labels) } },
-  })), log);
+  })), log, sampling);
   const rows = shown.map((h, i) => [labelsToRgb(h.labels), results[i]!.images[0]!, h.rgb]);
 
   const sheetPath = arg(argv, '--sheet');
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     await writeContactSheet(sheetPath, rows, S);
     log(`contact sheet ${sheetPath} (rows: layout | generated | real scene)`);
   }
-  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };
+  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling, reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };
   await emitReport(argv, report);
 }
 

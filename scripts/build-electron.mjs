@@ -4,43 +4,16 @@
 //   main/generation/{generation-worker,bundle-loader}.ts, main/finetune/finetune-worker.ts → dist/electron/*.mjs (engine workers, ESM)
 // Native and Electron modules stay external; everything else (services, contract) is inlined.
 // `--out DIR` writes elsewhere (tests); the renderer is then expected in DIR/../renderer.
-import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { buildNode, ROOT } from './node-bundle.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outFlag = process.argv.indexOf('--out');
-const outDir = outFlag >= 0 ? path.resolve(process.argv[outFlag + 1] ?? '') : path.join(root, 'dist', 'electron');
-const external = [
-  'electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws',
-  ...builtinModules, ...builtinModules.map((m) => `node:${m}`), /^node:/, /^@img\//,
-];
-
-/** One Node bundle of `entry` into outDir as `fileName`: Vite SSR build, native modules external. */
-async function buildNode(entry, fileName, { define, output, onwarn }) {
-  await build({
-    root,
-    configFile: false,
-    logLevel: 'warn',
-    ...(define ? { define } : {}),
-    build: {
-      ssr: path.join(root, entry),
-      outDir,
-      emptyOutDir: false,
-      target: 'node22',
-      minify: false,
-      sourcemap: true,
-      rollupOptions: { external, ...(onwarn ? { onwarn } : {}), output: { entryFileNames: fileName, ...output } },
-    },
-    ssr: { noExternal: true, external: ['electron', 'better-sqlite3', 'onnxruntime-node', 'sharp', 'ws'] },
-  });
-  console.log(`built ${path.relative(root, path.join(outDir, fileName))}`);
-}
+const outDir = outFlag >= 0 ? path.resolve(process.argv[outFlag + 1] ?? '') : path.join(ROOT, 'dist', 'electron');
 
 /** The main process and the preload as CommonJS. */
 function bundle(entry, fileName) {
   return buildNode(entry, fileName, {
+    outDir,
     // CommonJS has no import.meta: give modules that locate files relative to themselves a real URL
     // (the bundle's own file) instead of undefined.
     define: { 'import.meta.url': 'require("node:url").pathToFileURL(__filename).href' },
@@ -57,6 +30,7 @@ function bundle(entry, fileName) {
  */
 function bundleWorker(entry, fileName) {
   return buildNode(entry, fileName, {
+    outDir,
     // device.ts imports the runtime lazily for the main process; in a worker it is loaded anyway.
     onwarn: (w, warn) => { if (w.code !== 'INEFFECTIVE_DYNAMIC_IMPORT') warn(w); },
     output: { format: 'es', chunkFileNames: 'chunks/[name]-[hash].mjs' },

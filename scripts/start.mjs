@@ -54,10 +54,12 @@ function run(command, commandArgs) {
 }
 
 const rendererInputs = ['renderer', 'preload/contract.ts', 'vite.config.ts'];
+// The prebuilt CLI (bin/tessera.mjs runs it for quick commands while it matches the sources; tsx otherwise).
+buildIfStale('build:cli', 'dist/cli/inputs.json', ['main', 'preload', 'native-models', 'scripts/build-cli.mjs', 'scripts/node-bundle.mjs']);
 const electron = electronBinary();
 if (electron) {
   buildIfStale('build:renderer', 'dist/renderer/index.html', rendererInputs);
-  buildIfStale('build:electron', 'dist/electron/main.cjs', ['main', 'preload', 'native-models', 'scripts/build-electron.mjs']);
+  buildIfStale('build:electron', 'dist/electron/main.cjs', ['main', 'preload', 'native-models', 'scripts/build-electron.mjs', 'scripts/node-bundle.mjs']);
   run(electron, ['.', ...args]);
 } else {
   console.log('tessera: the Electron runtime is not installed (offline installs skip its download; `npx install-electron` fetches it where github.com is reachable) — starting the web host instead.');

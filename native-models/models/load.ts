@@ -332,6 +332,22 @@ export class GptModel implements TokenModel<GptCache> {
     return { logits: out.logits!.data as Float32Array, cache };
   }
 
+  /** The batch-1 `cache` repeated into `batch` rows (each layer's [1, nh, hs, S] / [1, nh, S, hs] copied B times). */
+  repeatCache(cache: GptCache, batch: number): GptCache {
+    if (cache.released) throw new Error('GPT repeatCache: this cache was released.');
+    if (cache.batch !== 1) throw new Error(`GPT repeatCache: needs a cache of one row, got ${cache.batch}.`);
+    const out = this.emptyCache(batch);
+    out.length = cache.length;
+    for (let l = 0; l < cache.keys.length; l++) {
+      for (let b = 0; b < batch; b++) {
+        out.keys[l]!.set(cache.keys[l]!, b * cache.keys[l]!.length);
+        out.values[l]!.set(cache.values[l]!, b * cache.values[l]!.length);
+      }
+    }
+    this.release(cache);
+    return out;
+  }
+
   cacheLength(cache: GptCache): number {
     return cache.length;
   }

@@ -22,6 +22,11 @@ export interface TokenModel<Cache = unknown> {
    * Loops fall back to repeated `step` calls without it.
    */
   extend?(cache: Cache, tokens: Int32Array, count: number): Promise<{ logits: Float32Array; cache: Cache }>;
+  /**
+   * Optional: a cache of one row repeated into `batch` identical rows (consumes `cache`). Variations of one
+   * request share their condition, so the loop prefills a window they all see identically once, not B times.
+   */
+  repeatCache?(cache: Cache, batch: number): Cache;
   /** Number of positions held by the cache. */
   cacheLength(cache: Cache): number;
   /** Optional: free a cache that will not be used again. */

@@ -49,7 +49,7 @@ export class HashTokenModel implements TokenModel<HashCache> {
   readonly vocabSize: number;
   readonly blockSize: number;
   readonly extend?: TokenModel<HashCache>['extend'];
-  readonly counts = { logitsAt: 0, prefill: 0, step: 0, extend: 0, positions: 0, liveCaches: 0 };
+  readonly counts = { logitsAt: 0, prefill: 0, step: 0, extend: 0, repeat: 0, positions: 0, liveCaches: 0 };
   /** Distinct call shapes seen, e.g. 'prefill:2:17' (a static-shape runtime compiles one program per shape). */
   readonly shapes = new Set<string>();
   private readonly salt: number;
@@ -134,6 +134,17 @@ export class HashTokenModel implements TokenModel<HashCache> {
     this.shapes.add(`extend:${batch}:${count}`);
     await this.wait();
     return { logits: this.lastLogits(next, batch, len, len - 1), cache: { tokens: next, batch, length: len } };
+  }
+
+  repeatCache(cache: HashCache, batch: number): HashCache {
+    if (cache.length < 0) throw new Error('HashTokenModel: a consumed cache was used again.');
+    if (cache.batch !== 1) throw new Error('HashTokenModel.repeatCache: needs a cache of one row.');
+    this.counts.repeat++;
+    const tokens = new Int32Array(batch * cache.length);
+    for (let b = 0; b < batch; b++) tokens.set(cache.tokens, b * cache.length);
+    const out = { tokens, batch, length: cache.length };
+    cache.length = -1; // consumed
+    return out;
   }
 
   async step(cache: HashCache, tokens: Int32Array): Promise<{ logits: Float32Array; cache: HashCache }> {

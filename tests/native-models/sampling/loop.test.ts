@@ -149,6 +149,26 @@ describe('sampling loops against the brute-force reference rule', () => {
   });
 });
 
+describe('variations of one request (one condition, B seeds)', () => {
+  it('share their first window prefill (repeatCache) and equal the same seeds run alone', async () => {
+    const H = 9, W = 11, wh = 4, ww = 4;
+    const c = condTokens(1, H * W, 2);
+    const B = sampled.length;
+    const shared = new Int32Array(B * H * W);
+    for (let b = 0; b < B; b++) shared.set(c, b * H * W);
+    const model = new HashTokenModel({ vocabSize: V, blockSize: wh * ww * 2 - 1, withExtend: true });
+    const batch = await sampleGrid(model, job(H, W, wh, ww, { kind: 'grid', tokens: shared }, sampled, 42));
+    expect(model.counts.repeat).toBeGreaterThan(0);
+    expect(model.counts.liveCaches).toBe(0);
+    for (let b = 0; b < B; b++) {
+      const alone = new HashTokenModel({ vocabSize: V, blockSize: wh * ww * 2 - 1, withExtend: true });
+      const one = await sampleGrid(alone, job(H, W, wh, ww, { kind: 'grid', tokens: c }, [sampled[b]!], 42 + b));
+      expect(Array.from(batch.subarray(b * H * W, (b + 1) * H * W)), `variation ${b}`).toEqual(Array.from(one));
+      expect(alone.counts.repeat).toBe(0);
+    }
+  });
+});
+
 describe('completion and masked resampling', () => {
   it('image completion from a mid-row start keeps the prefix and equals the plain loop', async () => {
     const H = 9;

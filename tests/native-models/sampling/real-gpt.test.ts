@@ -91,6 +91,25 @@ describe('sampling with the real tiny GPT (onnxruntime)', () => {
     expect(Array.from(fast)).toEqual(Array.from(expected));
   });
 
+  it('repeatCache: one prefilled row repeated equals prefilling every row, through the following step', async () => {
+    const head = Int32Array.from({ length: 20 }, (_, k) => (k * 11 + 3) % V);
+    const three = new Int32Array(60);
+    for (let b = 0; b < 3; b++) three.set(head, b * 20);
+    const full = await gpt.prefill(three, 3, 20);
+    const one = await gpt.prefill(head, 1, 20);
+    const repeated = gpt.repeatCache(one.cache, 3);
+    expect(repeated.batch).toBe(3);
+    expect(gpt.cacheLength(repeated)).toBe(20);
+    expect(() => gpt.repeatCache(one.cache, 2)).toThrow(/released/);
+    const next = Int32Array.of(5, 17, 40); // the rows diverge here, as variations do once sampled
+    const a = await gpt.step(full.cache, next);
+    const b = await gpt.step(repeated, next);
+    let maxDiff = 0;
+    for (let k = 0; k < a.logits.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a.logits[k]! - b.logits[k]!));
+    expect(maxDiff).toBeLessThan(1e-5);
+    expect(new Set([0, 1, 2].map((r) => Array.from(b.logits.subarray(r * V, (r + 1) * V)).join())).size).toBe(3);
+  });
+
   it('sampled (top-k/top-p) variations in one batch equal the same seeds run alone', async () => {
     const s: SamplerSettings[] = [
       { temperature: 1, topK: 20, topP: 0.9, greedy: false },
@@ -112,7 +131,11 @@ describe('sampling with the real tiny GPT (onnxruntime)', () => {
     }) };
     const batch = await generate(counted, req);
     expect(calls.length).toBeGreaterThan(0);
-    expect(calls.every((b) => b === 4)).toBe(true); // the four variations went through the model together
+    // The four variations went through the model together: windows they see alike (the condition before any
+    // token is sampled) are prefilled once and the cache repeated (repeatCache), the rest as one batch of four.
+    expect(calls.every((b) => b === 4 || b === 1)).toBe(true);
+    expect(calls).toContain(4);
+    expect(calls).toContain(1);
     expect(batch.seeds).toEqual([40, 41, 42, 43]);
     const n = 8 * 8;
     for (let k = 0; k < 4; k++) {
