@@ -47,6 +47,11 @@ export interface GenerateJobRequest {
    * models read a quarter of the bytes; logits differ slightly, so samples differ). Recorded in each result.
    */
   gptWeights?: 'float32' | 'int8';
+  /**
+   * Sliding window only: S × S targets share one window (1 = taming's rule; at most half the window). Default: the
+   * model's own (its manifest's `sampling.windowStride`, 4 for the starters), else 1. Recorded when it is not 1.
+   */
+  windowStride?: number;
 }
 
 export interface JobProgressEvent {

@@ -14,11 +14,14 @@ export function arg(argv: readonly string[], flag: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** How the evaluated images are sampled: the app's defaults unless `--top-k K`, `--temperature T`, `--window-stride S` say otherwise. */
+/**
+ * How the evaluated images are sampled: what a person gets by default (the app's sampler, the model's own window
+ * stride) unless `--top-k K`, `--temperature T`, `--window-stride S` say otherwise.
+ */
 export interface EvalSampling {
   sampler: SamplerSettings;
-  /** Targets per shared window along each axis (1 = taming's rule). */
-  windowStride: number;
+  /** Targets per shared window along each axis (1 = taming's rule); null = the model's own (its manifest's). */
+  windowStride: number | null;
 }
 
 /** The sampling flags of an evaluator's argv, checked; recorded in its report so a number says how it was made. */
@@ -33,14 +36,20 @@ export function evalSampling(argv: readonly string[]): EvalSampling {
   const topK = num('--top-k', DEFAULT_SAMPLER.topK ?? 0);
   const sampler: SamplerSettings = { ...DEFAULT_SAMPLER, topK: topK === 0 ? null : topK, temperature: num('--temperature', DEFAULT_SAMPLER.temperature) };
   validateSettings(sampler);
-  const windowStride = num('--window-stride', 1);
-  if (!Number.isInteger(windowStride) || windowStride < 1) throw new Error(`--window-stride takes a whole number >= 1 (got ${windowStride}).`);
+  const stride = arg(argv, '--window-stride');
+  const windowStride = stride === undefined ? null : num('--window-stride', 1);
+  if (windowStride !== null && (!Number.isInteger(windowStride) || windowStride < 1)) throw new Error(`--window-stride takes a whole number >= 1 (got ${windowStride}).`);
   return { sampler, windowStride };
 }
 
 /** The request fields that carry an EvalSampling. */
 export function samplingFields(s: EvalSampling): Pick<GenerateRequest, 'sampler' | 'windowStride'> {
-  return { sampler: s.sampler, ...(s.windowStride > 1 ? { windowStride: s.windowStride } : {}) };
+  return { sampler: s.sampler, ...(s.windowStride !== null ? { windowStride: s.windowStride } : {}) };
+}
+
+/** The sampling a report records: the stride resolved against the model's own. */
+export function reportedSampling(s: EvalSampling, models: GeneratorModels): { sampler: SamplerSettings; windowStride: number } {
+  return { sampler: s.sampler, windowStride: s.windowStride ?? models.windowStride ?? 1 };
 }
 
 /** Prints the evaluation report as JSON and, with `--json <file>` in argv, writes it there too. */
@@ -98,7 +107,7 @@ export async function reconstructionStats(models: GeneratorModels, images: reado
  */
 export async function timedGenerations(
   models: GeneratorModels, requests: readonly Omit<GenerateRequest, 'seed' | 'n' | 'sampler'>[], log: (line: string) => void,
-  sampling: EvalSampling = { sampler: DEFAULT_SAMPLER, windowStride: 1 },
+  sampling: EvalSampling = { sampler: DEFAULT_SAMPLER, windowStride: null },
 ): Promise<{ results: GenerateResult[]; speed: { width: number; height: number; runs: number; secondsEach: number[]; meanSeconds: number } }> {
   const results: GenerateResult[] = [];
   const secs: number[] = [];

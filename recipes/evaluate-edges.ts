@@ -19,7 +19,7 @@ import { resolve } from 'node:path';
 import { loadBundle } from '../native-models/models/load';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
 import { generate } from '../native-models/sampling/generate';
-import { arg, emitReport, evalSampling, samplingFields, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { canny, rgbToGrey } from '../native-models/training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     log(`contact sheet ${sheetPath} (rows: condition | generated | real scene)`);
   }
   const report = {
-    bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling, heldOutSeed: EDGES_HELD_OUT_SEED, n, size, canny: EDGE_CANNY, border: BORDER,
+    bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling: reportedSampling(sampling, gen.models), heldOutSeed: EDGES_HELD_OUT_SEED, n, size, canny: EDGE_CANNY, border: BORDER,
     edgeDensity: density / n, faithfulness, conditionReconstruction: condRec, speed,
   };
   await emitReport(argv, report);

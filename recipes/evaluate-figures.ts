@@ -26,7 +26,7 @@ import { loadBundle } from '../native-models/models/load';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
 import { generate } from '../native-models/sampling/generate';
 import { renderPose } from '../native-models/sampling/pose-render';
-import { arg, emitReport, evalSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { generateFigure, loadPosePool, type Figure, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
@@ -176,7 +176,7 @@ async function main(): Promise<void> {
     await writeContactSheet(sheetPath, rows, size);
     log(`contact sheet ${sheetPath} (per pose: stickman | generated | real held-out figure)`);
   }
-  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling, heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, reconstruction, conditionStage, faithfulness, speed };
+  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling: reportedSampling(sampling, gen.models), heldOutSeed: FIGURES_HELD_OUT_SEED, n, size, reconstruction, conditionStage, faithfulness, speed };
   await emitReport(argv, report);
 }
 

@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
 import { generate } from '../native-models/sampling/generate';
-import { arg, emitReport, evalSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { arg, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     await writeContactSheet(sheetPath, rows, S);
     log(`contact sheet ${sheetPath} (rows: layout | generated | real scene)`);
   }
-  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling, reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };
+  const report = { bundle: gen.name, sha256: gen.sha256, device: gen.device, sampling: reportedSampling(sampling, gen.models), reconstruction: recon, conditionStage: purity, faithfulness: faith, speed };
   await emitReport(argv, report);
 }
 

@@ -24,6 +24,7 @@ import { formatProgress, type TrainProgress } from '../native-models/training/pr
 import { TrainRng } from '../native-models/training/rng';
 import { resumeRun, Run } from '../native-models/training/run';
 import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
+import { STARTER_PRESETS, type StarterPreset } from './starter-presets';
 
 export interface StageState {
   runDir: string;
@@ -296,7 +297,6 @@ export async function runVqganStage<S extends object>(book: StageBook<S>, key: S
   return Object.fromEntries(Object.entries(res.params).filter(([n]) => !n.startsWith('loss.')));
 }
 
-/** Writes the finished bundle to `out`, and `<work>/summary.json` (settings, stages, time, weights); logs the result. */
 /** Session options of a recipe run: its thread count for compiled programs and for model sessions. */
 export interface StarterThreads { compile: { intraOpThreads: number }; runtime: { runtime: { intraOpThreads: number } } }
 
@@ -311,8 +311,13 @@ export async function openStarterRun<S extends object>(s: { cache: string; out: 
   return { work, book, compile: { intraOpThreads: s.threads }, runtime: { runtime: { intraOpThreads: s.threads } } };
 }
 
+/**
+ * Writes the finished bundle to `out` (a starter's manifest gets its preset's `sampling.windowStride`), and
+ * `<work>/summary.json` (settings, stages, time, weights); logs the result.
+ */
 export async function writeStarterBundle<S extends object>(book: StageBook<S>, out: string, draft: ManifestDraft, tensors: readonly TensorSource[], settings: object, startedAt: number): Promise<BundleManifest> {
-  const m = await writeBundle(out, draft, tensors);
+  const preset = (STARTER_PRESETS as Record<string, StarterPreset | undefined>)[draft.name];
+  const m = await writeBundle(out, preset ? { ...draft, sampling: { windowStride: preset.windowStride } } : draft, tensors);
   await writeFile(join(book.work, 'summary.json'), JSON.stringify({ settings, state: book.state, totalSeconds: (Date.now() - startedAt) / 1000, weights: m.weights }, null, 2) + '\n');
   starterLog(`wrote ${out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - startedAt) / 60000).toFixed(1)} min`);
   return m;

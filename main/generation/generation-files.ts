@@ -151,7 +151,7 @@ export function buildRecord(req: GenerateRequest, result: GenerateResult, k: num
   };
   if (ctx.device) record.device = ctx.device;
   if (ctx.gptWeights) record.gptWeights = ctx.gptWeights;
-  if (req.windowStride !== undefined && req.windowStride > 1) record.windowStride = req.windowStride;
+  if (result.windowStride > 1) record.windowStride = result.windowStride;
   if (result.images.length > 1) record.variation = { index: k, count: result.images.length };
   if (req.classIndex !== undefined && req.mode === 'class') record.classIndex = req.classIndex;
   if (req.mode === 'class' && ctx.classNames && req.classIndex !== undefined && ctx.classNames[req.classIndex]) {

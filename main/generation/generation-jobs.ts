@@ -154,7 +154,7 @@ export class GenerationJobs {
     const request = { ...r.resolved, width: r.width, height: r.height };
     const document = this.jobs.get(jobId)?.request.document ?? null;
     for (let k = 0; k < r.images.length; k++) {
-      const record = buildRecord(request, { images: r.images, width: r.width, height: r.height, tokens: r.tokens, grid: r.grid, seeds: r.seeds, timings: r.timings }, k, {
+      const record = buildRecord(request, { images: r.images, width: r.width, height: r.height, tokens: r.tokens, grid: r.grid, seeds: r.seeds, windowStride: r.windowStride, timings: r.timings }, k, {
         appVersion: this.options.appVersion,
         model: { id: r.model.id, sha256: r.model.sha256, ...(r.model.name ? { name: r.model.name } : {}) },
         executionProvider: r.model.executionProvider,

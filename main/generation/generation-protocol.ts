@@ -18,6 +18,8 @@ export interface WorkerResult {
   grid: { h: number; w: number };
   tokens: Int32Array;
   seeds: number[];
+  /** The window stride the images were sampled with (GenerateResult.windowStride). */
+  windowStride: number;
   timings: { totalMs: number; encodeMs: number; sampleMs: number; decodeMs: number };
   /** The request as resolved with the model's defaults (what the record stores). */
   resolved: { mode: GenerateMode; sampler: SamplerSettings; classIndex?: number; seed: number; n: number };

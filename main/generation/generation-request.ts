@@ -56,6 +56,7 @@ export function resolveJobRequest(job: GenerateJobRequest, loaded: LoadedGenerat
     classIndex: job.classIndex,
     previewEvery: job.previewEvery ?? 0,
     completeFrom: job.completeFrom,
+    ...(job.windowStride !== undefined ? { windowStride: job.windowStride } : {}),
   };
   if (mode === 'completion') {
     if (!job.init) throw new Error('Completion needs the image to complete.');

@@ -73,6 +73,7 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'generate' 
           grid: result.grid,
           tokens: result.tokens,
           seeds: result.seeds,
+          windowStride: result.windowStride,
           timings: result.timings,
           resolved: { mode: req.mode, sampler: req.sampler, classIndex: req.classIndex, seed: req.seed, n: req.n },
           model: {

@@ -86,6 +86,7 @@ const generateSchema: Schema<GenerateJobRequest> = object({
   previewEvery: optional(number({ integer: true, min: 0 })),
   document: optional(jsonValueSchema),
   gptWeights: optional(literal('float32', 'int8')),
+  windowStride: optional(number({ integer: true, min: 1, max: 64 })),
 });
 
 /** Payload schemas of the jobs domain. */

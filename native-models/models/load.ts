@@ -75,7 +75,8 @@ class ProgramSet {
     this.int8 = linearWeights === 'int8' ? int8Feeds(weights) : new Map();
   }
 
-  get(key: string, build: (g: Graph) => Record<string, Tensor>): Promise<Program> {
+  /** The compiled program `key` (built on first use); `threads` sets its intra-op threads unless the caller's runtime options fix them. */
+  get(key: string, build: (g: Graph) => Record<string, Tensor>, threads?: number): Promise<Program> {
     let p = this.programs.get(key);
     if (!p) {
       const g = new Graph();
@@ -86,7 +87,8 @@ class ProgramSet {
       // int8 weights are always baked: MatMulNBits pre-packs constant weights for its int8 kernels, fed ones
       // take a dequantising path measured 4.7× slower than fp32 (24 × 1024 step)
       for (const t of g.params) if (bake || this.int8.has(t.name)) weights[t.name] = this.value(t.name);
-      p = compile(g, outputs, { ...this.options.runtime, weights });
+      const own = threads !== undefined && this.options.runtime?.intraOpThreads === undefined ? { intraOpThreads: threads } : {};
+      p = compile(g, outputs, { ...this.options.runtime, ...own, weights });
       const onProgram = this.options.onProgram;
       if (onProgram) p.then(onProgram, () => undefined);
       this.programs.set(key, p);
@@ -187,16 +189,27 @@ export interface GptCache {
   released: boolean;
 }
 
+/**
+ * Multiply-adds per call below which a token-step program runs on one intra-op thread: its ~100 small ops then
+ * cost more in waking a second thread (onnxruntime's pool does not spin, see runtime/session.ts) than they
+ * gain. Measured on the 4 × 128 starters (0.9 M MACs a token), 256² at window stride 4 on 2 cores: sampling
+ * 0.91–1.18 s on one thread against 1.05–1.27 s on two. A 24 × 1024 step (300 M) keeps every core.
+ */
+const ONE_THREAD_STEP_MACS = 8e6;
+
 /** taming's minGPT with full-sequence, window, prefill and KV-cache step programs. */
 export class GptModel implements TokenModel<GptCache> {
   private readonly programs: ProgramSet;
   private readonly headSize: number;
+  /** Multiply-adds of one token through the linears (≈ the parameter count but the embedding tables). */
+  private readonly macsPerToken: number;
 
   constructor(readonly config: GptConfig, weights: WeightMap, options: ModelOptions = {}) {
     validateGptConfig(config);
     checkWeights(gptParameters(config), weights, 'GPT');
     this.programs = new ProgramSet(weights, options, false, options.gptWeights ?? 'float32');
     this.headSize = config.nEmbd / config.nHead;
+    this.macsPerToken = config.nLayer * 12 * config.nEmbd * config.nEmbd + config.nEmbd * config.vocabSize;
   }
 
   get vocabSize(): number { return this.config.vocabSize; }
@@ -314,7 +327,7 @@ export class GptModel implements TokenModel<GptCache> {
       r.keys.forEach((k, l) => { outs[`new_key.${l}`] = k; }); // [B, nh, hs, N]
       r.values.forEach((v, l) => { outs[`new_value.${l}`] = v; }); // [B, nh, N, hs]
       return outs;
-    });
+    }, batch * count * this.macsPerToken < ONE_THREAD_STEP_MACS ? 1 : undefined);
     const mask = new Float32Array(c.blockSize);
     for (let k = p; k < c.blockSize; k++) mask[k] = -1e9;
     const feeds: Record<string, Float32Array | Uint8Array | BigInt64Array> = {

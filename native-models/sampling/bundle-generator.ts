@@ -178,6 +178,7 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
     decode: (tokens, batch, h, w) => firstStage.decode(tokens, batch, h, w),
     encodeImage: async (image, height, width) => (await firstStage.encode(image, 1, height, width)).indices,
     neutralCode: () => (neutral ??= greyCode(firstStage, window, factor)),
+    ...(manifest.sampling?.windowStride !== undefined ? { windowStride: manifest.sampling.windowStride } : {}),
   };
   return {
     models,

@@ -24,7 +24,7 @@ import {
 import type { LabelMap } from './condition-maps';
 import { parseOpenPoseJson, renderPose } from './pose-render';
 import type { PosePerson } from './pose-render';
-import { validateGrid } from './window';
+import { effectiveWindow, maxWindowStride, validateGrid } from './window';
 import type { GridShape } from './window';
 
 /** generate() takes the app's condition modes (native-models/condition-modes.ts). */
@@ -60,6 +60,8 @@ export interface GeneratorModels {
   encodeImage(image: Float32Array, height: number, width: number): Promise<Int32Array>;
   /** Code shown for not-yet-sampled tokens in previews (asked for only when previews are on). */
   neutralCode(): Promise<number>;
+  /** The window stride the model is meant to be sampled with (its manifest's `sampling.windowStride`); absent = 1. */
+  windowStride?: number;
 }
 
 /** A condition given by the caller, already decoded from its file. */
@@ -91,8 +93,9 @@ export interface GenerateRequest {
   /** Decode a preview every K sampled tokens (0 = never). */
   previewEvery?: number;
   /**
-   * Targets per shared window along each axis (1 = taming's rule, the default; up to half the window): faster
-   * sliding-window sampling with slightly less context, see window.ts placeWindowStrided.
+   * Targets per shared window along each axis (1 = taming's rule; up to half the window): faster sliding-window
+   * sampling with slightly less context, see window.ts placeWindowStrided. Default: the model's own
+   * (GeneratorModels.windowStride), else 1.
    */
   windowStride?: number;
 }
@@ -118,6 +121,8 @@ export interface GenerateResult {
   grid: GridShape;
   /** Seed of each image (request seed + k). */
   seeds: number[];
+  /** The window stride the images were sampled with (the request's, else the model's, else 1). */
+  windowStride: number;
   timings: { totalMs: number; encodeMs: number; sampleMs: number; decodeMs: number };
 }
 
@@ -236,6 +241,18 @@ export function tokenMask(mask: Uint8Array, width: number, height: number, facto
   return out;
 }
 
+/**
+ * The window stride to sample with: the request's (checked by the loop: a stride this window cannot take is
+ * refused with a message), else the model's own lowered to what this grid's window allows (1 when one window
+ * covers the grid: nothing slides), else 1.
+ */
+function strideFor(req: GenerateRequest, models: GeneratorModels, grid: GridShape): number {
+  if (req.windowStride !== undefined) return req.windowStride;
+  const win = effectiveWindow(grid, models.window);
+  if (grid.h <= win.h && grid.w <= win.w) return 1;
+  return Math.max(1, Math.min(models.windowStride ?? 1, maxWindowStride(win.h), maxWindowStride(win.w)));
+}
+
 export async function generate(models: GeneratorModels, req: GenerateRequest, opts: GenerateOptions = {}): Promise<GenerateResult> {
   const t0 = performance.now();
   const { factor } = models;
@@ -253,6 +270,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
   }
   const grid: GridShape = { h: height / factor, w: width / factor };
   validateGrid(grid, models.window, models.condition.kind === 'vq');
+  const windowStride = strideFor(req, models, grid);
   if (req.condition) checkAspect(req.condition, width, height);
   if (req.init) checkAspect(req.init, width, height);
   const n = req.n;
@@ -328,7 +346,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
       condition,
       initial,
       targets,
-      ...(req.windowStride && req.windowStride > 1 ? { windowStride: { h: req.windowStride, w: req.windowStride } } : {}),
+      ...(windowStride > 1 ? { windowStride: { h: windowStride, w: windowStride } } : {}),
       settings: seeds.map(() => req.sampler),
       rngs: seeds.map((s) => rngForSeed(s)),
       signal,
@@ -344,7 +362,7 @@ export async function generate(models: GeneratorModels, req: GenerateRequest, op
   const images = Array.from({ length: n }, (_, k) => toRgbBytes(decoded, k, width, height));
   const decodeMs = performance.now() - tDec;
   return {
-    images, width, height, tokens, grid, seeds,
+    images, width, height, tokens, grid, seeds, windowStride,
     timings: { totalMs: performance.now() - t0, encodeMs, sampleMs, decodeMs },
   };
 }

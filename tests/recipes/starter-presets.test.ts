@@ -13,6 +13,7 @@ interface ShippedManifest {
   firstStage: VqganArchitecture;
   transformer: GptArchitecture;
   weights: { bytes: number };
+  sampling?: { windowStride?: number };
 }
 
 async function manifestOf(name: string): Promise<ShippedManifest> {
@@ -39,6 +40,7 @@ describe('starter presets', () => {
       expect(m.condStage).toEqual({ kind: 'vqgan', architecture: preset.condStage });
       if (preset.firstStage) expect(m.firstStage).toEqual(preset.firstStage);
       expect(m.transformer).toEqual(preset.transformer);
+      expect(m.sampling?.windowStride ?? 1).toBe(preset.windowStride);
       // taming's shared token table: the vocabulary covers both codebooks.
       expect(preset.transformer.vocab_size).toBeGreaterThanOrEqual(Math.max(m.firstStage.n_embed, preset.condStage.n_embed));
       // One transformer window = the c-tokens and z-tokens of one training crop (f = 8).

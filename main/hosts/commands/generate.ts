@@ -59,8 +59,9 @@ export const GENERATE_USAGE = `Usage: tessera generate --model <bundle|name> --o
   --weights W         float32 (default) | int8: the transformer's linear weights quantised to int8 per block
                       of 32 (a quarter of the bytes per token step; faster for large models, slightly
                       different logits, so the same seed can give other tokens)
-  --window-stride S   sliding window only: S × S targets share one window (default 1 = taming's rule; up to
-                      half the window, 4 for the starters): far fewer window prefills, slightly less context`;
+  --window-stride S   sliding window only: S × S targets share one window (1 = taming's rule; up to half the
+                      window): far fewer window prefills, slightly less context (default: the model's own,
+                      its manifest's sampling.windowStride — 4 for the starters — else 1)`;
 
 const MODES: readonly GenerateMode[] = CONDITION_MODES;
 
@@ -88,7 +89,8 @@ export interface GenerateArgs {
   previewEvery: number;
   format: 'png' | 'npy';
   weights: 'float32' | 'int8';
-  windowStride: number;
+  /** Absent: the model's own stride. */
+  windowStride?: number;
 }
 
 export const GENERATE_OPTIONS = {
@@ -142,7 +144,7 @@ export function parseGenerateValues(values: GenerateValues): GenerateArgs {
     format,
     weights,
     // its upper bound depends on the model's window: generate() checks it and says what fits
-    windowStride: num(values['window-stride'], 'window-stride', (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1') ?? 1,
+    windowStride: num(values['window-stride'], 'window-stride', (x) => Number.isInteger(x) && x >= 1, 'an integer ≥ 1'),
   };
 }
 
@@ -202,7 +204,7 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
       sampler: { temperature: args.temperature, topK: args.topK, topP: args.topP, greedy: args.greedy },
       classIndex: args.classIndex,
       previewEvery: args.previewEvery,
-      ...(args.windowStride > 1 ? { windowStride: args.windowStride } : {}),
+      ...(args.windowStride !== undefined ? { windowStride: args.windowStride } : {}),
     };
     let condDoc: JsonValue | null = null;
     if (mode === 'completion') {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GenerationJobs } from '../../../main/generation/generation-jobs';
 import { BUNDLE_LOADER_MODULE, saveToLibrary } from '../../../main/generation/generation-save';
@@ -44,6 +45,28 @@ describe('generation job on the real model in the worker', () => {
     const fp32 = await run({});
     expect(fp32.status, fp32.error).toBe('done');
     expect(fp32.images![0]!.record.gptWeights).toBeUndefined();
+  }, 120_000);
+
+  it('samples with the model\'s own window stride unless the request names one, and records the stride used', async () => {
+    const starter = path.join(import.meta.dirname, '../../../native-models/zoo/starter-landscapes');
+    const labels = Array.from({ length: 128 * 128 }, (_, k) => (k < 8192 ? 0 : 4));
+    const run = async (extra: { windowStride?: number }): Promise<JobFinishEvent> => {
+      const done = new Promise<JobFinishEvent>((resolve) => jobs.onDidJobFinish(resolve));
+      await jobs.generate({ model: starter, width: 128, height: 128, seed: 8, condition: { kind: 'labels', width: 128, height: 128, labels }, ...extra });
+      return done;
+    };
+    const own = await run({});
+    expect(own.status, own.error).toBe('done');
+    expect(own.images![0]!.record.windowStride).toBe(4); // the starter's manifest: sampling.windowStride 4
+    const asked = await run({ windowStride: 4 });
+    const pixels = async (e: JobFinishEvent): Promise<Buffer> => PNG.sync.read(await fs.readFile(e.images![0]!.path)).data;
+    expect((await pixels(asked)).equals(await pixels(own))).toBe(true);
+    const reference = await run({ windowStride: 1 });
+    expect(reference.status, reference.error).toBe('done');
+    expect(reference.images![0]!.record.windowStride).toBeUndefined();
+    const tooWide = await run({ windowStride: 5 });
+    expect(tooWide.status).toBe('failed');
+    expect(tooWide.error).toMatch(/window stride must be a whole number from 1 to 4/);
   }, 120_000);
 
   it('samples a semantic layout with two variations and saves both with their records', async () => {

@@ -133,6 +133,9 @@ describe('web host', () => {
     const int4 = await client.call('jobs.generate', { model: 'x', gptWeights: 'int4' });
     expect(int4.error).toMatchObject({ code: 'bad-params' });
     expect(JSON.stringify(int4.error)).toMatch(/gptWeights/);
+    const stride0 = await client.call('jobs.generate', { model: 'x', windowStride: 0 });
+    expect(stride0.error).toMatchObject({ code: 'bad-params' });
+    expect(JSON.stringify(stride0.error)).toMatch(/windowStride/);
 
     // gallery (issue 7): a PNG written with its record into the chosen library is adopted by rescan,
     // then found, starred, annotated, thumbnailed, exported and deleted over the socket.

@@ -102,6 +102,15 @@ describe('Tessera bundle', () => {
     expect(() => validateManifest({ ...base, outputSize: { width: 0, height: 'x' } })).toThrow(/manifest.outputSize.width: expected an integer >= 1[\s\S]*manifest.outputSize.height/);
   });
 
+  it('checks the optional sampling.windowStride: a whole number 1..64', () => {
+    const base = { ...draft, format: 'tessera-bundle', formatVersion: 1, weights: { file: 'weights.safetensors', sha256: 'ab'.repeat(32), bytes: 64, tensors: 1 } };
+    expect(validateManifest({ ...base, sampling: { windowStride: 4 } }).sampling).toEqual({ windowStride: 4 });
+    expect(validateManifest({ ...base, sampling: {} }).sampling).toEqual({});
+    expect(() => validateManifest({ ...base, sampling: { windowStride: 0 } })).toThrow(/manifest.sampling.windowStride: expected a whole number 1..64, got 0/);
+    expect(() => validateManifest({ ...base, sampling: { windowStride: 2.5 } })).toThrow(/manifest.sampling.windowStride/);
+    expect(() => validateManifest({ ...base, sampling: 'fast' })).toThrow(/manifest.sampling/);
+  });
+
   it('carries the 182 COCO-Stuff labels with distinct colours for S-FLCKR', () => {
     expect(COCO_STUFF_182_NAMES).toHaveLength(182);
     expect(COCO_STUFF_182_COLORS).toHaveLength(182);

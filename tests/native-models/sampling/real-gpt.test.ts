@@ -146,6 +146,24 @@ describe('sampling with the real tiny GPT (onnxruntime)', () => {
     expect(new Set(Array.from({ length: 4 }, (_, k) => batch.tokens.subarray(k * n, (k + 1) * n).join())).size).toBe(4);
   });
 
+  it('generate(): the model\'s own window stride applies unless the request names one, lowered to what the window allows', async () => {
+    const labels = Int32Array.from({ length: 32 * 32 }, (_, k) => ((k >> 5) >> 3) + ((k & 31) >> 4) * 4);
+    const req = { mode: 'semantic' as const, width: 64, height: 64, seed: 3, n: 1, sampler: greedy,
+      condition: { kind: 'labels' as const, map: { width: 32, height: 32, labels } } };
+    const own = { ...gen.models, windowStride: 4 }; // the fixture's 4 × 4 window takes at most 2
+    const byDefault = await generate(own, req);
+    expect(byDefault.windowStride).toBe(2);
+    const asked = await generate(gen.models, { ...req, windowStride: 2 });
+    expect(Array.from(byDefault.tokens)).toEqual(Array.from(asked.tokens));
+    const reference = await generate(own, { ...req, windowStride: 1 });
+    expect(reference.windowStride).toBe(1);
+    expect(Array.from(reference.tokens)).toEqual(Array.from((await generate(gen.models, req)).tokens));
+    expect((await generate(gen.models, req)).windowStride).toBe(1);
+    const oneWindow = await generate(own, { ...req, width: 32, height: 32, condition: { kind: 'labels' as const, map: { width: 16, height: 16, labels: labels.subarray(0, 256) } } });
+    expect(oneWindow.windowStride).toBe(1); // nothing slides
+    await expect(generate(gen.models, { ...req, windowStride: 3 })).rejects.toThrow(/window stride must be a whole number from 1 to 2/);
+  });
+
   it('generate(): semantic labels → image, same seed → same pixels, labels beyond the palette refused', async () => {
     const labels = Int32Array.from({ length: 32 * 32 }, (_, k) => ((k >> 5) >> 3) + ((k & 31) >> 4) * 4);
     const req = { mode: 'semantic' as const, width: 64, height: 64, seed: 5, n: 1, sampler: { temperature: 1, topK: 30, topP: null, greedy: false },
