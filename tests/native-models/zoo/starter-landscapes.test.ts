@@ -5,7 +5,7 @@ import { LANDSCAPE_CLASSES } from '../../../recipes/landscapes';
 import { exampleScene } from '../../../recipes/make-examples';
 import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const PINNED_TOKENS_SHA256 = '8edec088c0961942261589a4bc1c041d6d133a90eb6f5b177d8714836b10f9f2';
+const PINNED_TOKENS_SHA256 = '8a5aff9bb707932329e9aa862ef577c35fb5ea058906d0595d04e3414f77e272';
 
 const bundle = useStarterBundle('starter-landscapes');
 
