@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshCliBundle } from '../bin/cli-bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -37,6 +38,11 @@ function newestMtime(paths) {
 function buildIfStale(script, output, inputs) {
   const out = path.join(root, output);
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= newestMtime(inputs)) return;
+  build(script);
+}
+
+/** Runs `npm run <script>`; exits with a message when it fails. */
+function build(script) {
   console.log(`tessera: building (${script})…`);
   const result = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '--silent', script], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) {
@@ -55,7 +61,8 @@ function run(command, commandArgs) {
 
 const rendererInputs = ['renderer', 'preload/contract.ts', 'vite.config.ts'];
 // The prebuilt CLI (bin/tessera.mjs runs it for quick commands while it matches the sources; tsx otherwise).
-buildIfStale('build:cli', 'dist/cli/inputs.json', ['main', 'preload', 'native-models', 'scripts/build-cli.mjs', 'scripts/node-bundle.mjs']);
+// Rebuilt by the same rule bin/tessera.mjs uses to decide whether it may run it.
+if (!freshCliBundle()) build('build:cli');
 const electron = electronBinary();
 if (electron) {
   buildIfStale('build:renderer', 'dist/renderer/index.html', rendererInputs);
