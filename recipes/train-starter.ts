@@ -20,6 +20,7 @@
  * --cond-steps N, --gpt-steps N, --cond-lr X, --gpt-lr X, --batch N, --vq-batch N (first stage; default --batch),
  * --threads N, --stop-after cond|vqgan (end after that stage, e.g. to check the condition stage's code purity before
  * the transformer), --cond-from DIR (adopt the condition stage of a bundle or run folder instead of training one),
+ * --first-stage-from DIR (likewise the first stage: the transformer alone trains, on the tokens it already has),
  * --init-from BUNDLE (start the first stage and the transformer from a shipped bundle's weights: how a later session
  * continues a starter with a fresh cache — the bundle in the repository is the checkpoint), --smoke (a few steps of
  * each stage, to check the pipeline).
@@ -85,6 +86,8 @@ interface Settings {
   smoke: boolean;
   /** A bundle or run folder whose condition stage to reuse instead of training one (same architecture). */
   condFrom: string | null;
+  /** A bundle or run folder whose first stage to keep as it is (same architecture): the transformer alone trains. */
+  firstStageFrom: string | null;
   /** A bundle of this recipe whose first stage and transformer the new runs start from (continuing it). */
   initFrom: string | null;
 }
@@ -96,7 +99,7 @@ function defaultCache(): string {
 
 function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
-  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--init-from BUNDLE] [--smoke]');
+  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--first-stage-from DIR] [--init-from BUNDLE] [--smoke]');
   if (name !== 'starter-landscapes') {
     throw new Error(`train:starter: no recipe for "${name}"; available: ${STARTER_NAMES.join(', ')} (see native-models/zoo/DATA.md).`);
   }
@@ -139,6 +142,7 @@ function parseArgs(argv: readonly string[]): Settings {
     gptLr: num('--gpt-lr', 1e-3),
     stopAfter: stop ?? null,
     condFrom: val('--cond-from') ?? null,
+    firstStageFrom: val('--first-stage-from') ?? null,
     initFrom: val('--init-from') ?? null,
   };
 }
@@ -234,11 +238,13 @@ async function main(): Promise<void> {
       config: { name: s.name }, samples: false, perceptual: oneHotCrossEntropy,
     });
   if (s.stopAfter === 'cond') return log(`stopped after the condition stage (--stop-after cond); rerun without it to continue.`);
-  const firstW = await runVqganStage(book, 'vqgan', s.name, {
-    arch: LANDSCAPES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: 7e-4, batch: s.vqBatch, initSeed: 12, seed: 22, compile,
-    config: { name: s.name, ...(s.initFrom ? { initFrom: s.initFrom } : {}) }, samples: true, ...starterFirstStageLoss(s.vqSteps),
-    init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh),
-  });
+  const firstW = s.firstStageFrom
+    ? await adoptVqganStage(book, 'vqgan', s.name, s.firstStageFrom, 'first', LANDSCAPES_FIRST_STAGE)
+    : await runVqganStage(book, 'vqgan', s.name, {
+      arch: LANDSCAPES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: 7e-4, batch: s.vqBatch, initSeed: 12, seed: 22, compile,
+      config: { name: s.name, ...(s.initFrom ? { initFrom: s.initFrom } : {}) }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+      init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh),
+    });
   if (s.stopAfter === 'vqgan') return log(`stopped after the first stage (--stop-after vqgan); rerun without it to continue.`);
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
