@@ -10,13 +10,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundle } from '../../native-models/formats/bundle';
-import { listCheckpoints, loadLatestCheckpoint } from '../../native-models/training/checkpoint';
+import { loadLatestCheckpoint } from '../../native-models/training/checkpoint';
 import { writeLandscapeDataset } from '../../recipes/landscapes';
 import { FuzzRng } from '../fuzz/harness';
 import { writeTinyBaseBundle } from '../native-models/training/fixtures/tiny-bundle';
 
 const CLI = path.join(import.meta.dirname, '../../bin/tessera.mjs');
 const STEPS = 60;
+const EVERY = 4;
 let root: string;
 let base: string;
 
@@ -36,41 +37,36 @@ function runDirs(): string[] {
 
 interface Finished { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
+/** The step a run resumed from `afterStep` (0: a fresh run) is killed at: a seeded 1–4 steps after its next checkpoint. */
+const killStep = (afterStep: number, rng: FuzzRng): number => (Math.floor(afterStep / EVERY) + 1) * EVERY + 1 + rng.range(0, 4);
+
 /**
- * Runs the CLI; with `killAfterStep`, SIGKILLs it `delayMs` after a checkpoint newer than that step appears
- * in the run folder (or lets it finish when it never does).
+ * Runs the CLI; with `killAtStep`, SIGKILLs it as soon as its progress shows that step (or lets it finish when it
+ * never does). The moment is counted in the run's own steps, not in milliseconds, so it does not depend on how fast
+ * the machine is (a fast machine once ran all the remaining steps inside the old millisecond delay, unkilled).
  */
-async function runCli(args: string[], kill?: { afterStep: number; delayMs: number }): Promise<Finished> {
+async function runCli(args: string[], killAtStep?: number): Promise<Finished> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<Finished>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  if (kill) {
-    const watch = async () => {
-      while (child.exitCode === null) {
-        const newest = await Promise.all(runDirs().map((d) => listCheckpoints(path.join(d, 'checkpoints')).catch(() => [])));
-        if (newest.flat().some((c) => c.step > kill.afterStep)) {
-          await new Promise((r) => setTimeout(r, kill.delayMs));
-          child.kill('SIGKILL');
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    void watch();
-  }
-  return exited;
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    if (killAtStep !== undefined && child.exitCode === null && progressSteps(stderr).some((n) => n >= killAtStep)) child.kill('SIGKILL');
+  });
+  return new Promise<Finished>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
+
+/** The steps of the `transformer step N` progress lines printed so far. */
+const progressSteps = (stderr: string): number[] => [...stderr.matchAll(/^transformer step (\d+)/gm)].map((m) => Number(m[1]));
 
 describe('fine-tune under kill -9', () => {
   it('resumes from its last verified checkpoint after each kill and finishes', async () => {
     const rng = new FuzzRng(4242);
     const out = path.join(root, 'tuned');
     const first = await runCli(['finetune', '--model', base, '--images', path.join(root, 'images'), '--stage', 'transformer',
-      '--steps', String(STEPS), '--batch', '2', '--every', '4', '--out', out, '--user-data', path.join(root, 'ud')],
-    { afterStep: 0, delayMs: rng.range(0, 400) });
+      '--steps', String(STEPS), '--batch', '2', '--every', String(EVERY), '--out', out, '--user-data', path.join(root, 'ud')],
+    killStep(0, rng));
     expect(first.signal, first.stderr).toBe('SIGKILL');
     const [runDir] = runDirs();
     expect(runDir).toBeDefined();
@@ -88,9 +84,9 @@ describe('fine-tune under kill -9', () => {
 
       const last = kill === 2;
       const resumed = await runCli(['finetune', '--resume', runDir!, '--user-data', path.join(root, 'ud')],
-        last ? undefined : { afterStep: step, delayMs: rng.range(0, 400) });
+        last ? undefined : killStep(step, rng));
       // The resumed process continued at the step after the checkpoint, never from the start.
-      const steps = [...resumed.stderr.matchAll(/^transformer step (\d+)/gm)].map((m) => Number(m[1]));
+      const steps = progressSteps(resumed.stderr);
       if (last) expect(steps.length, 'the resumed run printed no progress').toBeGreaterThan(0);
       if (steps.length) expect(Math.min(...steps), `kill ${kill}`).toBeGreaterThan(step);
       // The checkpoint it resumed from was not rewritten (it may since have been pruned as older than the last 3).
