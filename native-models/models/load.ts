@@ -275,7 +275,16 @@ export class GptModel implements TokenModel<GptCache> {
       const kn = keys[l]!;
       const vn = values[l]!;
       for (let bh = 0; bh < cache.batch * nHead; bh++) {
-        for (let d = 0; d < hs; d++) kc.set(kn.subarray((bh * hs + d) * n, (bh * hs + d + 1) * n), (bh * hs + d) * s + p);
+        if (n < 16) {
+          // a few positions (token steps): element copies; a subarray per row costs more than the copy
+          for (let d = 0; d < hs; d++) {
+            const from = (bh * hs + d) * n;
+            const to = (bh * hs + d) * s + p;
+            for (let t = 0; t < n; t++) kc[to + t] = kn[from + t]!;
+          }
+        } else {
+          for (let d = 0; d < hs; d++) kc.set(kn.subarray((bh * hs + d) * n, (bh * hs + d + 1) * n), (bh * hs + d) * s + p);
+        }
         vc.set(vn.subarray(bh * n * hs, (bh + 1) * n * hs), (bh * s + p) * hs);
       }
     }

@@ -65,6 +65,41 @@ function sortedOrder(values: Float64Array): Int32Array {
   return order;
 }
 
+/**
+ * The k-th largest of `values` (1-based; duplicates count), by quickselect on a copy: O(n) on average where a
+ * sort is O(n log n) — it runs once per sampled token, 1024 values for the starters.
+ */
+export function kthLargest(values: Float64Array, k: number): number {
+  if (!Number.isInteger(k) || k < 1 || k > values.length) throw new Error(`kthLargest: k must be in 1..${values.length} (got ${k}).`);
+  const a = Float64Array.from(values);
+  const want = a.length - k; // index of the answer in ascending order
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    // Hoare partition around the median of three
+    const mid = (lo + hi) >> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (want <= j) hi = j;
+    else if (want >= i) lo = i;
+    else return a[want]!;
+  }
+  return a[want]!;
+}
+
 /** Softmax in float64 (entries at -inf become 0). */
 export function softmax(logits: Float64Array): Float64Array {
   let max = -Infinity;
@@ -91,9 +126,8 @@ export function filterLogits(
   for (let i = 0; i < vocab; i++) out[i] = logits[offset + i]! / s.temperature;
   const k = s.topK ?? 0;
   if (k > 0 && k < vocab) {
-    // The k-th largest value (taming's top_k_logits keeps every logit ≥ it, ties included): a numeric sort of
-    // a copy (native, ascending) instead of sorting indices with a comparator.
-    const kth = Float64Array.from(out).sort()[vocab - k]!;
+    // The k-th largest value (taming's top_k_logits keeps every logit ≥ it, ties included).
+    const kth = kthLargest(out, k);
     for (let i = 0; i < vocab; i++) if (out[i]! < kth) out[i] = -Infinity;
   }
   const p = s.topP ?? 1;

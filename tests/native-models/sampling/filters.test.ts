@@ -3,6 +3,7 @@ import {
   argmax,
   filterLogits,
   filteredProbabilities,
+  kthLargest,
   pickToken,
   pickTokens,
   validateSettings,
@@ -23,6 +24,23 @@ describe('filters', () => {
     const p = filteredProbabilities([0, 2], { ...base, temperature: 2 });
     // exp(0/2) : exp(2/2) = 1 : e
     close(p, [1 / (1 + Math.E), Math.E / (1 + Math.E)]);
+  });
+
+  it('kthLargest (quickselect) equals the k-th value of a descending sort, ties and -inf included', () => {
+    const rng = rngForSeed(77);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(rng.nextFloat() * 300);
+      // few distinct values in some trials so that ties are common; some -inf (removed by an earlier filter)
+      const levels = trial % 3 === 0 ? 4 : 1000;
+      const v = Float64Array.from({ length: n }, () => (rng.nextFloat() < 0.05 ? -Infinity : Math.floor(rng.nextFloat() * levels) / 7));
+      const sorted = Float64Array.from(v).sort().reverse();
+      const k = 1 + Math.floor(rng.nextFloat() * n);
+      expect(kthLargest(v, k), `trial ${trial}, n ${n}, k ${k}`).toBe(sorted[k - 1]);
+    }
+    const v = Float64Array.from([3, 1, 2]);
+    kthLargest(v, 1);
+    expect(Array.from(v)).toEqual([3, 1, 2]); // the input is not reordered
+    expect(() => kthLargest(v, 4)).toThrow(/k must be in 1\.\.3/);
   });
 
   it('top-k keeps the k largest and ties with the k-th', () => {
