@@ -34,6 +34,11 @@ export interface ModelSummary {
   classCount: number | null;
   /** The output size the model is made for (its manifest's `outputSize`), which the studio switches to when the model is picked; null = no preference. */
   outputSize: { width: number; height: number } | null;
+  /**
+   * The window stride the model recommends (its manifest's `sampling.windowStride`; 1 = taming's rule when it
+   * names none): what a sliding-window generation uses unless the request names another.
+   */
+  windowStride: number;
   /** sha256 of the weights (hex). */
   sha256: string;
   /** Size of the weights in bytes. */

@@ -44,6 +44,7 @@ export function summarizeBundle(dir: string, m: BundleManifest, source: ModelSum
     classes,
     classCount: m.condStage.kind === 'class' ? m.condStage.n_classes : null,
     outputSize: m.outputSize ? { width: m.outputSize.width, height: m.outputSize.height } : null,
+    windowStride: m.sampling?.windowStride ?? 1,
     sha256: m.weights.sha256,
     bytes: m.weights.bytes,
   };

@@ -89,11 +89,16 @@ export interface GenerationSettings {
   classIndex: number | null;
   /** The transformer's weights: float32 (exact) or int8 (weight-only; faster token steps on large models). */
   gptWeights: 'float32' | 'int8';
+  /**
+   * Sliding window only: S × S targets share one window (1 = taming's rule, slowest); null = the model's own
+   * (its manifest's recommendation, ModelSummary.windowStride).
+   */
+  windowStride: number | null;
 }
 
 export interface TesseraDocument {
   format: 'tessera.document';
-  /** Id of the last migration applied, e.g. '0003-transformer-weights'. */
+  /** Id of the last migration applied, e.g. '0004-window-stride'. */
   schema: string;
   mode: EditorMode;
   width: number;

@@ -205,6 +205,7 @@ export function parseDocument(input: unknown): { doc: TesseraDocument; applied: 
     outputHeight: num(g.outputHeight, 'generation.outputHeight', { int: true, min: 1, max: 8192 }),
     classIndex: numOrNull(g.classIndex, 'generation.classIndex', { int: true, min: 0 }),
     gptWeights: g.gptWeights === 'float32' || g.gptWeights === 'int8' ? g.gptWeights : bad('generation.gptWeights', '"float32" or "int8"', g.gptWeights),
+    windowStride: numOrNull(g.windowStride, 'generation.windowStride', { int: true, min: 1, max: 64 }),
   };
 
   return {

@@ -7,6 +7,7 @@
 //   0002-generation-settings  the sampler settings move into the document (`generation`); the
 //                             0001 top-level `modelId` moves to `generation.modelId`.
 //   0003-transformer-weights  `generation.gptWeights` ('float32' | 'int8'), float32 for older documents.
+//   0004-window-stride        `generation.windowStride` (null = the model's own), null for older documents.
 
 import { CONDITION_MODES } from '../../native-models/condition-modes';
 
@@ -39,6 +40,7 @@ export const DEFAULT_GENERATION = {
   variations: 1,
   classIndex: null,
   gptWeights: 'float32',
+  windowStride: null,
 } as const;
 
 export const migrations: readonly DocumentMigration[] = [
@@ -90,6 +92,13 @@ export const migrations: readonly DocumentMigration[] = [
     up: (doc) => {
       const generation = isObject(doc.generation) ? doc.generation : {};
       return { ...doc, generation: { ...generation, gptWeights: generation.gptWeights ?? 'float32' } };
+    },
+  },
+  {
+    id: '0004-window-stride',
+    up: (doc) => {
+      const generation = isObject(doc.generation) ? doc.generation : {};
+      return { ...doc, generation: { ...generation, windowStride: generation.windowStride ?? null } };
     },
   },
 ];

@@ -1,10 +1,12 @@
 // The generate settings: model (only those that fit the editor's mode), seed with lock/randomize,
-// temperature, top-k, top-p, output size, variations; Generate turns into Cancel while it runs.
+// temperature, top-k, top-p, output size, window stride (sliding window only), variations; Generate turns into
+// Cancel while it runs.
 
 import type { ModelSummary } from '../../preload/contract';
 import type { StudioEditor } from './studio-editor';
 import { randomSeed } from './generate-request';
 import { outputSizes } from './output-sizes';
+import { usesSlidingWindow, windowStrideChoices } from './window-stride';
 
 export interface GeneratePanelProps {
   editor: StudioEditor;
@@ -67,6 +69,14 @@ export function GeneratePanel({ editor, models, anyModels, model, onPickModel, b
             {outputSizes(model).map((s) => <option key={s} value={s}>{s}×{s}{s === model?.outputSize?.width ? ' (the model’s size)' : ''}</option>)}
           </select>
         </label>
+        {usesSlidingWindow(model, g) && <label className="field-row" title="Sliding window: S × S tokens share one transformer window. 1 is taming's rule (a window per token, slowest); larger strides prefill far fewer windows with slightly less context. The model's own is the one its makers measured.">
+          <span>Window stride</span>
+          <select className="studio-input" value={g.windowStride ?? ''} aria-label="Window stride" onChange={(e) => set({ windowStride: e.target.value === '' ? null : Number(e.target.value) })}>
+            <option value="">the model’s ({model.windowStride}×{model.windowStride})</option>
+            {g.windowStride !== null && !windowStrideChoices(model, g).includes(g.windowStride) && <option value={g.windowStride}>{g.windowStride}×{g.windowStride}</option>}
+            {windowStrideChoices(model, g).map((s) => <option key={s} value={s}>{s}×{s}{s === 1 ? ' (taming’s rule, slowest)' : ''}</option>)}
+          </select>
+        </label>}
         <label className="field-row" title="int8: the transformer's weights quantised to 8 bits (blocks of 32). Token steps of large models read a quarter of the bytes; the logits differ slightly, so the picture for a seed differs too.">
           <span>Weights</span>
           <select className="studio-input" value={g.gptWeights} aria-label="Transformer weights" onChange={(e) => set({ gptWeights: e.target.value === 'int8' ? 'int8' : 'float32' })}>

@@ -6,6 +6,7 @@ import { rasterizeEdges, serializeDocument } from '../document/document';
 import type { LabelRaster } from '../editor/raster/label-raster';
 import { rescalePeople, toOpenPoseJson } from '../editor/pose/openpose-json';
 import type { GenerateJobRequest, ModelSummary } from '../../preload/contract';
+import { requestWindowStride } from './window-stride';
 
 /** Encodes grey values (0..255, one per pixel) as a PNG of `width`×`height` (nearest-scaled), base64. */
 export type GreyPngEncoder = (raster: LabelRaster, width: number, height: number) => string;
@@ -45,6 +46,7 @@ export function buildGenerateRequest(doc: TesseraDocument, model: ModelSummary, 
   const width = g.outputWidth;
   const height = g.outputHeight;
   const previewEvery = Math.max(1, Math.round(tokenCount(doc, model) / 12));
+  const stride = requestWindowStride(model, g, g.windowStride);
   const base: GenerateJobRequest = {
     model: model.id,
     width,
@@ -54,6 +56,7 @@ export function buildGenerateRequest(doc: TesseraDocument, model: ModelSummary, 
     sampler: { temperature: g.temperature, topK: g.topK, topP: g.topP, greedy: g.greedy },
     previewEvery,
     ...(g.gptWeights === 'int8' ? { gptWeights: 'int8' as const } : {}),
+    ...(stride !== undefined ? { windowStride: stride } : {}),
     document: serializeDocument({ ...doc, generation: { ...g, seed: options.seed, modelId: model.id } }),
   };
   if (doc.mode === 'completion') {

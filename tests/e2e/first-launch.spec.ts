@@ -22,6 +22,10 @@ test('first launch: starter-landscapes and the example layout are ready, Generat
   const model = page.getByRole('combobox', { name: 'Model' });
   await expect(model).toHaveValue(/starter-landscapes$/);
   await expect(model.locator('option:checked')).toHaveText(/starter-landscapes/);
+  // 256² is a sliding-window size for the starter: the window stride is the model's own (4 × 4) until one is picked.
+  const stride = page.getByRole('combobox', { name: 'Window stride' });
+  await expect(stride.locator('option:checked')).toHaveText('the model’s (4×4)');
+  await expect(stride.locator('option')).toHaveText(['the model’s (4×4)', '1×1 (taming’s rule, slowest)', '2×2', '4×4']);
 
   // Generate with what first launch offers (the example layout, the default size), nothing changed.
   await page.keyboard.press('Control+Enter');

@@ -29,13 +29,21 @@ describe('models.list', () => {
     expect(r.libraryModelsFolder).toBe(path.join(library, 'models'));
     expect(r.models).toHaveLength(1);
     const m = r.models[0]!;
-    expect(m).toMatchObject({ id: path.join(library, 'models', 'seg'), name: 'net2net-seg', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classCount: null, outputSize: null });
+    expect(m).toMatchObject({ id: path.join(library, 'models', 'seg'), name: 'net2net-seg', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classCount: null, outputSize: null, windowStride: 1 });
     expect(m.classes).toHaveLength(13);
     expect(m.classes![1]).toEqual({ id: 1, name: 'label 1', color: [0, 128, 0] });
     expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]!.folder).toBe(path.join(library, 'models', 'broken'));
     expect(r.problems[0]!.reason).toMatch(/not valid JSON/);
+  });
+
+  it('lists the shipped starters with the window stride their manifests recommend', async () => {
+    const zoo = path.join(import.meta.dirname, '../../../native-models/zoo');
+    const r = await listModels({ libraryFolder: path.join(library, 'elsewhere'), zooDir: zoo });
+    expect(r.models.map((m) => [m.name, m.source, m.windowStride]).sort()).toEqual([
+      ['starter-figures', 'zoo', 4], ['starter-landscapes', 'zoo', 4], ['starter-landscapes-edges', 'zoo', 4],
+    ]);
   });
 
   it('finds nothing (and no error) when the library has no models folder', async () => {

@@ -7,17 +7,17 @@ import { createLabelRaster } from '../../../renderer/editor/raster/label-raster'
 
 describe('document migrations', () => {
   it('are named, ordered and unique', () => {
-    expect(migrations.map((m) => m.id)).toEqual(['0001-initial', '0002-generation-settings', '0003-transformer-weights']);
-    expect(LATEST_SCHEMA).toBe('0003-transformer-weights');
+    expect(migrations.map((m) => m.id)).toEqual(['0001-initial', '0002-generation-settings', '0003-transformer-weights', '0004-window-stride']);
+    expect(LATEST_SCHEMA).toBe('0004-window-stride');
   });
 
   it('bring an unversioned draft through every step', () => {
     const { doc, applied } = migrateDocumentJson({ width: 64, height: 32, mode: 'edge' });
-    expect(applied).toEqual(['0001-initial', '0002-generation-settings', '0003-transformer-weights']);
+    expect(applied).toEqual(['0001-initial', '0002-generation-settings', '0003-transformer-weights', '0004-window-stride']);
     expect(doc).toMatchObject({
-      format: 'tessera.document', schema: '0003-transformer-weights', mode: 'edge',
+      format: 'tessera.document', schema: '0004-window-stride', mode: 'edge',
       edge: { base: null, strokes: [] }, pose: { people: [] },
-      generation: { modelId: null, outputWidth: 64, outputHeight: 32, temperature: 1, topK: 100, variations: 1, gptWeights: 'float32' },
+      generation: { modelId: null, outputWidth: 64, outputHeight: 32, temperature: 1, topK: 100, variations: 1, gptWeights: 'float32', windowStride: null },
     });
     const loaded = parseDocument({ width: 64, height: 32 }).doc;
     expect(loaded.mode).toBe('semantic');
@@ -33,9 +33,10 @@ describe('document migrations', () => {
       edge: { base: null, strokes: [] }, pose: { people: [] }, image: { image: null, mask: null },
     };
     const { doc, applied } = parseDocument(v1);
-    expect(applied).toEqual(['0002-generation-settings', '0003-transformer-weights']);
+    expect(applied).toEqual(['0002-generation-settings', '0003-transformer-weights', '0004-window-stride']);
     expect(doc.generation.modelId).toBe('sflckr');
     expect(doc.generation.gptWeights).toBe('float32');
+    expect(doc.generation.windowStride).toBeNull(); // the model's own
     expect([...doc.semantic.labels.data]).toEqual([1, 1, 2, 2, 3, 3, 3, 3]);
     expect(doc.semantic.palette?.[0]?.name).toBe('sky-other');
     expect('modelId' in serializeDocument(doc)).toBe(false);
@@ -60,12 +61,12 @@ describe('document migrations', () => {
     const seen: string[] = [];
     const steps: DocumentMigration[] = [
       ...migrations,
-      { id: '0004-test-rename', up: (d) => { seen.push(String(d.schema)); return { ...d, renamed: true }; } },
+      { id: '0005-test-rename', up: (d) => { seen.push(String(d.schema)); return { ...d, renamed: true }; } },
     ];
     const { doc, applied } = migrateDocumentJson({ width: 2, height: 2 }, steps);
-    expect(applied).toEqual(['0001-initial', '0002-generation-settings', '0003-transformer-weights', '0004-test-rename']);
-    expect(seen).toEqual(['0003-transformer-weights']);
-    expect(doc.schema).toBe('0004-test-rename');
+    expect(applied).toEqual(['0001-initial', '0002-generation-settings', '0003-transformer-weights', '0004-window-stride', '0005-test-rename']);
+    expect(seen).toEqual(['0004-window-stride']);
+    expect(doc.schema).toBe('0005-test-rename');
     expect(doc.renamed).toBe(true);
   });
 });

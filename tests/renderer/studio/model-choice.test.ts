@@ -8,7 +8,7 @@ import { adoptModel, chosenModel, fittingModels, settleModel } from '../../../re
 import { StudioEditor } from '../../../renderer/studio/studio-editor';
 
 const summary = (over: Partial<ModelSummary> & Pick<ModelSummary, 'id' | 'name' | 'mode'>): ModelSummary => ({
-  source: 'library', width: 64, height: 64, factor: 8, classes: null, classCount: null, outputSize: null, sha256: 'ab', bytes: 1,
+  source: 'library', width: 64, height: 64, factor: 8, classes: null, classCount: null, outputSize: null, windowStride: 1, sha256: 'ab', bytes: 1,
   ...over,
 });
 

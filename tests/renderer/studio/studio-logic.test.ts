@@ -8,6 +8,7 @@ import { createPerson } from '../../../renderer/editor/pose/pose-model';
 import { AUTOSAVE_BROKEN_KEY, AUTOSAVE_KEY, debouncer, recoverDocument, saveDocument } from '../../../renderer/studio/autosave';
 import { outputSizes } from '../../../renderer/studio/output-sizes';
 import { buildGenerateRequest, missingCondition, tokenCount } from '../../../renderer/studio/generate-request';
+import { usesSlidingWindow, windowStrideChoices } from '../../../renderer/studio/window-stride';
 import { LabelMapError, labelsFromRgba } from '../../../renderer/studio/label-map-import';
 import { filterClasses, pushRecent } from '../../../renderer/studio/palette-search';
 import { actionForKey, stepBrushSize } from '../../../renderer/studio/shortcuts';
@@ -115,7 +116,7 @@ describe('label-map import', () => {
 });
 
 describe('generate request', () => {
-  const model: ModelSummary = { id: '/lib/models/scenes', name: 'scenes', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classes: null, classCount: null, outputSize: null, sha256: 'a'.repeat(64), bytes: 1 };
+  const model: ModelSummary = { id: '/lib/models/scenes', name: 'scenes', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classes: null, classCount: null, outputSize: null, windowStride: 1, sha256: 'a'.repeat(64), bytes: 1 };
   const encodeGrey = (r: { width: number; height: number }, w: number, h: number) => `grey:${r.width}x${r.height}->${w}x${h}`;
 
   it('offers window multiples as output sizes, plus the size the model names', () => {
@@ -141,6 +142,28 @@ describe('generate request', () => {
     const int8 = buildGenerateRequest(doc, model, { seed: 77, encodeGrey });
     expect(int8.gptWeights).toBe('int8');
     expect(parseDocument(int8.document).doc.generation.gptWeights).toBe('int8');
+  });
+
+  it('window stride: the model\'s unless the document picks one; offered and sent only for the sliding window, lowered to what the window allows', () => {
+    const starter = { ...model, width: 64, height: 64, windowStride: 4 }; // an 8 × 8-token window
+    const doc = createDocument({ width: 16, height: 16, palette });
+    doc.generation = { ...doc.generation, outputWidth: 256, outputHeight: 256 };
+    expect(usesSlidingWindow(starter, doc.generation)).toBe(true);
+    expect(windowStrideChoices(starter, doc.generation)).toEqual([1, 2, 4]); // at most half the window
+    expect(buildGenerateRequest(doc, starter, { seed: 1, encodeGrey }).windowStride).toBeUndefined(); // null: the worker uses the model's 4
+    doc.generation = { ...doc.generation, windowStride: 1 };
+    const one = buildGenerateRequest(doc, starter, { seed: 1, encodeGrey });
+    expect(one.windowStride).toBe(1);
+    expect(parseDocument(one.document).doc.generation.windowStride).toBe(1); // kept with the result
+    // a 256 × 16 output has a 2-row window: stride 4 is lowered to 1 (half of 2 rows)
+    doc.generation = { ...doc.generation, windowStride: 4, outputWidth: 256, outputHeight: 16 };
+    expect(windowStrideChoices(starter, doc.generation)).toEqual([1]);
+    expect(buildGenerateRequest(doc, starter, { seed: 1, encodeGrey }).windowStride).toBe(1);
+    // one window covers the output: nothing to choose, nothing sent
+    doc.generation = { ...doc.generation, outputWidth: 64, outputHeight: 64 };
+    expect(usesSlidingWindow(starter, doc.generation)).toBe(false);
+    expect(buildGenerateRequest(doc, starter, { seed: 1, encodeGrey }).windowStride).toBeUndefined();
+    expect(() => parseDocument({ ...serializeDocument(doc), generation: { ...serializeDocument(doc).generation as object, windowStride: 0 } })).toThrow(/generation\.windowStride/);
   });
 
   it('edge: white-on-black PNG; pose: OpenPose JSON scaled to the output; pose without people is blocked', () => {
