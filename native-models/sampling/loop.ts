@@ -265,6 +265,10 @@ export async function sampleGrid<C>(
   const keyOf = (place: WindowPlacement): number => place.i0 * grid.w + place.j0;
   const stride = job.windowStride ?? NO_STRIDE;
   const placements = prep.order.map((q) => placeWindowStrided(Math.floor(q / grid.w), q % grid.w, grid, window, stride));
+  // With shape buckets a feed goes in power-of-two chunks, plus one more length: the step from a block row's last
+  // target to the next row's first (the sampled token and the window row's tokens left of the block), which every
+  // block of a strided window repeats; fed whole it is one call instead of two or three.
+  const rowStep = prep.win.w - stride.w + 1;
   const lastUse = new Map<number, number>();
   placements.forEach((pl, t) => lastUse.set(keyOf(pl), t));
   const caches = new Map<number, CacheEntry<C>>();
@@ -283,7 +287,7 @@ export async function sampleGrid<C>(
     while (at < len) {
       job.signal?.throwIfAborted();
       const left = len - at;
-      const count = model.extend ? (buckets ? 2 ** Math.floor(Math.log2(left)) : left) : 1;
+      const count = model.extend ? (!buckets || left === rowStep ? left : 2 ** Math.floor(Math.log2(left))) : 1;
       const add = new Int32Array(batch * count);
       for (let b = 0; b < batch; b++) add.set(seq.subarray(b * len + at, b * len + at + count), b * count);
       const r = count > 1 && model.extend ? await model.extend(current, add, count) : await model.step(current, add);

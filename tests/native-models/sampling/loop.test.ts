@@ -304,6 +304,12 @@ describe('window stride (opt-in: blocks of targets share one window)', () => {
     const fed = (s: LoopStats): number => s.forwardTokens + s.prefillTokens + s.stepTokens;
     expect(fed(s4)).toBeLessThan(0.5 * fed(s1));
     expect(s4.prefillTokens).toBeLessThan(0.3 * s1.prefillTokens);
+    // At most one step or extend call per target (a target at a window row's start gets its logits from the
+    // prefill): the step from a block row's last target to the next row's first (the sampled token + the window
+    // row's 4 tokens left of the block = 5) goes whole; as 4 + 1 it took 279 calls here.
+    const counted = new HashTokenModel({ vocabSize: V, blockSize: L + L - 1, withExtend: true });
+    expect(Array.from(await sampleGrid(counted, strided(4)))).toEqual(Array.from(plain));
+    expect(counted.counts.step + counted.counts.extend).toBeLessThanOrEqual(H * W);
   });
 
   it('refuses a stride that would push targets out of their window', async () => {
