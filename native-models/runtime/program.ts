@@ -35,6 +35,8 @@ export class Program {
   get provider(): ProviderName { return this.handle.provider; }
   get fallbackReason(): string | null { return this.handle.fallbackReason; }
   get hash(): string { return this.handle.hash; }
+  /** The intra-op threads its session was asked for; null = ORT's choice. */
+  get intraOpThreads(): number | null { return this.handle.intraOpThreads; }
 
 
   /**

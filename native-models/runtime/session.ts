@@ -34,6 +34,8 @@ export interface SessionHandle {
   provider: ProviderName;
   /** Why the requested provider was not used; null when it was. */
   fallbackReason: string | null;
+  /** The intra-op threads the session was asked for; null = ORT's choice (every core). */
+  intraOpThreads: number | null;
 }
 
 const AUTO_ORDER: ProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu'];
@@ -74,15 +76,16 @@ async function open(model: Uint8Array | string, hash: string, o: RuntimeOptions)
   }
   const create = (p: ProviderName): Promise<ort.InferenceSession> =>
     typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions(p, o)) : ort.InferenceSession.create(model, sessionOptions(p, o));
+  const intraOpThreads = o.intraOpThreads ?? null;
   for (const p of candidates) {
     try {
-      return { session: await create(p), hash, provider: p, fallbackReason: null };
+      return { session: await create(p), hash, provider: p, fallbackReason: null, intraOpThreads };
     } catch (e) {
       reasons.push(`${p}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
   const session = await create('cpu');
-  return { session, hash, provider: 'cpu', fallbackReason: requested === 'cpu' ? null : reasons.join('; ') || `${requested}: no provider available` };
+  return { session, hash, provider: 'cpu', fallbackReason: requested === 'cpu' ? null : reasons.join('; ') || `${requested}: no provider available`, intraOpThreads };
 }
 
 /**

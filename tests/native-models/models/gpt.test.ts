@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GptModel } from '../../../native-models/models/load';
+import type { Program } from '../../../native-models/runtime/program';
 import { checkpointWeights } from '../../../native-models/models/weights';
 import { releaseSessions } from '../../../native-models/runtime/session';
 import { FIXTURES, gptConfig, maxAbsDiff, npy } from './parity-fixtures';
@@ -62,5 +63,25 @@ describe('GPT parity with the PyTorch reference (taming minGPT, random weights)'
   it('refuses tokens outside the vocabulary and sequences longer than block_size', async () => {
     await expect(gpt.logits([0, 64], 1, 2)).rejects.toThrow(/token 64 at position 1 is outside the vocabulary 0..63/);
     await expect(gpt.logits(new Array(33).fill(0), 1, 33)).rejects.toThrow(/do not fit block_size 32/);
+  });
+});
+
+describe('GPT program threads', () => {
+  it('token steps of a small model run on one intra-op thread; prefills and large steps keep ORT\'s choice', async () => {
+    // 2 layers × 48: 58 k MACs a token. A step of 1 row × 1 token is far below the one-thread bound (8 M MACs);
+    // 8 rows × 31 tokens (14.5 M) is above it, as is every step of a 24 × 1024 model.
+    const programs: Program[] = [];
+    const model = new GptModel(gptConfig(), await checkpointWeights(join(FIXTURES, 'net2net-seg.ckpt'), 'transformer.'), { onProgram: (p) => programs.push(p) });
+    const threadsOfNext = async (run: () => Promise<unknown>): Promise<number | null> => {
+      const before = programs.length;
+      await run();
+      expect(programs.length, 'one new program').toBe(before + 1);
+      return programs[before]!.intraOpThreads;
+    };
+    const one = await model.prefill(new Int32Array(1), 1, 1);
+    expect(programs[0]!.intraOpThreads).toBeNull(); // prefill
+    expect(await threadsOfNext(() => model.step(one.cache, new Int32Array(1)))).toBe(1);
+    const eight = await model.prefill(new Int32Array(8), 8, 1);
+    expect(await threadsOfNext(() => model.extend(eight.cache, new Int32Array(8 * 31), 31))).toBeNull();
   });
 });
