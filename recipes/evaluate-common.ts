@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { recipeFlags } from './recipe-flags';
 import { DEFAULT_SAMPLER, validateSettings, type SamplerSettings } from '../native-models/sampling/filters';
 import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../native-models/sampling/generate';
 
@@ -26,13 +27,7 @@ export interface EvalSampling {
 
 /** The sampling flags of an evaluator's argv, checked; recorded in its report so a number says how it was made. */
 export function evalSampling(argv: readonly string[]): EvalSampling {
-  const num = (flag: string, fallback: number): number => {
-    const v = arg(argv, flag);
-    if (v === undefined) return fallback;
-    const x = Number(v);
-    if (!Number.isFinite(x)) throw new Error(`${flag} takes a number (got ${v}).`);
-    return x;
-  };
+  const num = recipeFlags(argv, 'evaluate').number;
   const topK = num('--top-k', DEFAULT_SAMPLER.topK ?? 0);
   const sampler: SamplerSettings = { ...DEFAULT_SAMPLER, topK: topK === 0 ? null : topK, temperature: num('--temperature', DEFAULT_SAMPLER.temperature) };
   validateSettings(sampler);

@@ -28,7 +28,6 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestDraft, VqganArchitecture } from '../native-models/formats/bundle';
@@ -49,6 +48,7 @@ import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-tr
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { edgeCondition, sceneTokenSource } from './scene-token-source';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
+import { defaultStarterCache, recipeFlags } from './recipe-flags';
 import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
 import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
@@ -131,28 +131,12 @@ interface Settings {
   smoke: boolean;
 }
 
-function defaultCache(): string {
-  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
-  return join(base, 'tessera', 'starter');
-}
-
 function parseArgs(argv: readonly string[]): Settings {
-  const val = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`train:starter ${EDGES_NAME}: ${flag} needs a value.`);
-    return v;
-  };
-  const num = (flag: string, d: number, integer: boolean): number => {
-    const v = val(flag);
-    if (v === undefined) return d;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`train:starter ${EDGES_NAME}: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}.`);
-    return n;
-  };
+  const flags = recipeFlags(argv, `train:starter ${EDGES_NAME}`);
+  const val = flags.value;
+  const num = flags.positive;
   const smoke = argv.includes('--smoke');
-  const cache = resolve(val('--cache') ?? defaultCache());
+  const cache = resolve(val('--cache') ?? defaultStarterCache());
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond') throw new Error(`train:starter ${EDGES_NAME}: --stop-after takes cond, got ${stop}.`);
   const minF1 = num('--min-cond-f1', smoke ? 1e-9 : 0.7, false);

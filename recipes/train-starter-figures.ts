@@ -28,7 +28,6 @@
  * --cond-lr X, --vq-lr X, --gpt-lr X, --batch N, --threads N, --min-cond-acc X, --stop-after cond|vqgan, --smoke
  * (24 figures, 3 steps per stage, no gate: checks the pipeline end to end in a few minutes).
  */
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestDraft } from '../native-models/formats/bundle';
@@ -47,6 +46,7 @@ import { TrainRng } from '../native-models/training/rng';
 import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
+import { defaultStarterCache, recipeFlags } from './recipe-flags';
 import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
 import { FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_DATA_SEED, FIGURES_FIRST_STAGE, FIGURES_GPT, FIGURES_IMAGE, FIGURES_RESIZE } from './starter-presets';
@@ -156,32 +156,16 @@ interface Settings {
   smoke: boolean;
 }
 
-function defaultCache(): string {
-  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
-  return join(base, 'tessera', 'starter');
-}
-
 export function parseFiguresArgs(argv: readonly string[]): Settings {
   const tag = `train:starter ${FIGURES_NAME}`;
-  const val = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${tag}: ${flag} needs a value.`);
-    return v;
-  };
-  const num = (flag: string, d: number, integer: boolean): number => {
-    const v = val(flag);
-    if (v === undefined) return d;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new Error(`${tag}: ${flag} must be a positive ${integer ? 'integer' : 'number'}, got ${v}.`);
-    return n;
-  };
+  const flags = recipeFlags(argv, tag);
+  const val = flags.value;
+  const num = flags.positive;
   const known = new Set(['--cache', '--out', '--figures', '--resize', '--cond-steps', '--vq-steps', '--gpt-steps', '--cond-lr', '--vq-lr', '--gpt-lr', '--batch', '--vq-batch', '--cond-from', '--init-from', '--threads', '--min-cond-acc', '--stop-after', '--smoke']);
   const unknown = argv.filter((a) => a.startsWith('--') && !known.has(a));
   if (unknown.length) throw new Error(`${tag}: unknown option ${unknown.join(', ')}; options: ${[...known].join(' ')}.`);
   const smoke = argv.includes('--smoke');
-  const cache = resolve(val('--cache') ?? defaultCache());
+  const cache = resolve(val('--cache') ?? defaultStarterCache());
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond' && stop !== 'vqgan') throw new Error(`${tag}: --stop-after takes cond or vqgan, got ${stop}.`);
   const resize = num('--resize', FIGURES_RESIZE, true);

@@ -29,7 +29,6 @@
  * at the class-prior level (≈ 2 nats) until the cosine schedule had brought the rate below ≈ 1e-3 (DATA.md), so the
  * default is 5e-4 with a longer schedule.
  */
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ManifestDraft, VqganArchitecture } from '../native-models/formats/bundle';
@@ -50,6 +49,7 @@ import type { DiscriminatorConfig } from '../native-models/models/discriminator'
 import { imageSetSource, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { labelCondition, sceneTokenSource } from './scene-token-source';
+import { defaultStarterCache, recipeFlags } from './recipe-flags';
 import { adoptVqganStage, initialWeights, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_DISCRIMINATOR, STARTER_NAMES, STARTER_PERCEPTUAL_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
@@ -92,45 +92,23 @@ interface Settings {
   initFrom: string | null;
 }
 
-function defaultCache(): string {
-  const base = process.env.XDG_CACHE_HOME || (process.platform === 'win32' ? process.env.LOCALAPPDATA : undefined) || join(homedir(), '.cache');
-  return join(base, 'tessera', 'starter');
-}
-
 function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
   if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--first-stage-from DIR] [--init-from BUNDLE] [--smoke]');
   if (name !== 'starter-landscapes') {
     throw new Error(`train:starter: no recipe for "${name}"; available: ${STARTER_NAMES.join(', ')} (see native-models/zoo/DATA.md).`);
   }
-  const val = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    if (i < 0) return undefined;
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`train:starter: ${flag} needs a value.`);
-    return v;
-  };
-  const int = (flag: string, d: number): number => {
-    const v = val(flag);
-    if (v === undefined) return d;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`train:starter: ${flag} must be a positive integer, got ${v}.`);
-    return n;
-  };
-  const num = (flag: string, d: number): number => {
-    const v = val(flag);
-    if (v === undefined) return d;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new Error(`train:starter: ${flag} must be a positive number, got ${v}.`);
-    return n;
-  };
+  const flags = recipeFlags(argv, 'train:starter');
+  const val = flags.value;
+  const int = (flag: string, d: number): number => flags.positive(flag, d, true);
+  const num = (flag: string, d: number): number => flags.positive(flag, d, false);
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond' && stop !== 'vqgan') throw new Error(`train:starter: --stop-after takes cond or vqgan, got ${stop}.`);
   const smoke = argv.includes('--smoke');
   return {
     name, smoke,
-    cache: resolve(val('--cache') ?? defaultCache()),
-    out: resolve(val('--out') ?? (smoke ? join(val('--cache') ?? defaultCache(), `${name}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', name))),
+    cache: resolve(val('--cache') ?? defaultStarterCache()),
+    out: resolve(val('--out') ?? (smoke ? join(val('--cache') ?? defaultStarterCache(), `${name}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', name))),
     scenes: int('--scenes', smoke ? 24 : 400),
     vqSteps: int('--vq-steps', smoke ? 3 : 1500),
     condSteps: int('--cond-steps', smoke ? 3 : 2000),
