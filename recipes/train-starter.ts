@@ -271,8 +271,10 @@ async function main(): Promise<void> {
       globalStep: (state.cond?.steps ?? 0) + (state.vqgan?.steps ?? 0) + (state.gpt?.steps ?? 0),
       notes: [
         `data: ${s.scenes} scenes ${STARTER_SCENE}×${STARTER_SCENE}, recipe landscapes v${LANDSCAPE_RECIPE_VERSION}, seed ${STARTER_DATA_SEED}; ${set.train.length} train / ${set.heldOut.length} held out; ${STARTER_CROP}×${STARTER_CROP} crops`,
-        `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}`,
-        `first stage: ${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
+        s.condFrom ? `condition VQGAN: adopted from ${s.condFrom} (--cond-from), not trained here`
+          : `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}`,
+        s.firstStageFrom ? `first stage: kept from ${s.firstStageFrom} (--first-stage-from), not trained here`
+          : `first stage: ${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
         `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
         'weights stored as float16',
       ],

@@ -5,7 +5,7 @@ import { LANDSCAPE_CLASSES } from '../../../recipes/landscapes';
 import { exampleScene } from '../../../recipes/make-examples';
 import { expectPinnedTokens, expectStarterBundle, PINNED_SAMPLER, useStarterBundle } from './starter-bundle';
 
-const PINNED_TOKENS_SHA256 = '8a5aff9bb707932329e9aa862ef577c35fb5ea058906d0595d04e3414f77e272';
+const PINNED_TOKENS_SHA256 = '2b03777e34786481eceb4974338dfa260b9d025af74ad1a8fa6268315278a8a2'; // run 8
 
 const bundle = useStarterBundle('starter-landscapes');
 
