@@ -27,12 +27,12 @@ export interface EvalSampling {
 
 /** The sampling flags of an evaluator's argv, checked; recorded in its report so a number says how it was made. */
 export function evalSampling(argv: readonly string[]): EvalSampling {
-  const num = recipeFlags(argv, 'evaluate').number;
+  const flags = recipeFlags(argv, 'evaluate');
+  const num = flags.number;
   const topK = num('--top-k', DEFAULT_SAMPLER.topK ?? 0);
   const sampler: SamplerSettings = { ...DEFAULT_SAMPLER, topK: topK === 0 ? null : topK, temperature: num('--temperature', DEFAULT_SAMPLER.temperature) };
   validateSettings(sampler);
-  const stride = arg(argv, '--window-stride');
-  const windowStride = stride === undefined ? null : num('--window-stride', 1);
+  const windowStride = flags.value('--window-stride') === undefined ? null : num('--window-stride', 1);
   if (windowStride !== null && (!Number.isInteger(windowStride) || windowStride < 1)) throw new Error(`--window-stride takes a whole number >= 1 (got ${windowStride}).`);
   return { sampler, windowStride };
 }

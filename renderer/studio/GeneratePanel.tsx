@@ -24,6 +24,7 @@ export interface GeneratePanelProps {
 export function GeneratePanel({ editor, models, anyModels, model, onPickModel, busy, blocked, onGenerate, onCancel }: GeneratePanelProps) {
   const g = editor.doc.generation;
   const set = editor.setGeneration.bind(editor);
+  const strides = model ? windowStrideChoices(model, g) : [];
   return (
     <div className="generate-panel">
       <label className="field-row">
@@ -73,8 +74,8 @@ export function GeneratePanel({ editor, models, anyModels, model, onPickModel, b
           <span>Window stride</span>
           <select className="studio-input" value={g.windowStride ?? ''} aria-label="Window stride" onChange={(e) => set({ windowStride: e.target.value === '' ? null : Number(e.target.value) })}>
             <option value="">the model’s ({model.windowStride}×{model.windowStride})</option>
-            {g.windowStride !== null && !windowStrideChoices(model, g).includes(g.windowStride) && <option value={g.windowStride}>{g.windowStride}×{g.windowStride}</option>}
-            {windowStrideChoices(model, g).map((s) => <option key={s} value={s}>{s}×{s}{s === 1 ? ' (taming’s rule, slowest)' : ''}</option>)}
+            {g.windowStride !== null && !strides.includes(g.windowStride) && <option value={g.windowStride}>{g.windowStride}×{g.windowStride}</option>}
+            {strides.map((s) => <option key={s} value={s}>{s}×{s}{s === 1 ? ' (taming’s rule, slowest)' : ''}</option>)}
           </select>
         </label>}
         <label className="field-row" title="int8: the transformer's weights quantised to 8 bits (blocks of 32). Token steps of large models read a quarter of the bytes; the logits differ slightly, so the picture for a seed differs too.">
