@@ -269,6 +269,8 @@ export interface StarterVqganStage {
    * generator loss from `start` with the adaptive weight λ·`weight`. Absent: L1 (+ perceptual) only.
    */
   disc?: { config: DiscriminatorConfig; start: number; warmup: number; weight: number };
+  /** Train the decoder alone (trainVqgan's `decoderOnly`): the stage's codes stay those of its `init` weights. */
+  decoderOnly?: boolean;
 }
 
 /** Trains (or resumes, or reads back) one VQGAN stage of a starter: L1 (+ `perceptual`) (+ patch discriminator). */
@@ -288,7 +290,7 @@ export async function runVqganStage<S extends object>(book: StageBook<S>, key: S
   const res = await trainVqgan(run, o.source, {
     vqgan: cfg, disc: o.disc?.config ?? null, init, steps: o.steps, batchSize: o.batch, lr: o.lr, warmupSteps: Math.min(100, Math.floor(o.steps / 10)), minLr: o.lr / 10,
     discStart: o.disc?.start ?? o.steps + 1, ...(o.disc ? { discWarmup: o.disc.warmup, discWeight: o.disc.weight } : {}), seed: o.seed, checkpointEvery: Math.max(1, Math.min(100, o.steps)), evalEvery: 0,
-    sampleEvery: o.samples ? Math.max(1, Math.min(250, o.steps)) : 0, restartDeadCodes: true, compile: o.compile, ...(o.perceptual ? { perceptual: o.perceptual } : {}),
+    sampleEvery: o.samples ? Math.max(1, Math.min(250, o.steps)) : 0, restartDeadCodes: true, ...(o.decoderOnly ? { decoderOnly: true } : {}), compile: o.compile, ...(o.perceptual ? { perceptual: o.perceptual } : {}),
     ...(o.perceptualNote ? { perceptualNote: o.perceptualNote } : {}), ...(o.perceptualWeight !== undefined ? { perceptualWeight: o.perceptualWeight } : {}),
   }, { onProgress: book.progress(key), ...(resume ? { resume } : {}) });
   if (res.stopped) throw new Error(`${key}: stopped; rerun the command to resume.`);

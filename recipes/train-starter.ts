@@ -22,8 +22,10 @@
  * the transformer), --cond-from DIR (adopt the condition stage of a bundle or run folder instead of training one),
  * --first-stage-from DIR (likewise the first stage: the transformer alone trains, on the tokens it already has),
  * --init-from BUNDLE (start the first stage and the transformer from a shipped bundle's weights: how a later session
- * continues a starter with a fresh cache — the bundle in the repository is the checkpoint), --smoke (a few steps of
- * each stage, to check the pipeline).
+ * continues a starter with a fresh cache — the bundle in the repository is the checkpoint), --decoder-only (with
+ * --init-from: fine-tune the first stage's decoder alone for --vq-steps; encoder and codebook stay frozen, so the
+ * codes and the bundle's transformer stay as they are and are not retrained), --smoke (a few steps of each stage, to
+ * check the pipeline).
  *
  * Condition-stage learning rate: runs 1 and 2 used 2e-3; with the ×LOGIT_SCALE logits the cross-entropy then stayed
  * at the class-prior level (≈ 2 nats) until the cosine schedule had brought the rate below ≈ 1e-3 (DATA.md), so the
@@ -90,11 +92,13 @@ interface Settings {
   firstStageFrom: string | null;
   /** A bundle of this recipe whose first stage and transformer the new runs start from (continuing it). */
   initFrom: string | null;
+  /** Fine-tune only the decoder of --init-from's first stage; its transformer is kept (the codes do not change). */
+  decoderOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Settings {
   const name = argv.find((a) => !a.startsWith('--'));
-  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--first-stage-from DIR] [--init-from BUNDLE] [--smoke]');
+  if (!name) throw new Error('usage: npm run train:starter -- <name> [--cache DIR] [--out DIR] [--scenes N] [--vq-steps N] [--cond-steps N] [--gpt-steps N] [--cond-lr X] [--gpt-lr X] [--batch N] [--vq-batch N] [--threads N] [--stop-after cond|vqgan] [--cond-from DIR] [--first-stage-from DIR] [--init-from BUNDLE] [--decoder-only] [--smoke]');
   if (name !== 'starter-landscapes') {
     throw new Error(`train:starter: no recipe for "${name}"; available: ${STARTER_NAMES.join(', ')} (see native-models/zoo/DATA.md).`);
   }
@@ -105,6 +109,9 @@ function parseArgs(argv: readonly string[]): Settings {
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond' && stop !== 'vqgan') throw new Error(`train:starter: --stop-after takes cond or vqgan, got ${stop}.`);
   const smoke = argv.includes('--smoke');
+  const decoderOnly = argv.includes('--decoder-only');
+  if (decoderOnly && !val('--init-from')) throw new Error('train:starter: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.');
+  if (decoderOnly && val('--first-stage-from')) throw new Error('train:starter: --decoder-only trains the first stage\'s decoder, --first-stage-from keeps the first stage untrained; give one of them.');
   return {
     name, smoke,
     cache: resolve(val('--cache') ?? defaultStarterCache()),
@@ -122,6 +129,7 @@ function parseArgs(argv: readonly string[]): Settings {
     condFrom: val('--cond-from') ?? null,
     firstStageFrom: val('--first-stage-from') ?? null,
     initFrom: val('--init-from') ?? null,
+    decoderOnly,
   };
 }
 
@@ -220,15 +228,18 @@ async function main(): Promise<void> {
     ? await adoptVqganStage(book, 'vqgan', s.name, s.firstStageFrom, 'first', LANDSCAPES_FIRST_STAGE)
     : await runVqganStage(book, 'vqgan', s.name, {
       arch: LANDSCAPES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: 7e-4, batch: s.vqBatch, initSeed: 12, seed: 22, compile,
-      config: { name: s.name, ...(s.initFrom ? { initFrom: s.initFrom } : {}) }, samples: true, ...starterFirstStageLoss(s.vqSteps),
-      init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh),
+      config: { name: s.name, ...(s.initFrom ? { initFrom: s.initFrom } : {}), ...(s.decoderOnly ? { decoderOnly: true } : {}) }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+      init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh), decoderOnly: s.decoderOnly,
     });
   if (s.stopAfter === 'vqgan') return log(`stopped after the first stage (--stop-after vqgan); rerun without it to continue.`);
 
-  // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
+  // ---- stage 3: GPT on (c, z) tokens of the frozen stages (kept from --init-from under --decoder-only) ----
   const gptCfg = gptConfigFromArchitecture(LANDSCAPES_GPT);
-  let gptW = await book.finishedWeights('gpt');
-  if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  let gptW = s.decoderOnly ? null : await book.finishedWeights('gpt');
+  if (s.decoderOnly) {
+    gptW = await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(13)));
+    log(`gpt: kept from ${s.initFrom} (--decoder-only: the codes it was trained on did not change)`);
+  } else if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
   else {
     const zModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_FIRST_STAGE), vqganWeights(firstW, LANDSCAPES_FIRST_STAGE), { runtime: { intraOpThreads: s.threads } }, 'first stage');
     const cModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_COND_STAGE), vqganWeights(condW, LANDSCAPES_COND_STAGE), { runtime: { intraOpThreads: s.threads } }, 'condition stage');
@@ -274,8 +285,9 @@ async function main(): Promise<void> {
         s.condFrom ? `condition VQGAN: adopted from ${s.condFrom} (--cond-from), not trained here`
           : `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}`,
         s.firstStageFrom ? `first stage: kept from ${s.firstStageFrom} (--first-stage-from), not trained here`
-          : `first stage: ${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
-        `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+          : `first stage${s.decoderOnly ? `: decoder of ${s.initFrom} fine-tuned (--decoder-only; encoder and codebook kept), ` : ': '}${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
+        s.decoderOnly ? `transformer: kept from ${s.initFrom} (--decoder-only), not trained here`
+          : `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
         'weights stored as float16',
       ],
     },

@@ -80,7 +80,18 @@ export interface VqganTrainOptions extends TrainLoopOptions {
   /** Count code usage every N steps (default 10) over a window of 50 counts. */
   usageEvery?: number;
   restartDeadCodes?: boolean;
+  /**
+   * Train the decoder alone (`decoder.*`, `post_quant_conv.*`); encoder, quant_conv and codebook stay frozen, so
+   * every image keeps its codes and a transformer trained on them stays valid (the way Stable Diffusion's
+   * ft-MSE autoencoder fine-tuned its decoder only). Dead-code restarts are off (the codebook is frozen).
+   */
+  decoderOnly?: boolean;
   compile?: CompileOptions;
+}
+
+/** The autoencoder parameters `decoderOnly` trains: the decoder and the 1×1 convolution in front of it. */
+export function isDecoderParam(name: string): boolean {
+  return name.startsWith('decoder.') || name.startsWith('post_quant_conv.');
 }
 
 /** Hooks of trainVqgan (onSample: the preview of a step, inputs over reconstructions). */
@@ -161,8 +172,9 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
     const metrics: Record<string, Tensor> = { nll: st.nll, q: st.qLoss };
     if (st.gLoss && st.lambda) Object.assign(metrics, { g: st.gLoss, lambda: st.lambda });
     if (st.perceptual) metrics.p = st.perceptual;
+    const trainable = o.decoderOnly ? st.aeParams.filter((p) => isDecoderParam(p.name)) : st.aeParams;
     return buildTrainStep(st.graph, st.loss, {
-      optimizer, trainable: st.aeParams, accumulationSteps: k, metrics, objective: st.objective, outputs: { xrec: st.xrec, indices: st.indices, pre: st.pre },
+      optimizer, trainable, accumulationSteps: k, metrics, objective: st.objective, outputs: { xrec: st.xrec, indices: st.indices, pre: st.pre },
     });
   };
   const makeG = async (withDisc: boolean): Promise<{ trainer: Trainer; withDisc: boolean }> => {
@@ -272,7 +284,7 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
   const heldOutBefore = typeof extra.heldOutBefore === 'number' ? extra.heldOutBefore : await heldOut();
   if (!r) {
     await run.log([
-      `training the VQGAN: ${o.steps} steps, batch ${B}×${k}, crop ${S}, lr ${o.lr}; held-out L1 ${heldOutBefore?.toFixed(4) ?? 'n/a'}`,
+      `training the VQGAN${o.decoderOnly ? "'s decoder (encoder and codebook frozen: the codes do not change)" : ''}: ${o.steps} steps, batch ${B}×${k}, crop ${S}, lr ${o.lr}; held-out L1 ${heldOutBefore?.toFixed(4) ?? 'n/a'}`,
       disc ? `discriminator from step ${o.discStart - discWarmup}, generator adversarial term from step ${o.discStart} (disc_weight ${lossOpts.discWeight})` : 'no discriminator: adversarial loss off',
       o.perceptual
         ? `perceptual loss on: weight ${lossOpts.perceptualWeight}${o.perceptualNote ? ` (${o.perceptualNote})` : ''}; logged as p`
@@ -326,7 +338,7 @@ export async function trainVqgan(run: Run, source: ImageSource, o: VqganTrainOpt
         usage.add(indices);
         if (countUsage) {
           lastUsage = usage.report();
-          if (o.restartDeadCodes && lastUsage.dead.length > 0 && lastUsage.samples >= 4 * c.nEmbed && pre) {
+          if (o.restartDeadCodes && !o.decoderOnly && lastUsage.dead.length > 0 && lastUsage.samples >= 4 * c.nEmbed && pre) {
             const h = S / vqganFactor(c);
             const chosen = restartDeadCodes(G.trainer.get(codebookName), c.embedDim, lastUsage.dead, channelsLast(pre, B, c.embedDim, h, h), rng);
             zeroRows(G.trainer.get(stateNames.m(codebookName)), c.embedDim, lastUsage.dead);

@@ -7,7 +7,7 @@ import { ImageSet } from '../../../native-models/training/data/dataset';
 import { initParams } from '../../../native-models/training/init';
 import { TrainRng } from '../../../native-models/training/rng';
 import { listRuns, resumeRun, Run } from '../../../native-models/training/run';
-import { imageSetSource, trainVqgan, type ImageSource } from '../../../native-models/training/vqgan-trainer';
+import { imageSetSource, isDecoderParam, trainVqgan, type ImageSource } from '../../../native-models/training/vqgan-trainer';
 import { writeLandscapeDataset } from '../../../recipes/landscapes';
 
 // A tiny VQGAN (f = 2, 8×8 tokens on 16×16 crops) and a 2-layer PatchGAN, trained on recipe-generated scenes.
@@ -74,5 +74,19 @@ describe('trainVqgan', () => {
       for (let i = 0; i < v.length; i++) maxDiff = Math.max(maxDiff, Math.abs(v[i]! - w[i]!));
     }
     expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('decoderOnly trains the decoder alone: encoder and codebook unchanged, so every code stays, and the loss still falls', async () => {
+    const start = init();
+    const run = await Run.create(root, { name: 'dec', config: {} });
+    // Through the adversarial phase too (discriminator from step 3, generator term from 5), with restarts asked for.
+    const res = await trainVqgan(run, source, { ...opts(12, 5), init: start, decoderOnly: true, restartDeadCodes: true });
+    const changed = (n: string): boolean => res.params[n]!.some((v, i) => v !== start[n]![i]);
+    const names = Object.keys(start);
+    expect(names.filter((n) => !isDecoderParam(n) && changed(n))).toEqual([]);
+    expect(names.filter(isDecoderParam).filter(changed).length).toBe(names.filter(isDecoderParam).length);
+    expect(names).toContain('quantize.embedding.weight');
+    expect(res.heldOutAfter!).toBeLessThan(res.heldOutBefore!);
+    expect(await readFile(run.logPath, 'utf8')).toMatch(/decoder \(encoder and codebook frozen/);
   });
 });
