@@ -5,14 +5,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { recipeFlags } from './recipe-flags';
+import { recipeFlags, type RecipeFlags } from './recipe-flags';
 import { DEFAULT_SAMPLER, validateSettings, type SamplerSettings } from '../native-models/sampling/filters';
 import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../native-models/sampling/generate';
 
-/** The value after `flag` in argv, if the flag is there. */
-export function arg(argv: readonly string[], flag: string): string | undefined {
-  const i = argv.indexOf(flag);
-  return i >= 0 ? argv[i + 1] : undefined;
+/**
+ * An evaluator's command line: the bundle folder (the first word that is neither a flag nor a flag's value) and its
+ * checked flags; without a folder, `usage` is the error.
+ */
+export function evaluatorArgs(argv: readonly string[], tag: string, usage: string): { dir: string; flags: RecipeFlags } {
+  const dir = argv.find((a, i) => !a.startsWith('--') && argv[i - 1]?.startsWith('--') !== true);
+  if (!dir) throw new Error(usage);
+  return { dir, flags: recipeFlags(argv, tag) };
 }
 
 /**
@@ -51,7 +55,7 @@ export function reportedSampling(s: EvalSampling, models: GeneratorModels): { sa
 export async function emitReport(argv: readonly string[], report: object): Promise<void> {
   const text = JSON.stringify(report, null, 2);
   console.log(text);
-  const jsonPath = arg(argv, '--json');
+  const jsonPath = recipeFlags(argv, 'evaluate').value('--json');
   if (jsonPath) await writeFile(jsonPath, text + '\n');
 }
 

@@ -19,7 +19,7 @@ import { resolve } from 'node:path';
 import { loadBundle } from '../native-models/models/load';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
 import { generate } from '../native-models/sampling/generate';
-import { arg, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
+import { evaluatorArgs, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { canny, rgbToGrey } from '../native-models/training/data/canny';
 import { edgeMatch, pooled, scoreOf, type EdgeMatch, type EdgeScore } from './edge-f1';
@@ -62,11 +62,10 @@ const summary = (s: EdgeScore, perImage: readonly number[]): Record<string, numb
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const sampling = evalSampling(argv);
-  const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
-  if (!dir) throw new Error('usage: evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--top-k K] [--temperature T] [--window-stride S]');
-  const n = Number(arg(argv, '--n') ?? 50);
-  const size = Number(arg(argv, '--size') ?? 128);
-  const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
+  const { dir, flags } = evaluatorArgs(argv, 'evaluate-edges', 'usage: evaluate-edges.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--top-k K] [--temperature T] [--window-stride S]');
+  const n = flags.positive('--n', 50, true);
+  const size = flags.positive('--size', 128, true);
+  const speedRuns = flags.positive('--speed-runs', 3, true);
   const S = STARTER_SCENE;
   const log = (l: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
   const gen = await loadBundleGenerator(resolve(dir));
@@ -149,7 +148,7 @@ async function main(): Promise<void> {
   const { results, speed } = await timedGenerations(gen.models, shown.map((it) => ({ mode: 'edge' as const, width: S, height: S, condition: maskToGreyImage(it.fullEdges, S, S) })), log, sampling);
   const rows = shown.map((it, i) => [Uint8Array.from({ length: S * S * 3 }, (_, k) => (it.fullEdges[Math.floor(k / 3)] ? 255 : 0)), results[i]!.images[0]!, it.scene.rgb]);
 
-  const sheetPath = arg(argv, '--sheet');
+  const sheetPath = flags.value('--sheet');
   if (sheetPath && rows.length) {
     await writeContactSheet(sheetPath, rows, S, { colours: 128 });
     log(`contact sheet ${sheetPath} (rows: condition | generated | real scene)`);

@@ -26,7 +26,7 @@ import { loadBundle } from '../native-models/models/load';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
 import { generate } from '../native-models/sampling/generate';
 import { renderPose } from '../native-models/sampling/pose-render';
-import { arg, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { evaluatorArgs, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { generateFigure, loadPosePool, type Figure, type FigurePosePool } from './figures';
 import { sceneSeed } from './landscapes';
@@ -95,12 +95,11 @@ export function fitFigureClassifier(pool: FigurePosePool, size: number, count = 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const sampling = evalSampling(argv);
-  const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
-  if (!dir) throw new Error('usage: evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--sheet-rows 4] [--top-k K] [--temperature T] [--window-stride S]');
-  const n = Number(arg(argv, '--n') ?? 50);
-  const size = Number(arg(argv, '--size') ?? FIGURES_RESIZE);
-  const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
-  const sheetRows = Number(arg(argv, '--sheet-rows') ?? 4);
+  const { dir, flags } = evaluatorArgs(argv, 'evaluate-figures', 'usage: evaluate-figures.ts <bundle dir> [--n 50] [--size 128] [--sheet out.png] [--json out.json] [--speed-runs 3] [--sheet-rows 4] [--top-k K] [--temperature T] [--window-stride S]');
+  const n = flags.positive('--n', 50, true);
+  const size = flags.positive('--size', FIGURES_RESIZE, true);
+  const speedRuns = flags.positive('--speed-runs', 3, true);
+  const sheetRows = flags.positive('--sheet-rows', 4, true);
   const log = (l: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
   const gen = await loadBundleGenerator(resolve(dir));
   const loaded = await loadBundle(resolve(dir));
@@ -169,7 +168,7 @@ async function main(): Promise<void> {
   })), log, sampling);
   const speed = { size, secondsAtSize, at256 };
 
-  const sheetPath = arg(argv, '--sheet');
+  const sheetPath = flags.value('--sheet');
   if (sheetPath) {
     const stick = (i: number): Uint8Array => renderPose([{ keypoints: held[i]!.keypoints }], size, size);
     const rows = Array.from({ length: Math.min(sheetRows, Math.floor(n / 2)) }, (_, r) => [2 * r, 2 * r + 1].flatMap((i) => [stick(i), generated[i]!, held[i]!.rgb]));

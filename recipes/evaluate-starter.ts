@@ -14,7 +14,7 @@
 import { resolve } from 'node:path';
 import { loadBundleGenerator } from '../native-models/sampling/bundle-generator';
 import { generate } from '../native-models/sampling/generate';
-import { arg, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
+import { evaluatorArgs, emitReport, evalSampling, reportedSampling, samplingFields, firstStageRoundTrip, reconstructionStats, timedGenerations, writeContactSheet } from './evaluate-common';
 import { runIfMain } from './starter-stages';
 import { conditionPurity, loadConditionStage } from './cond-purity';
 import { generateLandscape, LANDSCAPE_CLASSES, sceneSeed } from './landscapes';
@@ -44,11 +44,10 @@ function labelsToRgb(labels: Uint8Array): Uint8Array {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const sampling = evalSampling(argv);
-  const dir = argv.find((a) => !a.startsWith('--') && argv[argv.indexOf(a) - 1]?.startsWith('--') !== true);
-  if (!dir) throw new Error('usage: evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json] [--size 128] [--top-k K] [--temperature T] [--window-stride S]');
-  const n = Number(arg(argv, '--n') ?? 50);
-  const evalSize = Number(arg(argv, '--size') ?? 128);
-  const speedRuns = Number(arg(argv, '--speed-runs') ?? 3);
+  const { dir, flags } = evaluatorArgs(argv, 'evaluate-starter', 'usage: evaluate-starter.ts <bundle dir> [--n 50] [--sheet out.png] [--json out.json] [--size 128] [--top-k K] [--temperature T] [--window-stride S]');
+  const n = flags.positive('--n', 50, true);
+  const evalSize = flags.positive('--size', 128, true);
+  const speedRuns = flags.positive('--speed-runs', 3, true);
   const nC = LANDSCAPE_CLASSES.length;
   const S = STARTER_SCENE;
   const log = (l: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${l}`);
@@ -118,7 +117,7 @@ async function main(): Promise<void> {
   })), log, sampling);
   const rows = shown.map((h, i) => [labelsToRgb(h.labels), results[i]!.images[0]!, h.rgb]);
 
-  const sheetPath = arg(argv, '--sheet');
+  const sheetPath = flags.value('--sheet');
   if (sheetPath && rows.length) {
     await writeContactSheet(sheetPath, rows, S);
     log(`contact sheet ${sheetPath} (rows: layout | generated | real scene)`);

@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg } from './evaluate-common';
+import { recipeFlags } from './recipe-flags';
 import { runIfMain } from './starter-stages';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -108,9 +108,10 @@ function runEvaluator(script: string, args: readonly string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const n = Number(arg(argv, '--n') ?? 50);
-  if (!Number.isInteger(n) || n < 2) throw new Error(`eval:starters: --n must be an integer ≥ 2, got ${arg(argv, '--n')}.`);
-  const zoo = resolve(arg(argv, '--zoo') ?? ZOO);
+  const flags = recipeFlags(argv, 'eval:starters');
+  const n = flags.positive('--n', 50, true);
+  if (n < 2) throw new Error(`eval:starters: --n must be an integer ≥ 2, got ${n}.`);
+  const zoo = resolve(flags.value('--zoo') ?? ZOO);
   const tmp = await mkdtemp(join(tmpdir(), 'tessera-eval-'));
   const reports: Record<string, unknown> = {};
   const lines: MetricLine[] = [];
@@ -136,7 +137,7 @@ async function main(): Promise<void> {
     + `edges-f1=${get('starter-landscapes-edges', 'edge-f1-2px').toFixed(3)} `
     + `landscapes-psnr=${get('starter-landscapes', 'first-stage-psnr').toFixed(2)}`;
   console.log(summary);
-  const out = arg(argv, '--json');
+  const out = flags.value('--json');
   if (out) await writeFile(out, JSON.stringify({ n, reports, metrics: lines, summary }, null, 2) + '\n');
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { evaluatorArgs } from '../../recipes/evaluate-common';
 import { recipeFlags } from '../../recipes/recipe-flags';
 
 describe('recipe flags', () => {
@@ -22,5 +23,14 @@ describe('recipe flags', () => {
     expect(() => f.positive('--lr', 1, true)).toThrow('train:starter: --lr must be a positive integer, got 5e-4.');
     expect(() => f.positive('--top-k', 1, false)).toThrow('--top-k must be a positive number, got 0.');
     expect(() => recipeFlags(['--n', 'ten'], 'evaluate').number('--n', 50)).toThrow('evaluate: --n takes a number, got ten.');
+  });
+
+  it("finds an evaluator's bundle folder among its flags and checks the flags it reads", () => {
+    const { dir, flags } = evaluatorArgs(['--json', 'r.json', 'zoo/starter-figures', '--n', '5'], 'evaluate-figures', 'usage: x');
+    expect(dir).toBe('zoo/starter-figures');
+    expect(flags.positive('--n', 50, true)).toBe(5);
+    expect(() => evaluatorArgs(['--json', 'r.json'], 'evaluate-figures', 'usage: evaluate-figures.ts <bundle dir>')).toThrow('usage: evaluate-figures.ts <bundle dir>');
+    expect(() => evaluatorArgs(['b', '--n', 'ten'], 'evaluate-edges', 'u').flags.positive('--n', 50, true)).toThrow('evaluate-edges: --n takes a number, got ten.');
+    expect(() => evaluatorArgs(['b', '--json', '--n', '5'], 'evaluate-edges', 'u').flags.value('--json')).toThrow('evaluate-edges: --json needs a value.');
   });
 });
