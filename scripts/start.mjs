@@ -61,8 +61,9 @@ function run(command, commandArgs) {
 
 const rendererInputs = ['renderer', 'preload/contract.ts', 'vite.config.ts'];
 // The prebuilt CLI (bin/tessera.mjs runs it for quick commands while it matches the sources; tsx otherwise).
-// Rebuilt by the same rule bin/tessera.mjs uses to decide whether it may run it.
-if (!freshCliBundle()) build('build:cli');
+// Rebuilt by the same rule bin/tessera.mjs uses to decide whether it may run it; not built when
+// TESSERA_CLI_BUNDLE=0 says not to use it (freshCliBundle() is null then, whatever dist/cli holds).
+if (process.env.TESSERA_CLI_BUNDLE !== '0' && !freshCliBundle()) build('build:cli');
 const electron = electronBinary();
 if (electron) {
   buildIfStale('build:renderer', 'dist/renderer/index.html', rendererInputs);
