@@ -24,7 +24,10 @@
  *
  * Options: --cache DIR, --out DIR, --first-stage DIR, --cond-from DIR (adopt that bundle's condition stage), --init-from BUNDLE (start the GPT from that bundle's), --scenes N, --cond-steps N, --gpt-steps N, --cond-lr X,
  * --gpt-lr X, --batch N, --threads N, --min-cond-f1 X, --stop-after cond, --tokens scenes|crops (the GPT's training tokens:
- * windows of whole encoded scenes, the default, or separately encoded crops as the shipped run 2), --smoke.
+ * windows of whole encoded scenes, the default, or separately encoded crops as the shipped run 2), --decoder-only (with
+ * --init-from: fine-tune the decoder of that bundle's first stage for --vq-steps at --vq-batch, the starter-landscapes
+ * first-stage loss; encoder and codebook stay frozen, so the codes do not change and the bundle's transformer is kept,
+ * not retrained), --smoke.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -44,13 +47,13 @@ import { trainGpt } from '../native-models/training/gpt-trainer';
 import { initParams } from '../native-models/training/init';
 import { TrainRng } from '../native-models/training/rng';
 import { imageTokenSource } from '../native-models/training/token-source';
-import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
+import { imageSetSource, trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
 import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { edgeCondition, sceneTokenSource } from './scene-token-source';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { defaultStarterCache, recipeFlags } from './recipe-flags';
-import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
-import { starterBundleTensors, vqganShapes, vqganWeights } from './train-starter';
+import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, runVqganStage, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { starterBundleTensors, starterFirstStageLoss, vqganShapes, vqganWeights } from './train-starter';
 import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,6 +131,10 @@ interface Settings {
    * 64² crops (training/token-source.ts; the shipped run 2 was trained so).
    */
   tokens: 'scenes' | 'crops';
+  /** Fine-tune only the first stage's decoder (of --init-from's first stage); the transformer of --init-from is kept. */
+  decoderOnly: boolean;
+  vqSteps: number;
+  vqBatch: number;
   smoke: boolean;
 }
 
@@ -143,10 +150,12 @@ function parseArgs(argv: readonly string[]): Settings {
   const tokens = val('--tokens') ?? 'scenes';
   if (tokens !== 'scenes' && tokens !== 'crops') throw new Error(`train:starter ${EDGES_NAME}: --tokens takes scenes or crops, got ${tokens}.`);
   if (minF1 > 1) throw new Error(`train:starter ${EDGES_NAME}: --min-cond-f1 is an F1 in (0, 1], got ${minF1}.`);
+  const decoderOnly = flags.has('--decoder-only');
+  if (decoderOnly && !val('--init-from')) throw new Error(`train:starter ${EDGES_NAME}: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.`);
   return {
     smoke, cache,
     out: resolve(val('--out') ?? (smoke ? join(cache, `${EDGES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', EDGES_NAME))),
-    firstStage: val('--first-stage') ?? null,
+    firstStage: val('--first-stage') ?? (decoderOnly ? val('--init-from')! : null),
     condFrom: val('--cond-from') ?? null,
     initFrom: val('--init-from') ?? null,
     scenes: num('--scenes', smoke ? 24 : 400, true),
@@ -159,6 +168,9 @@ function parseArgs(argv: readonly string[]): Settings {
     minCondF1: minF1,
     stopAfterCond: stop === 'cond',
     tokens,
+    decoderOnly,
+    vqSteps: num('--vq-steps', smoke ? 3 : 3000, true),
+    vqBatch: num('--vq-batch', 4, true),
   };
 }
 
@@ -169,6 +181,8 @@ interface FirstStageState {
 }
 interface State {
   firstStage?: FirstStageState;
+  /** --decoder-only: the decoder fine-tuning of the copied first stage. */
+  vqgan?: StageState;
   cond?: StageState;
   gpt?: StageState;
 }
@@ -226,8 +240,13 @@ async function main(): Promise<void> {
     log(`first stage: copied from ${fs.source} (sha256 ${w.sha256.slice(0, 12)}…)`);
   }
   const firstArch = state.firstStage.architecture;
-  const firstW = await readFloat32Safetensors(firstPath);
+  const copiedW = await readFloat32Safetensors(firstPath);
   log(`first stage: ${state.firstStage.source}`);
+  const firstW = !s.decoderOnly ? copiedW : await runVqganStage(book, 'vqgan', name, {
+    arch: firstArch, steps: s.vqSteps, source: imageSetSource(set), lr: 7e-4, batch: s.vqBatch, initSeed: 12, seed: 22, compile,
+    config: { name, decoderOnly: true, firstStage: state.firstStage.source }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+    init: () => Promise.resolve(copiedW), decoderOnly: true,
+  });
 
   // ---- stage 1: condition VQGAN on edge planes ----
   const condCfg: VqganConfig = vqganConfigFromArchitecture(EDGES_COND_STAGE);
@@ -275,10 +294,11 @@ async function main(): Promise<void> {
   // ---- stage 2: GPT on (c, z) tokens of the frozen stages ----
   const gptArch = edgesGpt(firstArch.n_embed);
   const gptCfg = gptConfigFromArchitecture(gptArch);
-  let gptW = await book.finishedWeights('gpt');
-  if (gptW && state.gpt!.steps < s.gptSteps) log(`gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights`);
-  if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
-  else {
+  let gptW = s.decoderOnly ? await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(33))) : await book.finishedWeights('gpt');
+  if (s.decoderOnly) log(`gpt: kept from ${s.initFrom} (--decoder-only: the codes it was trained on did not change)`);
+  else if (gptW && state.gpt!.steps < s.gptSteps) log(`gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights`);
+  else if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
+  if (!s.decoderOnly && !(gptW && state.gpt!.steps >= s.gptSteps)) {
     const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), vqganWeights(firstW, firstArch), runtime, 'first stage');
     const source = s.tokens === 'scenes'
       ? await sceneTokenSource({
@@ -305,6 +325,7 @@ async function main(): Promise<void> {
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
   }
+  if (!gptW) throw new Error('gpt: the transformer has no weights after training (a recipe bug).');
 
   // ---- bundle (fp16) ----
   const tensors = starterBundleTensors({ weights: firstW, arch: firstArch }, { weights: condW, arch: EDGES_COND_STAGE }, { weights: gptW, config: gptCfg });
@@ -324,9 +345,9 @@ async function main(): Promise<void> {
       notes: [
         `data: ${s.scenes} scenes ${STARTER_SCENE}×${STARTER_SCENE}, recipe landscapes v${LANDSCAPE_RECIPE_VERSION}, seed ${STARTER_DATA_SEED}; ${set.train.length} train / ${set.heldOut.length} held out; ${STARTER_CROP}×${STARTER_CROP} crops`,
         `condition: Canny (σ 1.4, low ${EDGE_CANNY.low}, high ${EDGE_CANNY.high}) of the image's Rec. 601 grey; white edges on black`,
-        `first stage: from starter-landscapes, ${state.firstStage.source}`,
+        `first stage: from starter-landscapes, ${state.firstStage.source}${s.decoderOnly ? `; decoder fine-tuned ${state.vqgan?.steps} steps (--decoder-only; encoder and codebook kept), held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}` : ''}`,
         `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}, reconstruction edge F1 ${rec.f1.toFixed(3)} (1 px)`,
-        `transformer: ${state.gpt?.steps} steps on ${s.tokens === 'scenes' ? `8×8 windows of whole encoded scenes (${STARTER_TOKEN_SCALES.join(' and ')} px)` : 'separately encoded crops'}, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+        s.decoderOnly ? `transformer: kept from ${s.initFrom} (--decoder-only), not trained here` : `transformer: ${state.gpt?.steps} steps on ${s.tokens === 'scenes' ? `8×8 windows of whole encoded scenes (${STARTER_TOKEN_SCALES.join(' and ')} px)` : 'separately encoded crops'}, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
         'weights stored as float16',
       ],
     },
