@@ -29,7 +29,7 @@ export interface GenerateJobRequest {
   seed?: number;
   /** Variations, 1..64 (default 1). */
   n?: number;
-  /** Default temperature 1, top-k 100, top-p off, sampling. */
+  /** Default: the model's temperature (ModelSummary.temperature; 1 where it names none), top-k 100, top-p off, sampling. */
   sampler?: Partial<SamplerSettings>;
   classIndex?: number;
   condition?: JobCondition;

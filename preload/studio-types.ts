@@ -39,6 +39,11 @@ export interface ModelSummary {
    * names none): what a sliding-window generation uses unless the request names another.
    */
   windowStride: number;
+  /**
+   * The temperature the model recommends (its manifest's `sampling.temperature`), which the studio switches to when
+   * the model is picked; null = none named (sampled at 1 unless the person sets another).
+   */
+  temperature: number | null;
   /** sha256 of the weights (hex). */
   sha256: string;
   /** Size of the weights in bytes. */

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { recipeFlags, type RecipeFlags } from './recipe-flags';
-import { DEFAULT_SAMPLER, validateSettings, type SamplerSettings } from '../native-models/sampling/filters';
+import { DEFAULT_SAMPLER, modelTemperature, validateSettings, type SamplerSettings } from '../native-models/sampling/filters';
 import { generate, type GenerateRequest, type GenerateResult, type GeneratorModels } from '../native-models/sampling/generate';
 
 /**
@@ -20,11 +20,14 @@ export function evaluatorArgs(argv: readonly string[], tag: string, usage: strin
 }
 
 /**
- * How the evaluated images are sampled: what a person gets by default (the app's sampler, the model's own window
- * stride) unless `--top-k K`, `--temperature T`, `--window-stride S` say otherwise.
+ * How the evaluated images are sampled: what a person gets by default (the app's sampler, the model's own
+ * temperature and window stride) unless `--top-k K`, `--temperature T`, `--window-stride S` say otherwise.
  */
 export interface EvalSampling {
-  sampler: SamplerSettings;
+  /** Top-k, top-p, greedy; the temperature is `temperature`. */
+  sampler: Omit<SamplerSettings, 'temperature'>;
+  /** null = the model's own (its manifest's `sampling.temperature`, else 1). */
+  temperature: number | null;
   /** Targets per shared window along each axis (1 = taming's rule); null = the model's own (its manifest's). */
   windowStride: number | null;
 }
@@ -34,21 +37,22 @@ export function evalSampling(argv: readonly string[]): EvalSampling {
   const flags = recipeFlags(argv, 'evaluate');
   const num = flags.number;
   const topK = num('--top-k', DEFAULT_SAMPLER.topK ?? 0);
-  const sampler: SamplerSettings = { ...DEFAULT_SAMPLER, topK: topK === 0 ? null : topK, temperature: num('--temperature', DEFAULT_SAMPLER.temperature) };
-  validateSettings(sampler);
+  const { temperature: _, ...sampler } = { ...DEFAULT_SAMPLER, topK: topK === 0 ? null : topK };
+  const temperature = flags.value('--temperature') === undefined ? null : num('--temperature', DEFAULT_SAMPLER.temperature);
+  validateSettings({ ...sampler, temperature: temperature ?? DEFAULT_SAMPLER.temperature });
   const windowStride = flags.value('--window-stride') === undefined ? null : num('--window-stride', 1);
   if (windowStride !== null && (!Number.isInteger(windowStride) || windowStride < 1)) throw new Error(`--window-stride takes a whole number >= 1 (got ${windowStride}).`);
-  return { sampler, windowStride };
+  return { sampler, temperature, windowStride };
 }
 
-/** The request fields that carry an EvalSampling. */
-export function samplingFields(s: EvalSampling): Pick<GenerateRequest, 'sampler' | 'windowStride'> {
-  return { sampler: s.sampler, ...(s.windowStride !== null ? { windowStride: s.windowStride } : {}) };
+/** The request fields that carry an EvalSampling for `models` (its own temperature where the flags name none). */
+export function samplingFields(s: EvalSampling, models: GeneratorModels): Pick<GenerateRequest, 'sampler' | 'windowStride'> {
+  return { sampler: { ...s.sampler, temperature: s.temperature ?? modelTemperature(models) }, ...(s.windowStride !== null ? { windowStride: s.windowStride } : {}) };
 }
 
-/** The sampling a report records: the stride resolved against the model's own. */
+/** The sampling a report records: temperature and stride resolved against the model's own. */
 export function reportedSampling(s: EvalSampling, models: GeneratorModels): { sampler: SamplerSettings; windowStride: number } {
-  return { sampler: s.sampler, windowStride: s.windowStride ?? models.windowStride ?? 1 };
+  return { sampler: samplingFields(s, models).sampler, windowStride: s.windowStride ?? models.windowStride ?? 1 };
 }
 
 /** Prints the evaluation report as JSON and, with `--json <file>` in argv, writes it there too. */
@@ -106,13 +110,13 @@ export async function reconstructionStats(models: GeneratorModels, images: reado
  */
 export async function timedGenerations(
   models: GeneratorModels, requests: readonly Omit<GenerateRequest, 'seed' | 'n' | 'sampler'>[], log: (line: string) => void,
-  sampling: EvalSampling = { sampler: DEFAULT_SAMPLER, windowStride: null },
+  sampling: EvalSampling = evalSampling([]),
 ): Promise<{ results: GenerateResult[]; speed: { width: number; height: number; runs: number; secondsEach: number[]; meanSeconds: number } }> {
   const results: GenerateResult[] = [];
   const secs: number[] = [];
   for (const [i, req] of requests.entries()) {
     const t = performance.now();
-    const res = await generate(models, { ...req, seed: 7 + i, n: 1, ...samplingFields(sampling) });
+    const res = await generate(models, { ...req, seed: 7 + i, n: 1, ...samplingFields(sampling, models) });
     secs.push((performance.now() - t) / 1000);
     results.push(res);
     log(`${req.width}×${req.height} in ${secs[secs.length - 1]!.toFixed(2)} s (sample ${(res.timings.sampleMs / 1000).toFixed(2)} s)`);

@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const res = await generate(gen.models, {
-      mode: 'edge', width: size, height: size, seed: 1000 + i, n: 1, ...samplingFields(sampling),
+      mode: 'edge', width: size, height: size, seed: 1000 + i, n: 1, ...samplingFields(sampling, gen.models),
       condition: maskToGreyImage(items[i]!.cond, size, size),
     });
     genEdges.push(edgesOf(res.images[0]!, size, size));

@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   const tg = performance.now();
   for (let i = 0; i < n; i++) {
     const res = await generate(models, {
-      mode: 'pose', width: size, height: size, seed: 1000 + i, n: 1, ...samplingFields(sampling),
+      mode: 'pose', width: size, height: size, seed: 1000 + i, n: 1, ...samplingFields(sampling, models),
       condition: { kind: 'pose', people: [{ keypoints: held[i]!.keypoints }] },
     });
     generated.push(res.images[0]!);

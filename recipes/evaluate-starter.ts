@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const labels = crop(s.labels, S, 1, x0, y0, evalSize, evalSize);
     const real = crop(s.rgb, S, 3, x0, y0, evalSize, evalSize);
     const res = await generate(models, {
-      mode: 'semantic', width: evalSize, height: evalSize, seed: 1000 + i, n: 1, ...samplingFields(sampling),
+      mode: 'semantic', width: evalSize, height: evalSize, seed: 1000 + i, n: 1, ...samplingFields(sampling, models),
       condition: { kind: 'labels', map: { width: evalSize, height: evalSize, labels: Int32Array.from(labels) } },
     });
     const a = agreement(classify(res.images[0]!, evalSize, evalSize), labels);

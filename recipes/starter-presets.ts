@@ -139,6 +139,12 @@ export interface StarterPreset {
    * the seeds' noise, at about half the sampling time of taming's rule (DATA.md).
    */
   windowStride: number;
+  /**
+   * The temperature the bundle's manifest recommends (`sampling.temperature`: the app samples at it unless the
+   * person sets another); absent = 1. Measured per starter on its held-out set (DATA.md): only the edges model
+   * follows its condition better below 1.
+   */
+  temperature?: number;
   /** The recipe module that trains it (`npm run train:starter -- <name>` dispatches by the name). */
   recipe: string;
 }
@@ -151,7 +157,7 @@ export const STARTER_PRESETS = {
   'starter-landscapes-edges': {
     // Its first stage is starter-landscapes' (adopted, hence null), so its vocabulary follows that codebook.
     mode: 'edge', condStage: EDGES_COND_STAGE, firstStage: null, transformer: edgesGpt(LANDSCAPES_FIRST_STAGE.n_embed),
-    crop: STARTER_CROP, image: STARTER_SCENE, dataSeed: STARTER_DATA_SEED, windowStride: 4, recipe: 'recipes/train-starter-edges.ts',
+    crop: STARTER_CROP, image: STARTER_SCENE, dataSeed: STARTER_DATA_SEED, windowStride: 4, temperature: 0.7, recipe: 'recipes/train-starter-edges.ts',
   },
   'starter-figures': {
     mode: 'pose', condStage: FIGURES_COND_STAGE, firstStage: FIGURES_FIRST_STAGE, transformer: FIGURES_GPT,

@@ -314,12 +314,13 @@ export async function openStarterRun<S extends object>(s: { cache: string; out: 
 }
 
 /**
- * Writes the finished bundle to `out` (a starter's manifest gets its preset's `sampling.windowStride`), and
+ * Writes the finished bundle to `out` (a starter's manifest gets its preset's `sampling`: window stride and temperature), and
  * `<work>/summary.json` (settings, stages, time, weights); logs the result.
  */
 export async function writeStarterBundle<S extends object>(book: StageBook<S>, out: string, draft: ManifestDraft, tensors: readonly TensorSource[], settings: object, startedAt: number): Promise<BundleManifest> {
   const preset = (STARTER_PRESETS as Record<string, StarterPreset | undefined>)[draft.name];
-  const m = await writeBundle(out, preset ? { ...draft, sampling: { windowStride: preset.windowStride } } : draft, tensors);
+  const sampling = preset ? { windowStride: preset.windowStride, ...(preset.temperature !== undefined ? { temperature: preset.temperature } : {}) } : null;
+  const m = await writeBundle(out, sampling ? { ...draft, sampling } : draft, tensors);
   await writeFile(join(book.work, 'summary.json'), JSON.stringify({ settings, state: book.state, totalSeconds: (Date.now() - startedAt) / 1000, weights: m.weights }, null, 2) + '\n');
   starterLog(`wrote ${out} (${(m.weights.bytes / 1e6).toFixed(2)} MB, sha256 ${m.weights.sha256}); this invocation took ${((Date.now() - startedAt) / 60000).toFixed(1)} min`);
   return m;

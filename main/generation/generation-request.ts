@@ -1,9 +1,10 @@
 /**
  * From an API job request (preload/generation-job.ts) and a loaded model to a generate() request: defaults
- * (the model's own mode and training size, a random seed, temperature 1 / top-k 100), conditions carried by
+ * (the model's own mode and training size, a random seed, the model's temperature (1 where it names none) / top-k 100), conditions carried by
  * value decoded, and every field checked with a clear error.
  */
 import type { ConditionInput, GenerateMode, GenerateRequest } from '../../native-models/sampling/generate';
+import { modelTemperature } from '../../native-models/sampling/filters';
 import { randomSeed } from '../../native-models/sampling/rng';
 import type { GenerateJobRequest, JobCondition } from '../../preload/generation-job';
 import { conditionFromBytes, maskFromPng } from './generation-files';
@@ -48,7 +49,7 @@ export function resolveJobRequest(job: GenerateJobRequest, loaded: LoadedGenerat
     seed: job.seed ?? randomSeed(),
     n: job.n ?? 1,
     sampler: {
-      temperature: s.temperature ?? 1,
+      temperature: s.temperature ?? modelTemperature(models),
       topK: s.topK === undefined ? 100 : s.topK,
       topP: s.topP === undefined ? null : s.topP,
       greedy: s.greedy ?? false,

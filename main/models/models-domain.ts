@@ -45,6 +45,7 @@ export function summarizeBundle(dir: string, m: BundleManifest, source: ModelSum
     classCount: m.condStage.kind === 'class' ? m.condStage.n_classes : null,
     outputSize: m.outputSize ? { width: m.outputSize.width, height: m.outputSize.height } : null,
     windowStride: m.sampling?.windowStride ?? 1,
+    temperature: m.sampling?.temperature ?? null,
     sha256: m.weights.sha256,
     bytes: m.weights.bytes,
   };

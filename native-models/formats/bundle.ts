@@ -132,9 +132,11 @@ export interface BundleManifest {
   /**
    * kind 'cond-transformer': how the model is meant to be sampled when a request does not say. `windowStride`:
    * targets per shared sliding window along each axis (1 = taming's rule; e.g. 4 for the 8 × 8-window starters,
-   * measured to lose no faithfulness while sampling 256² twice as fast). Absent = 1.
+   * measured to lose no faithfulness while sampling 256² twice as fast). Absent = 1. `temperature`: the softmax
+   * temperature the model is meant to be sampled at (e.g. 0.7 for starter-landscapes-edges, measured to follow its
+   * edges more closely than 1); absent = 1. A request's own temperature always wins.
    */
-  sampling?: { windowStride?: number };
+  sampling?: { windowStride?: number; temperature?: number };
   provenance: Provenance;
   weights: WeightsInfo;
 }
@@ -271,6 +273,9 @@ export function validateManifest(value: unknown, where = MANIFEST_FILE): BundleM
       const o = c.obj(m.sampling, 'manifest.sampling');
       if (o && o.windowStride !== undefined && (!Number.isInteger(o.windowStride) || (o.windowStride as number) < 1 || (o.windowStride as number) > 64)) {
         c.problems.push(`manifest.sampling.windowStride: expected a whole number 1..64, got ${JSON.stringify(o.windowStride)}`);
+      }
+      if (o && o.temperature !== undefined && (typeof o.temperature !== 'number' || !(o.temperature > 0 && o.temperature <= 10))) {
+        c.problems.push(`manifest.sampling.temperature: expected a number in (0, 10], got ${JSON.stringify(o.temperature)}`);
       }
     }
     if (m.outputSize !== undefined) {

@@ -179,6 +179,7 @@ export async function loadBundleGenerator(dir: string, options: BundleLoadOption
     encodeImage: async (image, height, width) => (await firstStage.encode(image, 1, height, width)).indices,
     neutralCode: () => (neutral ??= greyCode(firstStage, window, factor)),
     ...(manifest.sampling?.windowStride !== undefined ? { windowStride: manifest.sampling.windowStride } : {}),
+    ...(manifest.sampling?.temperature !== undefined ? { temperature: manifest.sampling.temperature } : {}),
   };
   return {
     models,

@@ -26,6 +26,11 @@ export interface SamplerSettings {
 
 export const DEFAULT_SAMPLER: SamplerSettings = { temperature: 1, topK: 100, topP: null, greedy: false };
 
+/** What a request that names no temperature samples at: the model's own (its manifest's), else DEFAULT_SAMPLER's. */
+export function modelTemperature(model: { temperature?: number | null }): number {
+  return model.temperature ?? DEFAULT_SAMPLER.temperature;
+}
+
 /** Throws a clear error when a setting is out of range. */
 export function validateSettings(s: SamplerSettings): void {
   if (!Number.isFinite(s.temperature) || s.temperature <= 0) {

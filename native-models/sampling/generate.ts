@@ -62,6 +62,12 @@ export interface GeneratorModels {
   neutralCode(): Promise<number>;
   /** The window stride the model is meant to be sampled with (its manifest's `sampling.windowStride`); absent = 1. */
   windowStride?: number;
+  /**
+   * The temperature the model is meant to be sampled at (its manifest's `sampling.temperature`); absent = 1. The
+   * callers that fill a request's sampler from defaults use it (filters.ts modelTemperature); generate() itself
+   * always samples at the request's temperature.
+   */
+  temperature?: number;
 }
 
 /** A condition given by the caller, already decoded from its file. */

@@ -7,6 +7,7 @@
 
 import type { ModelSummary } from '../../preload/contract';
 import type { TesseraDocument } from '../document/document-types';
+import { DEFAULT_GENERATION } from '../document/migrations';
 import { outputSizes } from './output-sizes';
 import type { StudioEditor } from './studio-editor';
 
@@ -27,13 +28,20 @@ export function chosenModel(models: readonly ModelSummary[], doc: TesseraDocumen
 
 /**
  * Makes the document use `model`: its id, an output size it can make (a model newly chosen that names its own
- * size, like starter-figures' 128×128 whole figures, starts there) and, for semantic models, its palette.
- * Changes nothing that already agrees, so settling twice is harmless.
+ * size, like starter-figures' 128×128 whole figures, starts there) and the temperature it recommends
+ * (starter-landscapes-edges' 0.7; the document default 1 for a model that names none, so one model's setting
+ * does not carry over to another), for semantic models, its palette. Changes nothing that already agrees, so
+ * settling twice is harmless, and a document that already names the model (an autosave, a gallery Reuse) keeps
+ * its own settings.
  */
 export function adoptModel(editor: StudioEditor, model: ModelSummary): void {
   const g = editor.doc.generation;
   if (g.modelId !== model.id) {
-    editor.setGeneration({ modelId: model.id, ...(model.outputSize ? { outputWidth: model.outputSize.width, outputHeight: model.outputSize.height } : {}) });
+    editor.setGeneration({
+      modelId: model.id,
+      ...(model.outputSize ? { outputWidth: model.outputSize.width, outputHeight: model.outputSize.height } : {}),
+      temperature: model.temperature ?? DEFAULT_GENERATION.temperature,
+    });
   }
   const width = editor.doc.generation.outputWidth;
   if (!outputSizes(model).includes(width) || width % model.factor !== 0) editor.setGeneration({ outputWidth: model.width, outputHeight: model.height });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { conditionModeOfManifest, type ManifestConditionMode } from '../../native-models/condition-modes';
 import type { GptArchitecture, VqganArchitecture } from '../../native-models/formats/bundle';
-import { STARTER_NAMES, STARTER_PRESETS } from '../../recipes/starter-presets';
+import { STARTER_NAMES, STARTER_PRESETS, type StarterPreset } from '../../recipes/starter-presets';
 
 interface ShippedManifest {
   condition: { mode: ManifestConditionMode };
@@ -13,7 +13,7 @@ interface ShippedManifest {
   firstStage: VqganArchitecture;
   transformer: GptArchitecture;
   weights: { bytes: number };
-  sampling?: { windowStride?: number };
+  sampling?: { windowStride?: number; temperature?: number };
 }
 
 async function manifestOf(name: string): Promise<ShippedManifest> {
@@ -34,13 +34,14 @@ describe('starter presets', () => {
 
   for (const name of STARTER_NAMES) {
     it(`${name}: the shipped bundle has the preset's mode, stages and transformer`, async () => {
-      const preset = STARTER_PRESETS[name];
+      const preset: StarterPreset = STARTER_PRESETS[name];
       const m = await manifestOf(name);
       expect(conditionModeOfManifest(m.condition.mode)).toBe(preset.mode);
       expect(m.condStage).toEqual({ kind: 'vqgan', architecture: preset.condStage });
       if (preset.firstStage) expect(m.firstStage).toEqual(preset.firstStage);
       expect(m.transformer).toEqual(preset.transformer);
       expect(m.sampling?.windowStride ?? 1).toBe(preset.windowStride);
+      expect(m.sampling?.temperature).toBe(preset.temperature);
       // taming's shared token table: the vocabulary covers both codebooks.
       expect(preset.transformer.vocab_size).toBeGreaterThanOrEqual(Math.max(m.firstStage.n_embed, preset.condStage.n_embed));
       // One transformer window = the c-tokens and z-tokens of one training crop (f = 8).

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { generate } from '../../../native-models/sampling/generate';
 import type { ConditionInput, GenerateMode, GenerateRequest } from '../../../native-models/sampling/generate';
 import { formatDuration } from '../../../native-models/sampling/progress';
+import { modelTemperature } from '../../../native-models/sampling/filters';
 import { randomSeed } from '../../../native-models/sampling/rng';
 import type { JsonValue } from '../../../preload/generation-record';
 import { readConditionFile, readMaskFile, writeGenerationOutputs } from '../../generation/generation-files';
@@ -51,7 +52,7 @@ export const GENERATE_USAGE = `Usage: tessera generate --model <bundle|name> --o
   --seed S            integer seed (default: random; printed and recorded)
   --top-k K           keep the K most likely tokens (default 100; 0 = off)
   --top-p P           nucleus sampling mass in (0, 1] (default off)
-  --temperature T     softmax temperature > 0 (default 1)
+  --temperature T     softmax temperature > 0 (default: the model's, 1 where it names none)
   --greedy            arg-max instead of sampling
   --n N               number of images (batched; image k uses seed S + k; files <stem>-k.png)
   --preview-every K   write <out>.preview.png every K tokens while sampling (removed at the end)
@@ -83,7 +84,8 @@ export interface GenerateArgs {
   seed?: number;
   topK: number;
   topP: number | null;
-  temperature: number;
+  /** undefined = the model's (its manifest's sampling.temperature, else 1). */
+  temperature: number | undefined;
   greedy: boolean;
   n: number;
   previewEvery: number;
@@ -137,7 +139,7 @@ export function parseGenerateValues(values: GenerateValues): GenerateArgs {
     seed: num(values.seed, 'seed', int, `an integer 0..${Number.MAX_SAFE_INTEGER}`),
     topK: num(values['top-k'], 'top-k', int, 'an integer ≥ 0') ?? 100,
     topP: num(values['top-p'], 'top-p', (x) => x > 0 && x <= 1, 'a number in (0, 1]') ?? null,
-    temperature: num(values.temperature, 'temperature', (x) => x > 0, 'a number > 0') ?? 1,
+    temperature: num(values.temperature, 'temperature', (x) => x > 0, 'a number > 0'),
     greedy: values.greedy ?? false,
     n: num(values.n, 'n', (x) => Number.isInteger(x) && x >= 1 && x <= 64, 'an integer 1..64') ?? 1,
     previewEvery: num(values['preview-every'], 'preview-every', int, 'an integer ≥ 0') ?? 0,
@@ -201,7 +203,7 @@ export async function runGenerateParsed(args: GenerateArgs, io: CommandIo, load:
       height: size.height,
       seed,
       n: args.n,
-      sampler: { temperature: args.temperature, topK: args.topK, topP: args.topP, greedy: args.greedy },
+      sampler: { temperature: args.temperature ?? modelTemperature(models), topK: args.topK, topP: args.topP, greedy: args.greedy },
       classIndex: args.classIndex,
       previewEvery: args.previewEvery,
       ...(args.windowStride !== undefined ? { windowStride: args.windowStride } : {}),

@@ -38,11 +38,11 @@ describe('models.list', () => {
     expect(r.problems[0]!.reason).toMatch(/not valid JSON/);
   });
 
-  it('lists the shipped starters with the window stride their manifests recommend', async () => {
+  it('lists the shipped starters with the window stride and temperature their manifests recommend', async () => {
     const zoo = path.join(import.meta.dirname, '../../../native-models/zoo');
     const r = await listModels({ libraryFolder: path.join(library, 'elsewhere'), zooDir: zoo });
-    expect(r.models.map((m) => [m.name, m.source, m.windowStride]).sort()).toEqual([
-      ['starter-figures', 'zoo', 4], ['starter-landscapes', 'zoo', 4], ['starter-landscapes-edges', 'zoo', 4],
+    expect(r.models.map((m) => [m.name, m.source, m.windowStride, m.temperature]).sort()).toEqual([
+      ['starter-figures', 'zoo', 4, null], ['starter-landscapes', 'zoo', 4, null], ['starter-landscapes-edges', 'zoo', 4, 0.7],
     ]);
   });
 

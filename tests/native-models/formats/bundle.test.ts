@@ -111,6 +111,13 @@ describe('Tessera bundle', () => {
     expect(() => validateManifest({ ...base, sampling: 'fast' })).toThrow(/manifest.sampling/);
   });
 
+  it('checks the optional sampling.temperature: a number in (0, 10]', () => {
+    const base = { ...draft, format: 'tessera-bundle', formatVersion: 1, weights: { file: 'weights.safetensors', sha256: 'ab'.repeat(32), bytes: 64, tensors: 1 } };
+    expect(validateManifest({ ...base, sampling: { windowStride: 4, temperature: 0.7 } }).sampling).toEqual({ windowStride: 4, temperature: 0.7 });
+    expect(() => validateManifest({ ...base, sampling: { temperature: 0 } })).toThrow(/manifest.sampling.temperature: expected a number in \(0, 10\], got 0/);
+    expect(() => validateManifest({ ...base, sampling: { temperature: '0.7' } })).toThrow(/manifest.sampling.temperature: expected a number in \(0, 10\], got "0.7"/);
+  });
+
   it('carries the 182 COCO-Stuff labels with distinct colours for S-FLCKR', () => {
     expect(COCO_STUFF_182_NAMES).toHaveLength(182);
     expect(COCO_STUFF_182_COLORS).toHaveLength(182);

@@ -8,7 +8,7 @@ import { adoptModel, chosenModel, fittingModels, settleModel } from '../../../re
 import { StudioEditor } from '../../../renderer/studio/studio-editor';
 
 const summary = (over: Partial<ModelSummary> & Pick<ModelSummary, 'id' | 'name' | 'mode'>): ModelSummary => ({
-  source: 'library', width: 64, height: 64, factor: 8, classes: null, classCount: null, outputSize: null, windowStride: 1, sha256: 'ab', bytes: 1,
+  source: 'library', width: 64, height: 64, factor: 8, classes: null, classCount: null, outputSize: null, windowStride: 1, temperature: null, sha256: 'ab', bytes: 1,
   ...over,
 });
 
@@ -48,6 +48,19 @@ describe('studio model choice', () => {
     editor.setGeneration({ outputWidth: 100, outputHeight: 100 });
     settleModel(editor, [starter, figures]);
     expect(editor.doc.generation).toMatchObject({ outputWidth: 64, outputHeight: 64 });
+  });
+
+  it("a newly chosen model brings its own temperature (1 where it names none); a document already on the model keeps the person's", () => {
+    const edges = summary({ id: '/zoo/starter-landscapes-edges', name: 'starter-landscapes-edges', mode: 'edge', temperature: 0.7 });
+    const plainEdges = summary({ id: '/library/edges-2', name: 'edges-2', mode: 'edge' });
+    const editor = new StudioEditor(createDocument({ mode: 'edge', width: 64, height: 64 }));
+    expect(settleModel(editor, [edges, plainEdges])?.id).toBe(edges.id);
+    expect(editor.doc.generation.temperature).toBe(0.7);
+    editor.setGeneration({ temperature: 0.9 });
+    settleModel(editor, [edges, plainEdges]);
+    expect(editor.doc.generation.temperature).toBe(0.9); // same model: the person's setting stays
+    adoptModel(editor, plainEdges);
+    expect(editor.doc.generation.temperature).toBe(1); // 0.7 was edges' own, not carried over
   });
 
   it('completion uses unconditional and class models', () => {

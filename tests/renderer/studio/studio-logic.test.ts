@@ -116,7 +116,7 @@ describe('label-map import', () => {
 });
 
 describe('generate request', () => {
-  const model: ModelSummary = { id: '/lib/models/scenes', name: 'scenes', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classes: null, classCount: null, outputSize: null, windowStride: 1, sha256: 'a'.repeat(64), bytes: 1 };
+  const model: ModelSummary = { id: '/lib/models/scenes', name: 'scenes', source: 'library', mode: 'semantic', width: 32, height: 32, factor: 8, classes: null, classCount: null, outputSize: null, windowStride: 1, temperature: null, sha256: 'a'.repeat(64), bytes: 1 };
   const encodeGrey = (r: { width: number; height: number }, w: number, h: number) => `grey:${r.width}x${r.height}->${w}x${h}`;
 
   it('offers window multiples as output sizes, plus the size the model names', () => {

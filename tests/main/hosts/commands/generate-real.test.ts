@@ -88,6 +88,17 @@ describe('tessera generate (real tiny model)', () => {
     await expect(fs.access(path.join(dir, 'never-stride.png'))).rejects.toThrow();
   });
 
+  it("samples at the model's own temperature unless --temperature names one, and records the one used", async () => {
+    const edges = path.join(import.meta.dirname, '../../../../examples/landscape-edges.png');
+    const own = path.join(dir, 'edges-own.png');
+    const r = await cli(['--model', 'starter-landscapes-edges', '--cond', edges, '--size', '64x64', '--seed', '5', '--out', own]);
+    expect(r.code, r.err.join('\n')).toBe(0);
+    expect(readGenerationRecord(await fs.readFile(own))!.sampler.temperature).toBe(0.7); // its manifest: sampling.temperature 0.7
+    const asked = path.join(dir, 'edges-t1.png');
+    expect((await cli(['--model', 'starter-landscapes-edges', '--cond', edges, '--size', '64x64', '--seed', '5', '--temperature', '1', '--out', asked])).code).toBe(0);
+    expect(readGenerationRecord(await fs.readFile(asked))!.sampler.temperature).toBe(1);
+  });
+
   it('refuses bad input with one clear line and writes nothing', async () => {
     const badLabels = new PNG({ width: 64, height: 64 });
     for (let k = 0; k < 64 * 64; k++) badLabels.data.set([200, 200, 200, 255], k * 4);
