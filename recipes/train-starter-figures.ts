@@ -25,7 +25,9 @@
  * The bundle (fp16, condition mode `pose`) goes to native-models/zoo/starter-figures (or --out).
  *
  * Options: --cache DIR, --out DIR, --figures N, --resize N, --cond-steps N, --vq-steps N, --gpt-steps N,
- * --cond-lr X, --vq-lr X, --gpt-lr X, --batch N, --threads N, --min-cond-acc X, --stop-after cond|vqgan, --smoke
+ * --cond-lr X, --vq-lr X, --gpt-lr X, --batch N, --threads N, --min-cond-acc X, --stop-after cond|vqgan, --decoder-only
+ * (with --init-from: fine-tune only its first stage's decoder; encoder and codebook stay frozen, so the codes do not
+ * change and its transformer is kept, not retrained), --smoke
  * (24 figures, 3 steps per stage, no gate: checks the pipeline end to end in a few minutes).
  */
 import { dirname, join, resolve } from 'node:path';
@@ -153,6 +155,8 @@ interface Settings {
   threads: number;
   minCondAcc: number;
   stopAfter: 'cond' | 'vqgan' | null;
+  /** Fine-tune only the decoder of --init-from's first stage; its transformer is kept (the codes do not change). */
+  decoderOnly: boolean;
   smoke: boolean;
 }
 
@@ -161,7 +165,7 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
   const flags = recipeFlags(argv, tag);
   const val = flags.value;
   const num = flags.positive;
-  const known = new Set(['--cache', '--out', '--figures', '--resize', '--cond-steps', '--vq-steps', '--gpt-steps', '--cond-lr', '--vq-lr', '--gpt-lr', '--batch', '--vq-batch', '--cond-from', '--init-from', '--threads', '--min-cond-acc', '--stop-after', '--smoke']);
+  const known = new Set(['--cache', '--out', '--figures', '--resize', '--cond-steps', '--vq-steps', '--gpt-steps', '--cond-lr', '--vq-lr', '--gpt-lr', '--batch', '--vq-batch', '--cond-from', '--init-from', '--threads', '--min-cond-acc', '--stop-after', '--decoder-only', '--smoke']);
   const unknown = argv.filter((a) => a.startsWith('--') && !known.has(a));
   if (unknown.length) throw new Error(`${tag}: unknown option ${unknown.join(', ')}; options: ${[...known].join(' ')}.`);
   const smoke = argv.includes('--smoke');
@@ -172,6 +176,8 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
   if (resize < FIGURES_CROP || resize > FIGURES_IMAGE) throw new Error(`${tag}: --resize must lie in ${FIGURES_CROP}..${FIGURES_IMAGE}, got ${resize}.`);
   const minAcc = num('--min-cond-acc', smoke ? 1e-9 : 0.6, false);
   if (minAcc > 1) throw new Error(`${tag}: --min-cond-acc is a share in (0, 1], got ${minAcc}.`);
+  const decoderOnly = flags.has('--decoder-only');
+  if (decoderOnly && !val('--init-from')) throw new Error(`${tag}: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.`);
   return {
     smoke, cache, resize,
     out: resolve(val('--out') ?? (smoke ? join(cache, `${FIGURES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', FIGURES_NAME))),
@@ -189,6 +195,7 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
     threads: num('--threads', 2, true),
     minCondAcc: minAcc,
     stopAfter: stop ?? null,
+    decoderOnly,
   };
 }
 
@@ -247,15 +254,16 @@ async function main(): Promise<void> {
   // ---- stage 2: first stage on figure crops ----
   const firstW = await runVqganStage(book, 'vqgan', name, {
     arch: FIGURES_FIRST_STAGE, steps: s.vqSteps, source: imageSetSource(set), lr: s.vqLr, batch: s.vqBatch, initSeed: 52, seed: 62, compile,
-    config: { name, resize: s.resize }, samples: true, ...starterFirstStageLoss(s.vqSteps),
-    init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh),
+    config: { name, resize: s.resize, ...(s.decoderOnly ? { decoderOnly: true } : {}) }, samples: true, ...starterFirstStageLoss(s.vqSteps),
+    init: (fresh) => initialWeights(s.initFrom, 'first_stage_model.', fresh), decoderOnly: s.decoderOnly,
   });
   if (s.stopAfter === 'vqgan') return log('stopped after the first stage (--stop-after vqgan); rerun without it to continue.');
 
-  // ---- stage 3: GPT on (c, z) tokens of the frozen stages ----
+  // ---- stage 3: GPT on (c, z) tokens of the frozen stages (kept from --init-from under --decoder-only) ----
   const gptCfg = gptConfigFromArchitecture(FIGURES_GPT);
-  let gptW = await book.finishedWeights('gpt');
-  if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  let gptW = s.decoderOnly ? await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(53))) : await book.finishedWeights('gpt');
+  if (s.decoderOnly) log(`gpt: kept from ${s.initFrom} (--decoder-only: the codes it was trained on did not change)`);
+  else if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
   else {
     const zModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_FIRST_STAGE), vqganWeights(firstW, FIGURES_FIRST_STAGE), runtime, 'first stage');
     // Tokens as generation sees them: each resized figure and its stickman encoded whole, 8×8 windows of the
@@ -280,6 +288,7 @@ async function main(): Promise<void> {
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
   }
+  if (!gptW) throw new Error('gpt: the transformer has no weights after training (a recipe bug).');
 
   // ---- bundle (fp16) ----
   const tensors = starterBundleTensors({ weights: firstW, arch: FIGURES_FIRST_STAGE }, { weights: condW, arch: FIGURES_COND_STAGE }, { weights: gptW, config: gptCfg });
@@ -302,8 +311,9 @@ async function main(): Promise<void> {
         `data: ${s.figures} figures ${FIGURES_IMAGE}×${FIGURES_IMAGE}, recipe figures v${FIGURES_RECIPE_VERSION}, seed ${FIGURES_DATA_SEED}; ${set.train.length} train / ${set.heldOut.length} held out; resize ${s.resize}, ${FIGURES_CROP}×${FIGURES_CROP} crops`,
         'condition: OpenPose COCO-18 stickman (sampling/pose-render.ts) on black, RGB in [-1, 1]',
         `condition VQGAN: ${state.cond?.steps} steps, held-out L1 ${fmt(state.cond?.heldOutBefore)} -> ${fmt(state.cond?.heldOutAfter)}, stickman limb accuracy ${(100 * rec.limb).toFixed(1)} %`,
-        `first stage: ${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
-        `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
+        `first stage${s.decoderOnly ? `: decoder of ${s.initFrom} fine-tuned (--decoder-only; encoder and codebook kept), ` : ': '}${state.vqgan?.steps} steps, held-out L1 ${fmt(state.vqgan?.heldOutBefore)} -> ${fmt(state.vqgan?.heldOutAfter)}`,
+        s.decoderOnly ? `transformer: kept from ${s.initFrom} (--decoder-only), not trained here`
+          : `transformer: ${state.gpt?.steps} steps, held-out NLL ${fmt(state.gpt?.heldOutBefore)} -> ${fmt(state.gpt?.heldOutAfter)} nats/token`,
         'The data used in this project was obtained from mocap.cs.cmu.edu. The database was created with funding from NSF EIA-0196217.',
         'weights stored as float16',
       ],

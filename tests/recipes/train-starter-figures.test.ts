@@ -64,6 +64,8 @@ describe('starter-figures recipe', () => {
     expect(() => parseFiguresArgs(['--resize', '32'])).toThrow(/--resize must lie in 64\.\.256/);
     expect(() => parseFiguresArgs(['--cond-step', '5'])).toThrow(/unknown option --cond-step/);
     expect(() => parseFiguresArgs(['--stop-after', 'gpt'])).toThrow(/--stop-after takes cond or vqgan/);
+    expect(parseFiguresArgs(['--decoder-only', '--init-from', 'native-models/zoo/starter-figures']).decoderOnly).toBe(true);
+    expect(() => parseFiguresArgs(['--decoder-only'])).toThrow(/--decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE/);
   });
 
   it('encodes a whole prepared figure and its stickman once each, as generation encodes them (16×16 grids at 128²)', async () => {
