@@ -30,7 +30,7 @@ export function chosenModel(models: readonly ModelSummary[], doc: TesseraDocumen
  * Makes the document use `model`: its id, an output size it can make (a model newly chosen that names its own
  * size, like starter-figures' 128×128 whole figures, starts there) and the temperature it recommends
  * (starter-landscapes-edges' 0.7; the document default 1 for a model that names none, so one model's setting
- * does not carry over to another), for semantic models, its palette. Changes nothing that already agrees, so
+ * does not carry over to another) and, for semantic models, its palette. Changes nothing that already agrees, so
  * settling twice is harmless, and a document that already names the model (an autosave, a gallery Reuse) keeps
  * its own settings.
  */
