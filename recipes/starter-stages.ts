@@ -24,6 +24,7 @@ import { formatProgress, type TrainProgress } from '../native-models/training/pr
 import { TrainRng } from '../native-models/training/rng';
 import { resumeRun, Run } from '../native-models/training/run';
 import { trainVqgan, type ImageSource } from '../native-models/training/vqgan-trainer';
+import type { RecipeFlags } from './recipe-flags';
 import { STARTER_PRESETS, type StarterPreset } from './starter-presets';
 
 export interface StageState {
@@ -93,6 +94,26 @@ export async function initialWeights(bundle: string | null, prefix: string, fres
   }
   log(`${prefix.replace(/\.$/, '')}: starting from the weights of ${bundle}`);
   return Object.fromEntries(Object.keys(fresh).map((n) => [n, got[n]!]));
+}
+
+/**
+ * `--decoder-only` of a recipe's argv (`flags` from recipeFlags), checked: it fine-tunes the decoder of the
+ * `--init-from` bundle, so it needs one.
+ */
+export function decoderOnlyFlag(flags: RecipeFlags, tag: string): boolean {
+  const on = flags.has('--decoder-only');
+  if (on && flags.value('--init-from') === undefined) throw new Error(`${tag}: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.`);
+  return on;
+}
+
+/**
+ * Under `--decoder-only`: the transformer of `bundle`, kept as it is (the codes it was trained on did not change),
+ * checked against the recipe's architecture (`fresh`).
+ */
+export async function keptTransformer(bundle: string, fresh: Record<string, Float32Array>): Promise<Record<string, Float32Array>> {
+  const weights = await initialWeights(bundle, 'transformer.', fresh, () => {});
+  starterLog(`gpt: kept from ${bundle} (--decoder-only: the codes it was trained on did not change)`);
+  return weights;
 }
 
 /**

@@ -52,7 +52,7 @@ import { edgeMatch, pooled, type EdgeMatch, type EdgeScore } from './edge-f1';
 import { edgeCondition, sceneTokenSource } from './scene-token-source';
 import { LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { defaultStarterCache, recipeFlags } from './recipe-flags';
-import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, runVqganStage, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, decoderOnlyFlag, initialWeights, keptTransformer, runIfMain, openStarterRun, runVqganStage, vqganStageFrom, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, starterFirstStageLoss, vqganShapes, vqganWeights } from './train-starter';
 import { EDGES_COND_STAGE, edgesGpt, STARTER_CROP, STARTER_DATA_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
@@ -150,8 +150,7 @@ function parseArgs(argv: readonly string[]): Settings {
   const tokens = val('--tokens') ?? 'scenes';
   if (tokens !== 'scenes' && tokens !== 'crops') throw new Error(`train:starter ${EDGES_NAME}: --tokens takes scenes or crops, got ${tokens}.`);
   if (minF1 > 1) throw new Error(`train:starter ${EDGES_NAME}: --min-cond-f1 is an F1 in (0, 1], got ${minF1}.`);
-  const decoderOnly = flags.has('--decoder-only');
-  if (decoderOnly && !val('--init-from')) throw new Error(`train:starter ${EDGES_NAME}: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.`);
+  const decoderOnly = decoderOnlyFlag(flags, `train:starter ${EDGES_NAME}`);
   return {
     smoke, cache,
     out: resolve(val('--out') ?? (smoke ? join(cache, `${EDGES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', EDGES_NAME))),
@@ -294,11 +293,12 @@ async function main(): Promise<void> {
   // ---- stage 2: GPT on (c, z) tokens of the frozen stages ----
   const gptArch = edgesGpt(firstArch.n_embed);
   const gptCfg = gptConfigFromArchitecture(gptArch);
-  let gptW = s.decoderOnly ? await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(33))) : await book.finishedWeights('gpt');
-  if (s.decoderOnly) log(`gpt: kept from ${s.initFrom} (--decoder-only: the codes it was trained on did not change)`);
-  else if (gptW && state.gpt!.steps < s.gptSteps) log(`gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights`);
-  else if (gptW && state.gpt!.steps >= s.gptSteps) log(`gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
-  if (!s.decoderOnly && !(gptW && state.gpt!.steps >= s.gptSteps)) {
+  let gptW = s.decoderOnly ? await keptTransformer(s.initFrom!, initParams('gpt', gptParameters(gptCfg), new TrainRng(33))) : await book.finishedWeights('gpt');
+  const trainNow = !s.decoderOnly && !(gptW && state.gpt!.steps >= s.gptSteps);
+  if (gptW && !s.decoderOnly) {
+    log(trainNow ? `gpt: continuing the finished stage (${state.gpt!.steps} steps) to ${s.gptSteps} steps in a new run from its weights` : `gpt: finished earlier (${state.gpt!.runDir}, ${state.gpt!.steps} steps)`);
+  }
+  if (trainNow) {
     const zModel = new VqganModel(vqganConfigFromArchitecture(firstArch), vqganWeights(firstW, firstArch), runtime, 'first stage');
     const source = s.tokens === 'scenes'
       ? await sceneTokenSource({

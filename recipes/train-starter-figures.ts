@@ -49,7 +49,7 @@ import { imageSetSource, type ImageSource } from '../native-models/training/vqga
 import { FIGURES_RECIPE_VERSION, writeFigureDataset } from './figures';
 import { gridTokenSource, type GridEncoder, type TokenGrid } from './scene-token-source';
 import { defaultStarterCache, recipeFlags } from './recipe-flags';
-import { adoptVqganStage, initialWeights, runIfMain, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, decoderOnlyFlag, initialWeights, keptTransformer, runIfMain, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { starterBundleTensors, starterFirstStageLoss, vqganWeights } from './train-starter';
 import { FIGURES_COND_STAGE, FIGURES_CROP, FIGURES_DATA_SEED, FIGURES_FIRST_STAGE, FIGURES_GPT, FIGURES_IMAGE, FIGURES_RESIZE } from './starter-presets';
 
@@ -176,8 +176,7 @@ export function parseFiguresArgs(argv: readonly string[]): Settings {
   if (resize < FIGURES_CROP || resize > FIGURES_IMAGE) throw new Error(`${tag}: --resize must lie in ${FIGURES_CROP}..${FIGURES_IMAGE}, got ${resize}.`);
   const minAcc = num('--min-cond-acc', smoke ? 1e-9 : 0.6, false);
   if (minAcc > 1) throw new Error(`${tag}: --min-cond-acc is a share in (0, 1], got ${minAcc}.`);
-  const decoderOnly = flags.has('--decoder-only');
-  if (decoderOnly && !val('--init-from')) throw new Error(`${tag}: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.`);
+  const decoderOnly = decoderOnlyFlag(flags, tag);
   return {
     smoke, cache, resize,
     out: resolve(val('--out') ?? (smoke ? join(cache, `${FIGURES_NAME}-smoke-bundle`) : join(REPO, 'native-models', 'zoo', FIGURES_NAME))),
@@ -261,10 +260,9 @@ async function main(): Promise<void> {
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages (kept from --init-from under --decoder-only) ----
   const gptCfg = gptConfigFromArchitecture(FIGURES_GPT);
-  let gptW = s.decoderOnly ? await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(53))) : await book.finishedWeights('gpt');
-  if (s.decoderOnly) log(`gpt: kept from ${s.initFrom} (--decoder-only: the codes it was trained on did not change)`);
-  else if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
-  else {
+  let gptW = s.decoderOnly ? await keptTransformer(s.initFrom!, initParams('gpt', gptParameters(gptCfg), new TrainRng(53))) : await book.finishedWeights('gpt');
+  if (gptW && !s.decoderOnly) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  if (!gptW) {
     const zModel = new VqganModel(vqganConfigFromArchitecture(FIGURES_FIRST_STAGE), vqganWeights(firstW, FIGURES_FIRST_STAGE), runtime, 'first stage');
     // Tokens as generation sees them: each resized figure and its stickman encoded whole, 8×8 windows of the
     // grids (scene-token-source.ts: separately encoded crops get other codes under GroupNorm).
@@ -288,7 +286,6 @@ async function main(): Promise<void> {
     log(`gpt: held-out NLL ${res.heldOutBefore?.toFixed(4)} -> ${res.heldOutAfter?.toFixed(4)} nats/token`);
     gptW = res.params;
   }
-  if (!gptW) throw new Error('gpt: the transformer has no weights after training (a recipe bug).');
 
   // ---- bundle (fp16) ----
   const tensors = starterBundleTensors({ weights: firstW, arch: FIGURES_FIRST_STAGE }, { weights: condW, arch: FIGURES_COND_STAGE }, { weights: gptW, config: gptCfg });

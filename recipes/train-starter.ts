@@ -52,7 +52,7 @@ import { imageSetSource, type ImageSource } from '../native-models/training/vqga
 import { LANDSCAPE_CLASSES, LANDSCAPE_RECIPE_VERSION, writeLandscapeDataset } from './landscapes';
 import { labelCondition, sceneTokenSource } from './scene-token-source';
 import { defaultStarterCache, recipeFlags } from './recipe-flags';
-import { adoptVqganStage, initialWeights, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
+import { adoptVqganStage, decoderOnlyFlag, initialWeights, keptTransformer, openStarterRun, runVqganStage, starterLog, writeStarterBundle, type StageState } from './starter-stages';
 import { LANDSCAPES_COND_STAGE, LANDSCAPES_FIRST_STAGE, LANDSCAPES_GPT, STARTER_CROP, STARTER_DATA_SEED, STARTER_DISCRIMINATOR, STARTER_NAMES, STARTER_PERCEPTUAL_SEED, STARTER_SCENE, STARTER_TOKEN_SCALES } from './starter-presets';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -109,8 +109,7 @@ function parseArgs(argv: readonly string[]): Settings {
   const stop = val('--stop-after');
   if (stop !== undefined && stop !== 'cond' && stop !== 'vqgan') throw new Error(`train:starter: --stop-after takes cond or vqgan, got ${stop}.`);
   const smoke = argv.includes('--smoke');
-  const decoderOnly = argv.includes('--decoder-only');
-  if (decoderOnly && !val('--init-from')) throw new Error('train:starter: --decoder-only fine-tunes the decoder of a trained bundle; give it with --init-from BUNDLE.');
+  const decoderOnly = decoderOnlyFlag(flags, 'train:starter');
   if (decoderOnly && val('--first-stage-from')) throw new Error('train:starter: --decoder-only trains the first stage\'s decoder, --first-stage-from keeps the first stage untrained; give one of them.');
   return {
     name, smoke,
@@ -235,12 +234,9 @@ async function main(): Promise<void> {
 
   // ---- stage 3: GPT on (c, z) tokens of the frozen stages (kept from --init-from under --decoder-only) ----
   const gptCfg = gptConfigFromArchitecture(LANDSCAPES_GPT);
-  let gptW = s.decoderOnly ? null : await book.finishedWeights('gpt');
-  if (s.decoderOnly) {
-    gptW = await initialWeights(s.initFrom, 'transformer.', initParams('gpt', gptParameters(gptCfg), new TrainRng(13)));
-    log(`gpt: kept from ${s.initFrom} (--decoder-only: the codes it was trained on did not change)`);
-  } else if (gptW) log(`gpt: finished earlier (${state.gpt!.runDir})`);
-  else {
+  let gptW = s.decoderOnly ? await keptTransformer(s.initFrom!, initParams('gpt', gptParameters(gptCfg), new TrainRng(13))) : await book.finishedWeights('gpt');
+  if (gptW && !s.decoderOnly) log(`gpt: finished earlier (${state.gpt!.runDir})`);
+  if (!gptW) {
     const zModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_FIRST_STAGE), vqganWeights(firstW, LANDSCAPES_FIRST_STAGE), { runtime: { intraOpThreads: s.threads } }, 'first stage');
     const cModel = new VqganModel(vqganConfigFromArchitecture(LANDSCAPES_COND_STAGE), vqganWeights(condW, LANDSCAPES_COND_STAGE), { runtime: { intraOpThreads: s.threads } }, 'condition stage');
     // Tokens as generation sees them: whole scenes (and quadrants) encoded at once, 8×8 windows of the grids
